@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Rietveld",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rietveld", targets: ["rietveld"]),
+        .library(name: "Crystallography", targets: ["Crystallography"]),
+        .library(name: "RietveldIO", targets: ["RietveldIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: only NumericCore imports these.
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
+
+        .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK"]),
+        .target(name: "Crystallography", dependencies: ["NumericCore"]),
+        .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"]),
+        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction"]),
+        .executableTarget(
+            name: "rietveld",
+            dependencies: [
+                "Crystallography", "PowderDiffraction", "RietveldIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
+        .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO"], exclude: ["Fixtures"]),
+        .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO"]),
+        .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO"]),
+        .testTarget(name: "CLITests", dependencies: ["rietveld"]),
+    ]
+)

@@ -1,0 +1,101 @@
+import Foundation
+
+/// A space group as the full list of its operations (centring translations included), identity first.
+///
+/// Everything crystallographic — absences, multiplicities, Wyckoff orbits, site-symmetry constraints — is
+/// derived from these operators, never from rules keyed on the symbol.
+public struct SpaceGroup: Sendable, CustomStringConvertible {
+    /// International Tables number, when known.
+    public let number: Int?
+    /// Hermann–Mauguin symbol as given or as tabulated (e.g. `R -3 m:H`), or a description of its origin.
+    public let symbol: String
+    /// All operations, with translations reduced into [0, 1).
+    public let operations: [SymmetryOperation]
+
+    /// Closes `generators` under composition (translations modulo lattice vectors).
+    public init(generators: [SymmetryOperation], number: Int? = nil, symbol: String) throws(CrystallographyError) {
+        var seen: Set<SymmetryOperation> = [.identity]
+        var list: [SymmetryOperation] = [.identity]
+        var frontier: [SymmetryOperation] = [.identity]
+        while !frontier.isEmpty {
+            var next: [SymmetryOperation] = []
+            for a in frontier {
+                for g in generators {
+                    let p = g * a
+                    guard abs(p.determinant) == 1 else {
+                        throw .notAGroup("operator \(g) has determinant \(g.determinant), expected ±1")
+                    }
+                    if seen.insert(p).inserted {
+                        list.append(p)
+                        next.append(p)
+                        if list.count > 192 {
+                            throw .notAGroup("the operators generate more than 192 operations; a translation or rotation is wrong")
+                        }
+                    }
+                }
+            }
+            frontier = next
+        }
+        self.number = number
+        self.symbol = symbol
+        self.operations = list
+    }
+
+    /// A group from a complete operator list as a CIF gives it (checked to be closed).
+    public init(operations ops: [SymmetryOperation], number: Int? = nil, symbol: String) throws(CrystallographyError) {
+        try self.init(generators: ops, number: number, symbol: symbol)
+        let given = Set(ops).union([.identity])
+        if given.count != operations.count {
+            throw .notAGroup("the \(given.count) operators listed close to \(operations.count) operations; the list is incomplete or wrong")
+        }
+    }
+
+    public var description: String { number.map { "\(symbol) (No. \($0))" } ?? symbol }
+
+    /// The crystal system, from the number, else from the point-group order and axes.
+    public var crystalSystem: CrystalSystem {
+        if let n = number { return CrystalSystem(spaceGroupNumber: n) }
+        let rotations = Set(operations.map(\.rotation))
+        let orders = rotations.map { Self.rotationOrder($0) }
+        let threefolds = rotations.filter { Self.rotationOrder($0) == 3 && $0 != SymmetryOperation.identity.rotation }.count
+        if threefolds >= 8 { return .cubic }
+        if orders.contains(6) { return .hexagonal }
+        if orders.contains(3) { return .trigonal }
+        if orders.contains(4) { return .tetragonal }
+        if rotations.count >= 4 && rotations.allSatisfy({ r in (0..<9).allSatisfy { i in i % 4 == 0 || r[i] == 0 } }) { return .orthorhombic }
+        if rotations.count >= 2 && rotations.contains(where: { $0 != [1, 0, 0, 0, 1, 0, 0, 0, 1] && $0 != [-1, 0, 0, 0, -1, 0, 0, 0, -1] }) { return .monoclinic }
+        return .triclinic
+    }
+
+    private static func rotationOrder(_ r: [Int]) -> Int {
+        let id = SymmetryOperation.identity.rotation
+        var p = SymmetryOperation(rotation: r, translation: [0, 0, 0])
+        let start = p
+        for n in 1...6 {
+            if p.rotation == id { return n }
+            p = start * p
+        }
+        return 6
+    }
+
+    /// True when the group contains the inversion −1 (with any translation).
+    public var isCentrosymmetric: Bool {
+        operations.contains { $0.rotation == [-1, 0, 0, 0, -1, 0, 0, 0, -1] }
+    }
+
+    /// The distinct rotation parts (the point group, as matrices).
+    public var pointGroupRotations: [[Int]] {
+        var seen = Set<[Int]>()
+        return operations.map(\.rotation).filter { seen.insert($0).inserted }
+    }
+
+    /// The Laue group: the point group plus inversion. Powder patterns cannot tell Friedel mates apart.
+    public var laueRotations: [[Int]] {
+        var seen = Set<[Int]>()
+        var out: [[Int]] = []
+        for r in pointGroupRotations {
+            for s in [r, r.map { -$0 }] where seen.insert(s).inserted { out.append(s) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Structure factors of a crystal structure at one wavelength.
+///
+/// F(h) = Σ_j occ_j (f0_j(s) + f′_j + i f″_j) exp(−8π² U_j s²) Σ_{(R,t)} exp(2πi h·(R x_j + t)) / |G_j|
+/// over the atoms j of the asymmetric unit and all operations of the group, where |G_j| is the order of the
+/// site's stabilizer (so each atom of the cell is counted once) and s = sinθ/λ = 1/(2d).
+/// |F|² is per unit cell, in electrons².
+public struct StructureFactorCalculator: Sendable {
+    public let structure: CrystalStructure
+    public let wavelength: Double
+    let formFactors: [FormFactor]
+    let anomalous: [(fPrime: Double, fDoublePrime: Double)]
+    let stabilizerOrders: [Int]
+
+    public init(structure: CrystalStructure, wavelength: Double) throws(CrystallographyError) {
+        self.structure = structure
+        self.wavelength = wavelength
+        var ff: [FormFactor] = []
+        var an: [(Double, Double)] = []
+        for atom in structure.atoms {
+            ff.append(try ScatteringFactors.formFactor(for: atom.typeSymbol))
+            an.append(try ScatteringFactors.anomalous(element: atom.element, wavelength: wavelength))
+        }
+        formFactors = ff
+        anomalous = an
+        stabilizerOrders = structure.atoms.map { structure.spaceGroup.siteSymmetry($0.position).stabilizer.count }
+    }
+
+    /// The complex structure factor (real, imaginary) for h.
+    public func structureFactor(_ m: MillerIndex) -> (real: Double, imaginary: Double) {
+        let s = 0.5 * structure.cell.inverseDSquared(m.h, m.k, m.l).squareRoot()
+        var re = 0.0, im = 0.0
+        for (j, atom) in structure.atoms.enumerated() {
+            var cosSum = 0.0, sinSum = 0.0
+            for op in structure.spaceGroup.operations {
+                let x = op.apply(atom.position)
+                let phase = 2 * Double.pi * (Double(m.h) * x.x + Double(m.k) * x.y + Double(m.l) * x.z)
+                cosSum += cos(phase)
+                sinSum += sin(phase)
+            }
+            let weight = atom.occupancy * exp(-8 * Double.pi * Double.pi * atom.uIso * s * s) / Double(stabilizerOrders[j])
+            let fr = formFactors[j].f0(s) + anomalous[j].fPrime
+            let fi = anomalous[j].fDoublePrime
+            // (fr + i fi)(cosSum + i sinSum)
+            re += weight * (fr * cosSum - fi * sinSum)
+            im += weight * (fr * sinSum + fi * cosSum)
+        }
+        return (re, im)
+    }
+
+    /// |F(h)|² in electrons² per cell, averaged over the Friedel pair h, −h (a powder pattern sums both;
+    /// with anomalous dispersion they differ when the structure has no centre of symmetry).
+    public func squaredModulus(_ m: MillerIndex) -> Double {
+        let f = structureFactor(m)
+        let fm = structure.spaceGroup.isCentrosymmetric ? f : structureFactor(m.negated)
+        return 0.5 * (f.real * f.real + f.imaginary * f.imaginary + fm.real * fm.real + fm.imaginary * fm.imaginary)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import NumericCore
+
+/// The seven crystal systems, with the cell parameters each leaves free.
+public enum CrystalSystem: String, Sendable, CaseIterable {
+    case triclinic, monoclinic, orthorhombic, tetragonal, trigonal, hexagonal, cubic
+
+    /// The system of a space group by its International Tables number (1–230).
+    public init(spaceGroupNumber n: Int) {
+        switch n {
+        case ...2: self = .triclinic
+        case 3...15: self = .monoclinic
+        case 16...74: self = .orthorhombic
+        case 75...142: self = .tetragonal
+        case 143...167: self = .trigonal
+        case 168...194: self = .hexagonal
+        default: self = .cubic
+        }
+    }
+}
+
+/// Indices of the six cell parameters in gradients and covariance matrices: a, b, c (Å), α, β, γ (degrees).
+public enum CellParameter: Int, CaseIterable, Sendable {
+    case a = 0, b, c, alpha, beta, gamma
+}
+
+/// A unit cell: lengths in Å, angles in degrees; an immutable value that precomputes its metric tensors.
+///
+/// Direct metric tensor G_ij = a_i · a_j; reciprocal metric G* = G⁻¹, so 1/d²(hkl) = hᵀ G* h.
+/// Volume V = abc √(1 − cos²α − cos²β − cos²γ + 2 cosα cosβ cosγ) (Giacovazzo, Fundamentals of
+/// Crystallography, ch. 2).
+public struct UnitCell: Equatable, Sendable {
+    public let a: Double, b: Double, c: Double
+    public let alpha: Double, beta: Double, gamma: Double
+    /// G, row-major 3×3.
+    public let metric: [Double]
+    /// G* = G⁻¹, row-major 3×3 (Å⁻²).
+    public let reciprocalMetric: [Double]
+    /// Cell volume in Å³.
+    public let volume: Double
+
+    public init(a: Double, b: Double, c: Double, alpha: Double, beta: Double, gamma: Double) throws(CrystallographyError) {
+        for (name, v) in [("a", a), ("b", b), ("c", c)] where !(v.isFinite && v > 0) {
+            throw .invalidCell("\(name) = \(v) Å; lengths must be positive")
+        }
+        for (name, v) in [("alpha", alpha), ("beta", beta), ("gamma", gamma)] where !(v.isFinite && v > 0 && v < 180) {
+            throw .invalidCell("\(name) = \(v)°; angles must lie strictly between 0 and 180")
+        }
+        let (ca, cb, cg) = (cos(alpha * .pi / 180), cos(beta * .pi / 180), cos(gamma * .pi / 180))
+        let q = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
+        guard q > 1e-12 else { throw .invalidCell("angles α=\(alpha)°, β=\(beta)°, γ=\(gamma)° do not span a volume") }
+        self.a = a; self.b = b; self.c = c
+        self.alpha = alpha; self.beta = beta; self.gamma = gamma
+        volume = a * b * c * q.squareRoot()
+        let g = [a * a, a * b * cg, a * c * cb,
+                 a * b * cg, b * b, b * c * ca,
+                 a * c * cb, b * c * ca, c * c]
+        metric = g
+        reciprocalMetric = UnitCell.invert3x3(g)
+    }
+
+    /// A hexagonal (or trigonal, hexagonal-setting) cell: a = b, α = β = 90°, γ = 120°.
+    public static func hexagonal(a: Double, c: Double) throws(CrystallographyError) -> UnitCell {
+        try UnitCell(a: a, b: a, c: c, alpha: 90, beta: 90, gamma: 120)
+    }
+
+    /// A cubic cell.
+    public static func cubic(a: Double) throws(CrystallographyError) -> UnitCell {
+        try UnitCell(a: a, b: a, c: a, alpha: 90, beta: 90, gamma: 90)
+    }
+
+    /// The six parameters in `CellParameter` order.
+    public var parameters: [Double] { [a, b, c, alpha, beta, gamma] }
+
+    /// 1/d² for the reflection hkl, in Å⁻².
+    @inlinable
+    public func inverseDSquared(_ h: Int, _ k: Int, _ l: Int) -> Double {
+        let (x, y, z) = (Double(h), Double(k), Double(l))
+        let g = reciprocalMetric
+        return g[0] * x * x + g[4] * y * y + g[8] * z * z + 2 * (g[1] * x * y + g[2] * x * z + g[5] * y * z)
+    }
+
+    /// Interplanar spacing d(hkl) in Å.
+    public func dSpacing(_ h: Int, _ k: Int, _ l: Int) -> Double {
+        1 / inverseDSquared(h, k, l).squareRoot()
+    }
+
+    /// ∂V/∂(a, b, c, α, β, γ), with the angle derivatives per degree.
+    public var volumeGradient: [Double] {
+        let rad = Double.pi / 180
+        let (ca, cb, cg) = (cos(alpha * rad), cos(beta * rad), cos(gamma * rad))
+        let (sa, sb, sg) = (sin(alpha * rad), sin(beta * rad), sin(gamma * rad))
+        let q = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg
+        let abc = a * b * c
+        let root = q.squareRoot()
+        // ∂q/∂α = 2 sinα (cosα − cosβ cosγ), and ∂V/∂α = abc/(2√q) ∂q/∂α.
+        return [volume / a, volume / b, volume / c,
+                abc * sa * (ca - cb * cg) / root * rad,
+                abc * sb * (cb - ca * cg) / root * rad,
+                abc * sg * (cg - ca * cb) / root * rad]
+    }
+
+    /// The esd of V from the 6×6 covariance matrix of (a, b, c, α, β, γ) (angles in degrees), by
+    /// σ²(V) = ∇Vᵀ C ∇V. Correlations between a and c enter; adding esds would be wrong.
+    public func volumeStandardUncertainty(covariance: Matrix) -> Double {
+        precondition(covariance.rows == 6 && covariance.columns == 6, "cell covariance must be 6×6")
+        return max(0, covariance.quadraticForm(volumeGradient)).squareRoot()
+    }
+
+    static func invert3x3(_ m: [Double]) -> [Double] {
+        let det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6])
+        let inv = [m[4] * m[8] - m[5] * m[7], m[2] * m[7] - m[1] * m[8], m[1] * m[5] - m[2] * m[4],
+                   m[5] * m[6] - m[3] * m[8], m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
+                   m[3] * m[7] - m[4] * m[6], m[1] * m[6] - m[0] * m[7], m[0] * m[4] - m[1] * m[3]]
+        return inv.map { $0 / det }
+    }
+}

@@ -1,0 +1,80 @@
+import Crystallography
+import Foundation
+import NumericCore
+import Testing
+
+@Suite struct UnitCellTests {
+    @Test func hexagonalVolumeIsRootThreeOverTwoASquaredC() throws {
+        let cell = try UnitCell.hexagonal(a: 2.878, c: 14.19)
+        #expect(abs(cell.volume - 3.0.squareRoot() / 2 * 2.878 * 2.878 * 14.19) < 1e-10)
+        // The GSAS-II truth JSON of the simulated LiNiO2 pattern gives V = 101.78753716090927 Å³.
+        #expect(abs(cell.volume - 101.78753716090927) < 1e-9)
+    }
+
+    @Test func hexagonalDSpacingsFollowTheTextbookFormula() throws {
+        let (a, c) = (2.878, 14.19)
+        let cell = try UnitCell.hexagonal(a: a, c: c)
+        for (h, k, l) in [(0, 0, 3), (1, 0, 4), (1, 1, 0), (1, 1, 3), (0, 1, 8)] {
+            let inv = 4.0 / 3.0 * Double(h * h + h * k + k * k) / (a * a) + Double(l * l) / (c * c)
+            #expect(abs(cell.dSpacing(h, k, l) - 1 / inv.squareRoot()) < 1e-12)
+        }
+    }
+
+    @Test func triclinicVolumeAgreesWithTripleProduct() throws {
+        let cell = try UnitCell(a: 5.1, b: 6.3, c: 7.7, alpha: 81, beta: 97, gamma: 103)
+        // Cartesian basis: a along x, b in the xy plane.
+        let r = Double.pi / 180
+        let av = SIMD3(5.1, 0, 0)
+        let bv = SIMD3(6.3 * cos(103 * r), 6.3 * sin(103 * r), 0)
+        let cx = 7.7 * cos(97 * r)
+        let cy = 7.7 * (cos(81 * r) - cos(97 * r) * cos(103 * r)) / sin(103 * r)
+        let cz = (7.7 * 7.7 - cx * cx - cy * cy).squareRoot()
+        let cross = SIMD3(bv.y * cz - bv.z * cy, bv.z * cx - bv.x * cz, bv.x * cy - bv.y * cx)
+        #expect(abs(cell.volume - (av * cross).sum()) < 1e-9)
+        // G* is the inverse of G.
+        for i in 0..<3 {
+            for j in 0..<3 {
+                let p = (0..<3).reduce(0.0) { $0 + cell.metric[3 * i + $1] * cell.reciprocalMetric[3 * $1 + j] }
+                #expect(abs(p - (i == j ? 1 : 0)) < 1e-12)
+            }
+        }
+    }
+
+    @Test func volumeGradientMatchesFiniteDifferences() throws {
+        let p = [5.1, 6.3, 7.7, 81.0, 97.0, 103.0]
+        let cell = try UnitCell(a: p[0], b: p[1], c: p[2], alpha: p[3], beta: p[4], gamma: p[5])
+        for i in 0..<6 {
+            let h = 1e-6 * p[i]
+            var up = p, down = p
+            up[i] += h; down[i] -= h
+            let vu = try UnitCell(a: up[0], b: up[1], c: up[2], alpha: up[3], beta: up[4], gamma: up[5]).volume
+            let vd = try UnitCell(a: down[0], b: down[1], c: down[2], alpha: down[3], beta: down[4], gamma: down[5]).volume
+            let fd = (vu - vd) / (2 * h)
+            #expect(abs(cell.volumeGradient[i] - fd) <= 1e-6 * max(1, abs(fd)))
+        }
+    }
+
+    @Test func volumeEsdFromCovarianceMatchesFiniteDifferencePropagation() throws {
+        // A hexagonal cell refined with a and c correlated: a = b exactly, so the covariance of (a, b, c)
+        // carries σ(a)² in the a–b block. V's esd must use the correlations, not add esds.
+        let (a, c) = (2.878, 14.19)
+        let (sa, sc, rho) = (2.6e-5, 1.1e-4, -0.4)
+        var cov = Matrix(rows: 6, columns: 6)
+        for i in 0..<2 { for j in 0..<2 { cov[i, j] = sa * sa } }
+        cov[2, 2] = sc * sc
+        for i in 0..<2 { cov[i, 2] = rho * sa * sc; cov[2, i] = rho * sa * sc }
+        let cell = try UnitCell.hexagonal(a: a, c: c)
+        let esd = cell.volumeStandardUncertainty(covariance: cov)
+        // Finite-difference propagation in the two free parameters (a, c).
+        let h = 1e-7
+        let dVda = (try UnitCell.hexagonal(a: a + h, c: c).volume - UnitCell.hexagonal(a: a - h, c: c).volume) / (2 * h)
+        let dVdc = (try UnitCell.hexagonal(a: a, c: c + h).volume - UnitCell.hexagonal(a: a, c: c - h).volume) / (2 * h)
+        let variance = dVda * dVda * sa * sa + dVdc * dVdc * sc * sc + 2 * dVda * dVdc * rho * sa * sc
+        #expect(abs(esd - variance.squareRoot()) < 1e-6 * esd)
+    }
+
+    @Test func impossibleCellsAreRejected() {
+        #expect(throws: CrystallographyError.self) { _ = try UnitCell(a: -1, b: 1, c: 1, alpha: 90, beta: 90, gamma: 90) }
+        #expect(throws: CrystallographyError.self) { _ = try UnitCell(a: 1, b: 1, c: 1, alpha: 120, beta: 120, gamma: 120) }
+    }
+}

@@ -1,0 +1,65 @@
+import NumericCore
+import Testing
+
+@Suite struct LinearAlgebraTests {
+    // A symmetric positive-definite matrix with a known solution.
+    let a = Matrix([[4, 12, -16], [12, 37, -43], [-16, -43, 98]])
+
+    @Test func choleskyFactorMatchesTextbookExample() throws {
+        // The classic example: L = [[2,0,0],[6,1,0],[-8,5,3]].
+        let l = try LinearAlgebra.cholesky(a)
+        let expected = Matrix([[2, 0, 0], [6, 1, 0], [-8, 5, 3]])
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(l[i, j] - expected[i, j]) < 1e-12) } }
+    }
+
+    @Test func choleskySolveRecoversSolution() throws {
+        let x = [1.0, -2.0, 0.5]
+        let b = a * x
+        let solved = try LinearAlgebra.choleskySolve(a, b)
+        for i in 0..<3 { #expect(abs(solved[i] - x[i]) < 1e-10) }
+    }
+
+    @Test func inverseTimesMatrixIsIdentity() throws {
+        let inv = try LinearAlgebra.choleskyInverse(a)
+        let p = inv * a
+        for i in 0..<3 { for j in 0..<3 { #expect(abs(p[i, j] - (i == j ? 1 : 0)) < 1e-10) } }
+    }
+
+    @Test func notPositiveDefiniteIsNamed() {
+        let singular = Matrix([[1, 1], [1, 1]])
+        #expect(throws: LAPACKError.notPositiveDefinite(routine: "dpotrf", minorOrder: 2)) {
+            _ = try LinearAlgebra.cholesky(singular)
+        }
+    }
+
+    @Test func eigenvaluesOfKnownMatrix() throws {
+        // [[2,1],[1,2]] has eigenvalues 1 and 3 with eigenvectors (1,-1)/√2 and (1,1)/√2.
+        let (values, vectors) = try LinearAlgebra.symmetricEigen(Matrix([[2, 1], [1, 2]]))
+        #expect(abs(values[0] - 1) < 1e-12 && abs(values[1] - 3) < 1e-12)
+        #expect(abs(abs(vectors[0, 0]) - 0.5.squareRoot()) < 1e-12)
+        #expect(abs(vectors[0, 0] + vectors[1, 0]) < 1e-12)
+    }
+
+    @Test func singularValuesReconstructMatrix() throws {
+        let m = Matrix([[3, 2, 2], [2, 3, -2]])
+        let (u, s, vt) = try LinearAlgebra.singularValueDecomposition(m)
+        // Known singular values of this matrix: 5 and 3.
+        #expect(abs(s[0] - 5) < 1e-12 && abs(s[1] - 3) < 1e-12)
+        let r = u * Matrix.diagonal(s) * vt
+        for i in 0..<2 { for j in 0..<3 { #expect(abs(r[i, j] - m[i, j]) < 1e-12) } }
+    }
+
+    @Test func normalMatrixMatchesExplicitProduct() {
+        var j = Matrix(rows: 50, columns: 4)
+        for r in 0..<50 { for c in 0..<4 { j[r, c] = sin(Double(r * 7 + c * 3)) } }
+        let n = LinearAlgebra.normalMatrix(jacobian: j)
+        let explicit = j.transposed * j
+        for r in 0..<4 { for c in 0..<4 { #expect(abs(n[r, c] - explicit[r, c]) < 1e-10) } }
+        let v = (0..<50).map { Double($0) / 10 }
+        let jtv = LinearAlgebra.transposeTimes(j, v)
+        let explicitJtv = j.transposed * v
+        for c in 0..<4 { #expect(abs(jtv[c] - explicitJtv[c]) < 1e-10) }
+    }
+}
+
+import Foundation
