@@ -1,0 +1,52 @@
+import Foundation
+
+/// A forward-mode dual number with three partial derivatives: value + Σ ∂ᵢ εᵢ.
+///
+/// Used where a quantity depends on a few parameters through a long chain of elementary functions (the
+/// FCJ quadrature nodes depend on 2θ, S/L and H/L): the derivatives come out exact, not by differences.
+public struct Dual3: Sendable, Equatable {
+    public var value: Double
+    public var d: SIMD3<Double>
+
+    @inlinable public init(_ value: Double, _ d: SIMD3<Double> = .zero) { self.value = value; self.d = d }
+    /// The i-th independent variable (i in 0..<3).
+    @inlinable public static func variable(_ value: Double, index: Int) -> Dual3 {
+        var d = SIMD3<Double>.zero
+        d[index] = 1
+        return Dual3(value, d)
+    }
+
+    @inlinable public static func + (a: Dual3, b: Dual3) -> Dual3 { Dual3(a.value + b.value, a.d + b.d) }
+    @inlinable public static func - (a: Dual3, b: Dual3) -> Dual3 { Dual3(a.value - b.value, a.d - b.d) }
+    @inlinable public static prefix func - (a: Dual3) -> Dual3 { Dual3(-a.value, -a.d) }
+    @inlinable public static func * (a: Dual3, b: Dual3) -> Dual3 { Dual3(a.value * b.value, a.d * b.value + b.d * a.value) }
+    @inlinable public static func / (a: Dual3, b: Dual3) -> Dual3 {
+        Dual3(a.value / b.value, (a.d * b.value - b.d * a.value) / (b.value * b.value))
+    }
+    @inlinable public static func + (a: Dual3, b: Double) -> Dual3 { Dual3(a.value + b, a.d) }
+    @inlinable public static func - (a: Dual3, b: Double) -> Dual3 { Dual3(a.value - b, a.d) }
+    @inlinable public static func - (a: Double, b: Dual3) -> Dual3 { Dual3(a - b.value, -b.d) }
+    @inlinable public static func * (a: Dual3, b: Double) -> Dual3 { Dual3(a.value * b, a.d * b) }
+    @inlinable public static func * (a: Double, b: Dual3) -> Dual3 { Dual3(a * b.value, b.d * a) }
+    @inlinable public static func / (a: Dual3, b: Double) -> Dual3 { Dual3(a.value / b, a.d / b) }
+    @inlinable public static func + (a: Double, b: Dual3) -> Dual3 { Dual3(a + b.value, b.d) }
+    @inlinable public static func / (a: Double, b: Dual3) -> Dual3 { Dual3(a / b.value, -a * b.d / (b.value * b.value)) }
+
+    @inlinable public func squareRoot() -> Dual3 {
+        let r = value.squareRoot()
+        return Dual3(r, r > 0 ? d / (2 * r) : .zero)
+    }
+    @inlinable public static func cos(_ a: Dual3) -> Dual3 { Dual3(Foundation.cos(a.value), -Foundation.sin(a.value) * a.d) }
+    @inlinable public static func sin(_ a: Dual3) -> Dual3 { Dual3(Foundation.sin(a.value), Foundation.cos(a.value) * a.d) }
+    @inlinable public static func acos(_ a: Dual3) -> Dual3 {
+        let s = (1 - a.value * a.value)
+        return Dual3(Foundation.acos(a.value), s > 0 ? -a.d / s.squareRoot() : .zero)
+    }
+    @inlinable public static func abs(_ a: Dual3) -> Dual3 { a.value < 0 ? -a : a }
+    @inlinable public static func exp(_ a: Dual3) -> Dual3 { let e = Foundation.exp(a.value); return Dual3(e, e * a.d) }
+    /// aᵖ for a > 0 and a constant exponent p.
+    @inlinable public static func pow(_ a: Dual3, _ p: Double) -> Dual3 {
+        let v = Foundation.pow(a.value, p)
+        return Dual3(v, a.value == 0 ? .zero : p * v / a.value * a.d)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import NumericCore
+
+/// Finger–Cox–Jephcoat axial-divergence asymmetry (J. Appl. Cryst. 27 (1994) 892), as a weighted sum of
+/// shifted copies of the symmetric profile.
+///
+/// A reflection at 2θ = P is seen at angles 2φ between 2φ_min and P (below 90°; mirrored above) with weight
+/// D(2φ) = W(2φ) / (h(2φ) |cos 2φ|), h = √(cos²2φ / cos²P − 1) (h and W in units of L), where
+/// W = S/L + H/L − h on [2φ_min, 2φ_infl] and W = 2 min(S/L, H/L) on [2φ_infl, P], with
+/// cos 2φ_min = √(1 + (S/L + H/L)²) cos P and cos 2φ_infl = √(1 + (H/L − S/L)²) cos P.
+/// The profile is ∫ D(2φ) pV(x − 2φ) d2φ / ∫ D. Each interval is integrated by Gauss–Legendre after the
+/// substitution 2φ = E_top − (E_top − E_bottom) u², which removes the 1/√ singularity at P. The nodes and
+/// weights are computed with dual numbers, so their derivatives with respect to P, S/L and H/L are exact.
+/// GSAS-II's single `SH/L` is S/L = H/L = SH/L / 2.
+public struct AxialDivergence: Sendable {
+    /// Offsets 2φ_k − P of the sub-peaks (radians, ≤ 0 below 90°).
+    public let offsets: [Double]
+    /// Normalized weights (Σ = 1).
+    public let weights: [Double]
+    /// ∂offset_k/∂(P, S/L, H/L).
+    public let offsetPartials: [SIMD3<Double>]
+    /// ∂weight_k/∂(P, S/L, H/L).
+    public let weightPartials: [SIMD3<Double>]
+
+    /// Quadrature nodes per interval: enough that the sub-peaks are closer than a fraction of the FWHM.
+    static func nodeCount(span: Double, fwhm: Double) -> Int {
+        min(48, max(3, Int((6 * span / max(fwhm, 1e-12)).rounded(.up))))
+    }
+
+    /// The sub-peak set for a reflection at P (radians) with S/L and H/L and symmetric FWHM (radians);
+    /// nil when S/L + H/L = 0 or the asymmetry vanishes (P = 90°).
+    public init?(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double) {
+        guard sOverL + hOverL > 0, abs(twoTheta - Double.pi / 2) > 1e-9 else { return nil }
+        let mirrored = twoTheta > Double.pi / 2
+        // Above 90° the geometry is mirrored: compute at π − P and flip the offsets.
+        let p = Dual3.variable(mirrored ? Double.pi - twoTheta : twoTheta, index: 0)
+        let sign = mirrored ? -1.0 : 1.0
+        let a = Dual3.variable(sOverL, index: 1)
+        let b = Dual3.variable(hOverL, index: 2)
+        let cosP = Dual3.cos(p)
+        func edge(_ t: Dual3) -> Dual3 {
+            let c = (1 + t * t).squareRoot() * cosP
+            return c.value >= 1 ? Dual3(0) : Dual3.acos(c)
+        }
+        let eMin = edge(a + b)
+        let eInfl = edge(a - b)
+        let minAB = sOverL < hOverL ? a : b
+        var offsets: [Double] = [], weights: [Dual3] = [], dOffsets: [SIMD3<Double>] = []
+        func integrate(bottom: Dual3, top: Dual3, innerRegion: Bool) {
+            let span = top - bottom
+            guard span.value > 0 else { return }
+            let (u, w) = GaussLegendre.rule(Self.nodeCount(span: span.value, fwhm: fwhm))
+            for k in 0..<u.count {
+                let delta = top - span * (u[k] * u[k])
+                let cosD = Dual3.cos(delta)
+                let h = (cosD * cosD / (cosP * cosP) - 1)
+                guard h.value > 0 else { continue }
+                let hRoot = h.squareRoot()
+                let wDensity = innerRegion ? (a + b - hRoot) : 2 * minAB
+                guard wDensity.value > 0 else { continue }
+                let weight = w[k] * wDensity / (hRoot * Dual3.abs(cosD)) * 2 * span * u[k]
+                let offset = delta - p
+                offsets.append(sign * offset.value)
+                var d = offset.d
+                // Mirrored: ∂(π−P)/∂P = −1 and the offset flips sign, so the P component keeps its sign.
+                if mirrored { d = SIMD3(d.x, -d.y, -d.z) }
+                dOffsets.append(d)
+                var wt = weight
+                if mirrored { wt.d.x = -wt.d.x }
+                weights.append(wt)
+            }
+        }
+        integrate(bottom: eMin, top: eInfl, innerRegion: true)
+        integrate(bottom: eInfl, top: p, innerRegion: false)
+        guard !weights.isEmpty else { return nil }
+        var total = Dual3(0)
+        for w in weights { total = total + w }
+        let normalized = weights.map { $0 / total }
+        self.offsets = offsets
+        self.weights = normalized.map(\.value)
+        self.offsetPartials = dOffsets
+        self.weightPartials = normalized.map(\.d)
+    }
+
+    /// The asymmetric profile at offset x = 2θ − P from the nominal position, with its partials with respect
+    /// to P (the nominal position, at fixed 2θ), σ², γ, S/L and H/L.
+    @inlinable
+    public func valueAndPartials(_ x: Double, shape: PseudoVoigt)
+        -> (value: Double, dPosition: Double, dVariance: Double, dGamma: Double, dS: Double, dH: Double) {
+        var v = 0.0, dp = 0.0, dv = 0.0, dg = 0.0, ds = 0.0, dh = 0.0
+        for k in 0..<offsets.count {
+            let r = shape.valueAndPartials(x - offsets[k])
+            let w = weights[k]
+            let dw = weightPartials[k]
+            let dOff = offsetPartials[k]
+            v += w * r.value
+            dv += w * r.dVariance
+            dg += w * r.dGamma
+            // x = 2θ − P depends on P: ∂x/∂P = −1, and the offset itself moves with P.
+            dp += dw.x * r.value - w * r.dx * (1 + dOff.x)
+            ds += dw.y * r.value - w * r.dx * dOff.y
+            dh += dw.z * r.value - w * r.dx * dOff.z
+        }
+        return (v, dp, dv, dg, ds, dh)
+    }
+}

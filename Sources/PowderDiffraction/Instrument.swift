@@ -1,0 +1,41 @@
+import Foundation
+
+/// How the sample is illuminated and what that does to peak positions and intensities.
+public enum Geometry: String, Sendable, CaseIterable {
+    /// Capillary in transmission (cylinder absorption from μR, displacement ⟂ and ∥ to the beam).
+    case debyeScherrer = "debye-scherrer"
+    /// Flat plate in reflection (no absorption correction; specimen displacement and transparency).
+    case braggBrentano = "bragg-brentano"
+}
+
+/// A constant-wavelength X-ray diffractometer, with parameters in GSAS-II's units so that `.instprm` values
+/// carry over unchanged: U, V, W in centideg², X, Y, Z in centideg, zero in degrees, SH/L dimensionless.
+///
+/// Gaussian variance σ² = U tan²θ + V tanθ + W; Lorentzian FWHM γ = X/cosθ + Y tanθ + Z.
+public struct Instrument: Sendable, Equatable {
+    public var radiation: Radiation
+    public var geometry: Geometry
+    /// Zero-point shift of 2θ in degrees (added to the Bragg angle).
+    public var zero: Double
+    /// Polarization fraction (GSAS-II `Polariz.`; 0.5 unpolarized).
+    public var polarization: Double
+    public var u: Double, v: Double, w: Double
+    public var x: Double, y: Double, z: Double
+    /// FCJ axial divergence (S + H)/L with S/L = H/L (GSAS-II `SH/L`).
+    public var shl: Double
+    /// Goniometer radius in mm (for displacement shifts).
+    public var goniometerRadius: Double
+
+    public init(radiation: Radiation, geometry: Geometry = .debyeScherrer, zero: Double = 0, polarization: Double = 0.5,
+                u: Double = 0, v: Double = 0, w: Double = 1, x: Double = 0, y: Double = 0, z: Double = 0,
+                shl: Double = 0.002, goniometerRadius: Double = 250) {
+        self.radiation = radiation
+        self.geometry = geometry
+        self.zero = zero
+        self.polarization = polarization
+        self.u = u; self.v = v; self.w = w
+        self.x = x; self.y = y; self.z = z
+        self.shl = shl
+        self.goniometerRadius = goniometerRadius
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// A measured or calculated powder pattern: 2θ in degrees, intensities and their standard uncertainties.
+public struct Pattern: Sendable, Equatable {
+    public var name: String
+    /// 2θ in degrees, increasing.
+    public var twoTheta: [Double]
+    public var intensity: [Double]
+    /// σ of each intensity (from the file, else √max(y, 1)).
+    public var sigma: [Double]
+
+    public init(name: String, twoTheta: [Double], intensity: [Double], sigma: [Double]? = nil) {
+        precondition(twoTheta.count == intensity.count, "2θ and intensity differ in length")
+        self.name = name
+        self.twoTheta = twoTheta
+        self.intensity = intensity
+        self.sigma = sigma ?? intensity.map { max($0, 1).squareRoot() }
+    }
+
+    public var count: Int { twoTheta.count }
+    public var range: ClosedRange<Double> { (twoTheta.first ?? 0)...(twoTheta.last ?? 0) }
+
+    /// The points inside [low, high] (degrees).
+    public func restricted(to low: Double, _ high: Double) -> Pattern {
+        let keep = twoTheta.indices.filter { twoTheta[$0] >= low && twoTheta[$0] <= high }
+        return Pattern(name: name, twoTheta: keep.map { twoTheta[$0] }, intensity: keep.map { intensity[$0] }, sigma: keep.map { sigma[$0] })
+    }
+}

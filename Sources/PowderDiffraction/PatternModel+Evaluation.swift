@@ -1,0 +1,308 @@
+import Crystallography
+import Foundation
+import NumericCore
+
+/// One parameter's effect on one reflection line: on its intensity, position (rad), Gaussian variance
+/// (rad²), Lorentzian FWHM (rad) and axial divergence.
+struct LineSensitivity {
+    var column: Int
+    var dIntensity = 0.0, dPosition = 0.0, dVariance = 0.0, dGamma = 0.0, dAsymmetry = 0.0
+}
+
+/// The per-evaluation work of `PatternModel.evaluate`: shared quantities are computed once per reflection,
+/// then each peak is spread over the points of its window.
+struct EvaluationWork {
+    let model: PatternModel
+    let parameters: [ModelParameter]
+    let column: [ModelParameter: Int]
+    let points: Int
+    var yc: [Double]
+    var background: [Double]
+    var jacobian: [Double]
+    var placed: [PlacedReflection] = []
+
+    static let radiansPerDegree = Double.pi / 180
+    /// Radians per centidegree.
+    static let radiansPerCentidegree = Double.pi / 18000
+    /// Profile normalization per centidegree, so that scale factors compare with GSAS-II's.
+    static let profilePerCentidegree = Double.pi / 18000
+
+    init(model: PatternModel, parameters: [ModelParameter]) {
+        self.model = model
+        self.parameters = parameters
+        var map: [ModelParameter: Int] = [:]
+        for (i, p) in parameters.enumerated() { map[p] = i }
+        column = map
+        points = model.twoTheta.count
+        yc = Array(repeating: 0, count: points)
+        background = Array(repeating: 0, count: points)
+        jacobian = parameters.isEmpty ? [] : Array(repeating: 0, count: points * parameters.count)
+    }
+
+    func result() -> ModelEvaluation {
+        var j: Matrix?
+        if !parameters.isEmpty {
+            var m = Matrix(rows: points, columns: parameters.count)
+            m.storage = jacobian
+            j = m
+        }
+        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed)
+    }
+
+    mutating func run() {
+        addBackground()
+        for p in model.phases.indices { addPhase(p) }
+    }
+
+    mutating func addBackground() {
+        let bg = model.background
+        var basis = [Double](repeating: 0, count: bg.coefficients.count)
+        let columns = bg.coefficients.indices.map { column[.background(term: $0)] }
+        for i in 0..<points {
+            bg.basis(at: model.twoTheta[i], into: &basis)
+            var v = 0.0
+            for k in basis.indices {
+                v += bg.coefficients[k] * basis[k]
+                if let c = columns[k] { jacobian[i + c * points] = basis[k] }
+            }
+            background[i] = v
+            yc[i] += v
+        }
+    }
+
+    /// Index of the first point with 2θ ≥ x.
+    func lowerBound(_ x: Double) -> Int {
+        var lo = 0, hi = points
+        let tt = model.twoTheta
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if tt[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    mutating func addPhase(_ pi: Int) {
+        let phase = model.phases[pi]
+        let inst = model.instrument
+        let atoms = phase.structure.atoms
+        let cell = phase.structure.cell
+        let lambda1 = inst.radiation.wavelength
+        var lines: [(lambda: Double, ratio: Double, second: Bool)] = [(lambda1, 1, false)]
+        if let l2 = inst.radiation.secondWavelength, inst.radiation.secondLineRatio > 0 || column[.secondLineRatio] != nil {
+            lines.append((l2, inst.radiation.secondLineRatio, true))
+        }
+        let lowLimit = model.twoTheta.first ?? 0, highLimit = model.twoTheta.last ?? 0
+        let lp = LorentzPolarization(polarization: inst.polarization)
+        let k = Self.radiansPerCentidegree
+        let rad = Self.radiansPerDegree
+
+        // Columns this phase's reflections respond to.
+        let scaleColumn = column[.scale(phase: pi)]
+        let latticeColumns = phase.independentLattice.compactMap { l in column[.lattice(phase: pi, l)].map { (l, $0) } }
+        var positionColumns: [(site: Int, axis: Int, column: Int)] = []
+        var uIsoColumns: [(site: Int, column: Int)] = []
+        for s in phase.sites.indices {
+            for axis in phase.siteSymmetries[s].coordinates.freeComponents {
+                if let c = column[.position(phase: pi, site: s, axis: axis)] { positionColumns.append((s, axis, c)) }
+            }
+            if let c = column[.uIso(phase: pi, site: s)] { uIsoColumns.append((s, c)) }
+        }
+        let occupancyColumns = atoms.indices.compactMap { a in column[.occupancy(phase: pi, atom: a)].map { (a, $0) } }
+        let mixingColumn = phase.cationMixing == nil ? nil : column[.cationMixing(phase: pi)]
+        let profileColumns = ProfileTerm.allCases.compactMap { t in column[.profile(t)].map { (t, $0) } }
+        let sizeColumn = column[.size(phase: pi)], strainColumn = column[.microstrain(phase: pi)]
+        let textureColumn = column[.texture(phase: pi)]
+        let zeroColumn = column[.zero]
+        let shiftColumns: [(Int, Bool)] = {
+            switch inst.geometry {
+            case .debyeScherrer:
+                return [column[.displacementPerpendicular].map { ($0, true) }, column[.displacementParallel].map { ($0, false) }].compactMap { $0 }
+            case .braggBrentano:
+                return [column[.specimenDisplacement].map { ($0, true) }, column[.transparency].map { ($0, false) }].compactMap { $0 }
+            }
+        }()
+        let muRColumn = inst.geometry == .debyeScherrer ? column[.muR] : nil
+        let ratioColumn = column[.secondLineRatio]
+        let useTexture = phase.marchDollase != 1 || textureColumn != nil
+        var sensitivities: [LineSensitivity] = []
+        sensitivities.reserveCapacity(parameters.count)
+
+        for (ri, reflection) in phase.reflections.enumerated() {
+            let m = reflection.index
+            let q = cell.inverseDSquared(m.h, m.k, m.l)
+            let sq = q.squareRoot()
+            // Skip reflections whose peak cannot reach the pattern (checked again per line below).
+            guard lambda1 * sq / 2 < 1 else { continue }
+            let s = sq / 2
+            let sf = phase.calculator.powderStructureFactor(m, s: s, atoms: atoms)
+            let f2 = sf.squaredModulus
+            let multiplicity = Double(reflection.multiplicity)
+
+            // ∂|F|²/∂p for the structural parameters, and ∂q/∂p for the cell.
+            var dF2: [(column: Int, value: Double)] = []
+            for (a, c) in occupancyColumns { dF2.append((c, sf.dOccupancy[a])) }
+            if let c = mixingColumn, let mix = phase.cationMixing {
+                dF2.append((c, mix.occupancyDerivatives.reduce(0) { $0 + $1.derivative * sf.dOccupancy[$1.atom] }))
+            }
+            for (site, c) in uIsoColumns { dF2.append((c, phase.sites[site].reduce(0) { $0 + sf.dUIso[$1] })) }
+            for (site, axis, c) in positionColumns {
+                let constraint = phase.siteSymmetries[site].coordinates
+                let nf = constraint.freeComponents.count
+                let col = constraint.freeComponents.firstIndex(of: axis)!
+                var g = 0.0
+                for atom in phase.sites[site] {
+                    for comp in 0..<3 { g += constraint.basis[comp * nf + col] * sf.dPosition[atom][comp] }
+                }
+                dF2.append((c, g))
+            }
+            let dqDLattice = latticeColumns.map { (column: $0.1, value: phase.inverseDSquaredDerivative(m, $0.0)) }
+
+            // Widths are those of the Kα1 peak (the Kα2 copy keeps them), computed at its position.
+            var widthPosition = 0.0
+            var variance = 0.0, gamma = 0.0, dVarDPos = 0.0, dGamDPos = 0.0
+            var dPos1DQ = 0.0, dPos1DShift: [Double] = []
+            var sample = SampleBroadening.Widths()
+            var texture = (value: 1.0, dRatio: 0.0)
+            if useTexture {
+                let axis = phase.textureAxis
+                let cos2 = phase.orbits[ri].map { h -> Double in
+                    let gs = cell.reciprocalMetric
+                    let hv = [Double(h.h), Double(h.k), Double(h.l)], tv = [Double(axis.h), Double(axis.k), Double(axis.l)]
+                    var hh = 0.0, tt = 0.0, ht = 0.0
+                    for i in 0..<3 { for j in 0..<3 { hh += hv[i] * gs[3 * i + j] * hv[j]; tt += tv[i] * gs[3 * i + j] * tv[j]; ht += hv[i] * gs[3 * i + j] * tv[j] } }
+                    return ht * ht / (hh * tt)
+                }
+                texture = MarchDollase.factor(ratio: phase.marchDollase, cosSquared: cos2)
+            }
+
+            for (li, line) in lines.enumerated() {
+                let sinTheta = line.lambda * sq / 2
+                guard sinTheta < 1 else { continue }
+                let cosTheta = (1 - sinTheta * sinTheta).squareRoot()
+                let braggDegrees = 2 * asin(sinTheta) / rad
+                let dBraggDQ = line.lambda / (2 * sq * cosTheta) / rad
+                let shift = model.geometricShift(braggDegrees)
+                let pos = braggDegrees + inst.zero + shift.shift
+                let dPosDQ = dBraggDQ * (1 + shift.dTwoTheta)
+
+                if li == 0 {
+                    widthPosition = pos
+                    dPos1DQ = dPosDQ
+                    dPos1DShift = [shift.dFirst, shift.dSecond]
+                    let th = pos * rad / 2
+                    let (t, c) = (tan(th), cos(th))
+                    let dtDPos = rad / 2 / (c * c)
+                    variance = inst.u * t * t + inst.v * t + inst.w
+                    dVarDPos = (2 * inst.u * t + inst.v) * dtDPos
+                    gamma = inst.x / c + inst.y * t + inst.z
+                    dGamDPos = inst.x * sin(th) / (c * c) * rad / 2 + inst.y * dtDPos
+                    sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: lambda1, size: phase.size, microstrain: phase.microstrain,
+                                                     sizeMix: phase.sizeMix, strainMix: phase.strainMix)
+                    variance += sample.variance
+                    gamma += sample.gamma
+                    dVarDPos += sample.dVarianceDTwoTheta
+                    dGamDPos += sample.dGammaDTwoTheta
+                }
+                let shape = PseudoVoigt(variance: variance * k * k, gamma: gamma * k)
+                let fwhmDegrees = shape.fwhm / rad
+                let asymmetry = inst.shl > 0 ? AxialDivergence(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm) : nil
+                let asymmetryExtent = (asymmetry?.offsets.map { abs($0) }.max() ?? 0) / rad
+                var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent
+                var above = model.windowHighFWHMs * fwhmDegrees
+                if pos > 90 { swap(&below, &above) }
+                guard pos + above >= lowLimit, pos - below <= highLimit else { continue }
+
+                // Intensity and its dependence on the line position.
+                let lpValue = lp.value(twoTheta: pos * rad)
+                let dLpDPos = lp.derivative(twoTheta: pos * rad) * rad
+                var absorption = (value: 1.0, dMuR: 0.0, dTwoTheta: 0.0)
+                if inst.geometry == .debyeScherrer && (model.muR != 0 || muRColumn != nil) {
+                    absorption = CylinderAbsorption.factor(muR: model.muR, twoTheta: pos * rad)
+                }
+                // Everything but scale, |F|², Lp and A; 1/V as in GSAS-II, so that scale factors carry across.
+                let common = multiplicity * texture.value * line.ratio / cell.volume
+                let intensity = phase.scale * f2 * common * lpValue * absorption.value
+                let dIDPos = phase.scale * f2 * common * (dLpDPos * absorption.value + lpValue * absorption.dTwoTheta * rad)
+                let perF2 = phase.scale * common * lpValue * absorption.value
+                placed.append(PlacedReflection(phase: pi, index: m, multiplicity: reflection.multiplicity, twoTheta: pos,
+                                               intensity: intensity * Self.profilePerCentidegree / Self.radiansPerCentidegree,
+                                               isSecondLine: line.second))
+
+                // Sensitivities of this line to every requested parameter.
+                sensitivities.removeAll(keepingCapacity: true)
+                if !parameters.isEmpty {
+                    if let c = scaleColumn { sensitivities.append(LineSensitivity(column: c, dIntensity: f2 * common * lpValue * absorption.value)) }
+                    for (c, v) in dF2 { sensitivities.append(LineSensitivity(column: c, dIntensity: perF2 * v)) }
+                    for (c, dq) in dqDLattice {
+                        let dPos = dPosDQ * dq
+                        let dPos1 = dPos1DQ * dq
+                        let dVolume = phase.volumeDerivative(latticeColumns.first { $0.1 == c }!.0)
+                        sensitivities.append(LineSensitivity(column: c, dIntensity: perF2 * sf.dS / (8 * s) * dq + dIDPos * dPos - intensity / cell.volume * dVolume,
+                                                             dPosition: dPos * rad, dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
+                    }
+                    if let c = zeroColumn {
+                        sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos, dPosition: rad, dVariance: dVarDPos * k * k, dGamma: dGamDPos * k))
+                    }
+                    for (n, (c, _)) in shiftColumns.enumerated() {
+                        let dPos = n == 0 ? shift.dFirst : shift.dSecond
+                        let dPos1 = dPos1DShift[n]
+                        sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos * dPos, dPosition: dPos * rad,
+                                                             dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
+                    }
+                    let th = widthPosition * rad / 2
+                    let (t, cth) = (tan(th), cos(th))
+                    for (term, c) in profileColumns {
+                        var e = LineSensitivity(column: c)
+                        switch term {
+                        case .u: e.dVariance = t * t * k * k
+                        case .v: e.dVariance = t * k * k
+                        case .w: e.dVariance = k * k
+                        case .x: e.dGamma = k / cth
+                        case .y: e.dGamma = t * k
+                        case .z: e.dGamma = k
+                        case .shl: e.dAsymmetry = 1
+                        }
+                        sensitivities.append(e)
+                    }
+                    if let c = sizeColumn {
+                        sensitivities.append(LineSensitivity(column: c, dVariance: sample.dVarianceDSize * k * k, dGamma: sample.dGammaDSize * k))
+                    }
+                    if let c = strainColumn {
+                        sensitivities.append(LineSensitivity(column: c, dVariance: sample.dVarianceDStrain * k * k, dGamma: sample.dGammaDStrain * k))
+                    }
+                    if let c = muRColumn {
+                        sensitivities.append(LineSensitivity(column: c, dIntensity: phase.scale * f2 * common * lpValue * absorption.dMuR))
+                    }
+                    if let c = textureColumn, texture.value != 0 {
+                        sensitivities.append(LineSensitivity(column: c, dIntensity: intensity / texture.value * texture.dRatio))
+                    }
+                    if let c = ratioColumn, line.second {
+                        sensitivities.append(LineSensitivity(column: c, dIntensity: phase.scale * f2 * multiplicity * texture.value / cell.volume * lpValue * absorption.value))
+                    }
+                }
+
+                // Spread the peak over its window.
+                let norm = Self.profilePerCentidegree
+                let first = lowerBound(pos - below), last = lowerBound(pos + above)
+                for i in first..<last {
+                    let x = (model.twoTheta[i] - pos) * rad
+                    var value: Double, dPos: Double, dVar: Double, dGam: Double, dAsym = 0.0
+                    if let asymmetry {
+                        let r = asymmetry.valueAndPartials(x, shape: shape)
+                        (value, dPos, dVar, dGam) = (r.value, r.dPosition, r.dVariance, r.dGamma)
+                        dAsym = 0.5 * (r.dS + r.dH)
+                    } else {
+                        let r = shape.valueAndPartials(x)
+                        (value, dPos, dVar, dGam) = (r.value, -r.dx, r.dVariance, r.dGamma)
+                    }
+                    value *= norm; dPos *= norm; dVar *= norm; dGam *= norm; dAsym *= norm
+                    yc[i] += intensity * value
+                    for e in sensitivities {
+                        jacobian[i + e.column * points] += e.dIntensity * value
+                            + intensity * (dPos * e.dPosition + dVar * e.dVariance + dGam * e.dGamma + dAsym * e.dAsymmetry)
+                    }
+                }
+            }
+        }
+    }
+}

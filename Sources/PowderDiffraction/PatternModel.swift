@@ -1,0 +1,157 @@
+import Crystallography
+import Foundation
+import NumericCore
+
+/// One reflection line as placed in the calculated pattern (for tick marks, R_Bragg and reports).
+public struct PlacedReflection: Sendable {
+    public let phase: Int
+    public let index: MillerIndex
+    public let multiplicity: Int
+    /// Peak position in degrees (zero and displacement included).
+    public let twoTheta: Double
+    /// Integrated intensity of the line (scale, m, |F|², Lp, absorption, texture, line ratio).
+    public let intensity: Double
+    /// True for the Kα2 copy.
+    public let isSecondLine: Bool
+}
+
+/// The calculated pattern and, when asked, its derivatives.
+public struct ModelEvaluation: Sendable {
+    public var calculated: [Double]
+    public var background: [Double]
+    /// points × parameters, column-major, in the order the parameters were requested.
+    public var jacobian: Matrix?
+    public var reflections: [PlacedReflection]
+}
+
+/// yc(2θ) = background + Σ_phases Σ_reflections I_h · Φ(2θ − 2θ_h) with analytic derivatives.
+///
+/// For each reflection: 2θ_h from Bragg's law at the current cell plus zero and geometry shifts; σ² and γ
+/// from the instrument (Caglioti U, V, W; X, Y, Z) plus size and strain; Φ the TCH pseudo-Voigt with FCJ
+/// asymmetry; I_h = scale · m · |F|² · Lp · A · P_MD (× I(Kα2)/I(Kα1) for the Kα2 copy, which GSAS-II-like
+/// keeps the widths of the Kα1 peak). Each peak is evaluated only inside its window (see
+/// `windowLowFWHMs`, `windowHighFWHMs`). The work per point is independent of the pattern length.
+public struct PatternModel: Sendable {
+    public var twoTheta: [Double]
+    public var instrument: Instrument
+    public var background: ChebyshevBackground
+    public var phases: [Phase]
+    /// Debye–Scherrer displacements (µm) or Bragg–Brentano displacement and transparency.
+    public var displacementPerpendicular = 0.0, displacementParallel = 0.0
+    public var specimenDisplacement = 0.0, transparency = 0.0
+    /// Cylinder μR (Debye–Scherrer only).
+    public var muR = 0.0
+
+    /// Peak window, low-angle side, in FWHMs (GSAS-II uses 50 below and 75 above, reversed past 90°).
+    public var windowLowFWHMs = 50.0
+    /// Peak window, high-angle side, in FWHMs.
+    public var windowHighFWHMs = 75.0
+
+    public init(twoTheta: [Double], instrument: Instrument, background: ChebyshevBackground, phases: [Phase]) {
+        self.twoTheta = twoTheta
+        self.instrument = instrument
+        self.background = background
+        self.phases = phases
+    }
+
+    // MARK: parameter values
+
+    /// The current value of a parameter, in its user units.
+    public func value(of p: ModelParameter) -> Double {
+        switch p {
+        case .scale(let i): return phases[i].scale
+        case .background(let k): return k < background.coefficients.count ? background.coefficients[k] : 0
+        case .zero: return instrument.zero
+        case .displacementPerpendicular: return displacementPerpendicular
+        case .displacementParallel: return displacementParallel
+        case .specimenDisplacement: return specimenDisplacement
+        case .transparency: return transparency
+        case .muR: return muR
+        case let .lattice(i, l): return phases[i].lattice(l)
+        case let .position(i, s, axis): return phases[i].position(site: s, axis: axis)
+        case let .uIso(i, s): return phases[i].uIso(site: s)
+        case let .occupancy(i, a): return phases[i].structure.atoms[a].occupancy
+        case .cationMixing(let i): return phases[i].cationMixingValue ?? 0
+        case .profile(let t):
+            switch t {
+            case .u: return instrument.u
+            case .v: return instrument.v
+            case .w: return instrument.w
+            case .x: return instrument.x
+            case .y: return instrument.y
+            case .z: return instrument.z
+            case .shl: return instrument.shl
+            }
+        case .size(let i): return phases[i].size
+        case .microstrain(let i): return phases[i].microstrain
+        case .texture(let i): return phases[i].marchDollase
+        case .secondLineRatio: return instrument.radiation.secondLineRatio
+        }
+    }
+
+    /// Sets a parameter; throws when the value makes the cell impossible.
+    public mutating func setValue(_ v: Double, for p: ModelParameter) throws(CrystallographyError) {
+        switch p {
+        case .scale(let i): phases[i].scale = v
+        case .background(let k):
+            while background.coefficients.count <= k { background.coefficients.append(0) }
+            background.coefficients[k] = v
+        case .zero: instrument.zero = v
+        case .displacementPerpendicular: displacementPerpendicular = v
+        case .displacementParallel: displacementParallel = v
+        case .specimenDisplacement: specimenDisplacement = v
+        case .transparency: transparency = v
+        case .muR: muR = v
+        case let .lattice(i, l): try phases[i].setLattice(l, v)
+        case let .position(i, s, axis): phases[i].setPosition(site: s, axis: axis, v)
+        case let .uIso(i, s): phases[i].setUIso(site: s, v)
+        case let .occupancy(i, a): phases[i].setOccupancy(atom: a, v)
+        case .cationMixing(let i): phases[i].setCationMixing(v)
+        case .profile(let t):
+            switch t {
+            case .u: instrument.u = v
+            case .v: instrument.v = v
+            case .w: instrument.w = v
+            case .x: instrument.x = v
+            case .y: instrument.y = v
+            case .z: instrument.z = v
+            case .shl: instrument.shl = v
+            }
+        case .size(let i): phases[i].size = v
+        case .microstrain(let i): phases[i].microstrain = v
+        case .texture(let i): phases[i].marchDollase = v
+        case .secondLineRatio: instrument.radiation.secondLineRatio = v
+        }
+    }
+
+    // MARK: geometry
+
+    /// Geometric peak shift in degrees at Bragg angle 2θ (degrees) and its derivative per degree, following
+    /// GSAS-II: Debye–Scherrer −c(Dx cos2θ + Dy sin2θ), Bragg–Brentano −c(4 s cosθ + 100 T sin2θ), with
+    /// c = 0.09/(π R), R the goniometer radius in mm and displacements in µm.
+    func geometricShift(_ tt: Double) -> (shift: Double, dTwoTheta: Double, dFirst: Double, dSecond: Double) {
+        let c = 0.09 / (Double.pi * instrument.goniometerRadius)
+        let r = Double.pi / 180
+        switch instrument.geometry {
+        case .debyeScherrer:
+            let (c2, s2) = (cos(tt * r), sin(tt * r))
+            let shift = -c * (displacementPerpendicular * c2 + displacementParallel * s2)
+            let d = -c * (-displacementPerpendicular * s2 + displacementParallel * c2) * r
+            return (shift, d, -c * c2, -c * s2)
+        case .braggBrentano:
+            let (ct, st, s2, c2) = (cos(tt * r / 2), sin(tt * r / 2), sin(tt * r), cos(tt * r))
+            let shift = -c * (4 * specimenDisplacement * ct + 100 * transparency * s2)
+            let d = -c * (-2 * specimenDisplacement * st + 100 * transparency * c2) * r
+            return (shift, d, -c * 4 * ct, -c * 100 * s2)
+        }
+    }
+
+    // MARK: evaluation
+
+    /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).
+    public func evaluate(derivativesFor parameters: [ModelParameter] = []) -> ModelEvaluation {
+        var work = EvaluationWork(model: self, parameters: parameters)
+        work.run()
+        return work.result()
+    }
+}

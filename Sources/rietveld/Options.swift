@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import PowderDiffraction
+
+extension Geometry: ExpressibleByArgument {}
+
+/// Options shared by every command that models a pattern.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Sample geometry: \(Geometry.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var geometry: Geometry = .debyeScherrer
+
+    @Option(name: .customLong("mu-r"), help: "Cylinder absorption μR (Debye–Scherrer), held fixed unless a recipe refines it.")
+    var muR: Double = 0
+
+    func validate() throws {
+        guard muR.isFinite, muR >= 0 else { throw ValidationError("--mu-r must be zero or positive") }
+    }
+}
+
+/// A 2θ range START:END:STEP in degrees.
+struct TwoThetaRange: ExpressibleByArgument {
+    let start: Double, end: Double, step: Double
+
+    init?(argument: String) {
+        let f = argument.split(separator: ":").map { Double($0) }
+        guard f.count == 3, let s = f[0], let e = f[1], let st = f[2], st > 0, e > s, s > 0, e < 180 else { return nil }
+        start = s; end = e; step = st
+    }
+
+    var points: [Double] {
+        let n = Int(((end - start) / step + 1e-9).rounded(.down)) + 1
+        return (0..<n).map { start + Double($0) * step }
+    }
+}
