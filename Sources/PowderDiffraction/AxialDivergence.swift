@@ -27,9 +27,19 @@ public struct AxialDivergence: Sendable {
         min(48, max(3, Int((6 * span / max(fwhm, 1e-12)).rounded(.up))))
     }
 
-    /// The sub-peak set for a reflection at P (radians) with S/L and H/L and symmetric FWHM (radians);
-    /// nil when S/L + H/L = 0 or the asymmetry vanishes (P = 90°).
-    public init?(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double) {
+    /// The node count the adaptive rule picks for a reflection at P with this asymmetry and FWHM.
+    public static func adaptiveNodeCount(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double) -> Int {
+        let p = twoTheta > Double.pi / 2 ? Double.pi - twoTheta : twoTheta
+        let c = (1 + (sOverL + hOverL) * (sOverL + hOverL)).squareRoot() * cos(p)
+        let eMin = c >= 1 ? 0 : acos(c)
+        return nodeCount(span: p - eMin, fwhm: fwhm)
+    }
+
+    /// The sub-peak set for a reflection at P (radians) with S/L and H/L and symmetric FWHM (radians), with
+    /// `nodes` quadrature points per interval (default: the adaptive rule). Keep `nodes` fixed while
+    /// parameters change (see `PatternModel.freezeQuadrature`), so that the profile is a smooth function of
+    /// them. Nil when S/L + H/L = 0 or the asymmetry vanishes (P = 90°).
+    public init?(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double, nodes: Int? = nil) {
         guard sOverL + hOverL > 0, abs(twoTheta - Double.pi / 2) > 1e-9 else { return nil }
         let mirrored = twoTheta > Double.pi / 2
         // Above 90° the geometry is mirrored: compute at π − P and flip the offsets.
@@ -43,13 +53,15 @@ public struct AxialDivergence: Sendable {
             return c.value >= 1 ? Dual3(0) : Dual3.acos(c)
         }
         let eMin = edge(a + b)
-        let eInfl = edge(a - b)
+        // With S/L = H/L the inflection point is P itself; computing acos(cos P) would leave a sliver of
+        // rounding-error width whose weights have meaningless derivatives.
+        let eInfl = sOverL == hOverL ? p : edge(a - b)
         let minAB = sOverL < hOverL ? a : b
         var offsets: [Double] = [], weights: [Dual3] = [], dOffsets: [SIMD3<Double>] = []
         func integrate(bottom: Dual3, top: Dual3, innerRegion: Bool) {
             let span = top - bottom
-            guard span.value > 0 else { return }
-            let (u, w) = GaussLegendre.rule(Self.nodeCount(span: span.value, fwhm: fwhm))
+            guard span.value > 1e-12 * max(1, top.value) else { return }
+            let (u, w) = GaussLegendre.rule(nodes ?? Self.nodeCount(span: span.value, fwhm: fwhm))
             for k in 0..<u.count {
                 let delta = top - span * (u[k] * u[k])
                 let cosD = Dual3.cos(delta)

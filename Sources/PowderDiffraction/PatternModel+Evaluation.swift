@@ -20,6 +20,7 @@ struct EvaluationWork {
     var background: [Double]
     var jacobian: [Double]
     var placed: [PlacedReflection] = []
+    var layouts: [[PeakLayout]] = []
 
     static let radiansPerDegree = Double.pi / 180
     /// Radians per centidegree.
@@ -46,7 +47,7 @@ struct EvaluationWork {
             m.storage = jacobian
             j = m
         }
-        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed)
+        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts)
     }
 
     mutating func run() {
@@ -113,6 +114,7 @@ struct EvaluationWork {
         let sizeColumn = column[.size(phase: pi)], strainColumn = column[.microstrain(phase: pi)]
         let textureColumn = column[.texture(phase: pi)]
         let zeroColumn = column[.zero]
+        // (column, true for the first geometry term: ⟂ displacement or specimen displacement).
         let shiftColumns: [(Int, Bool)] = {
             switch inst.geometry {
             case .debyeScherrer:
@@ -124,6 +126,9 @@ struct EvaluationWork {
         let muRColumn = inst.geometry == .debyeScherrer ? column[.muR] : nil
         let ratioColumn = column[.secondLineRatio]
         let useTexture = phase.marchDollase != 1 || textureColumn != nil
+        let frozen = pi < model.peakLayout.count && model.peakLayout[pi].count == phase.reflections.count ? model.peakLayout[pi] : nil
+        var used = [PeakLayout](repeating: PeakLayout(asymmetryNodes: 3, ranges: []), count: phase.reflections.count)
+        defer { layouts.append(used) }
         var sensitivities: [LineSensitivity] = []
         sensitivities.reserveCapacity(parameters.count)
 
@@ -205,12 +210,24 @@ struct EvaluationWork {
                 }
                 let shape = PseudoVoigt(variance: variance * k * k, gamma: gamma * k)
                 let fwhmDegrees = shape.fwhm / rad
-                let asymmetry = inst.shl > 0 ? AxialDivergence(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm) : nil
+                if li == 0 {
+                    used[ri].asymmetryNodes = frozen?[ri].asymmetryNodes
+                        ?? AxialDivergence.adaptiveNodeCount(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm)
+                }
+                let asymmetry = inst.shl > 0 ? AxialDivergence(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm, nodes: used[ri].asymmetryNodes) : nil
                 let asymmetryExtent = (asymmetry?.offsets.map { abs($0) }.max() ?? 0) / rad
                 var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent
                 var above = model.windowHighFWHMs * fwhmDegrees
                 if pos > 90 { swap(&below, &above) }
-                guard pos + above >= lowLimit, pos - below <= highLimit else { continue }
+                let range: Range<Int>
+                if let f = frozen?[ri], li < f.ranges.count {
+                    range = f.ranges[li]
+                } else {
+                    range = (pos + above >= lowLimit && pos - below <= highLimit) ? lowerBound(pos - below)..<lowerBound(pos + above) : 0..<0
+                }
+                while used[ri].ranges.count <= li { used[ri].ranges.append(0..<0) }
+                used[ri].ranges[li] = range
+                guard !range.isEmpty else { continue }
 
                 // Intensity and its dependence on the line position.
                 let lpValue = lp.value(twoTheta: pos * rad)
@@ -243,9 +260,9 @@ struct EvaluationWork {
                     if let c = zeroColumn {
                         sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos, dPosition: rad, dVariance: dVarDPos * k * k, dGamma: dGamDPos * k))
                     }
-                    for (n, (c, _)) in shiftColumns.enumerated() {
-                        let dPos = n == 0 ? shift.dFirst : shift.dSecond
-                        let dPos1 = dPos1DShift[n]
+                    for (c, first) in shiftColumns {
+                        let dPos = first ? shift.dFirst : shift.dSecond
+                        let dPos1 = dPos1DShift[first ? 0 : 1]
                         sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos * dPos, dPosition: dPos * rad,
                                                              dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
                     }
@@ -283,8 +300,7 @@ struct EvaluationWork {
 
                 // Spread the peak over its window.
                 let norm = Self.profilePerCentidegree
-                let first = lowerBound(pos - below), last = lowerBound(pos + above)
-                for i in first..<last {
+                for i in range {
                     let x = (model.twoTheta[i] - pos) * rad
                     var value: Double, dPos: Double, dVar: Double, dGam: Double, dAsym = 0.0
                     if let asymmetry {

@@ -22,6 +22,16 @@ public struct ModelEvaluation: Sendable {
     /// points × parameters, column-major, in the order the parameters were requested.
     public var jacobian: Matrix?
     public var reflections: [PlacedReflection]
+    /// The window and quadrature used for each phase and reflection.
+    public var peakLayout: [[PeakLayout]]
+}
+
+/// Where one reflection's lines are evaluated and how finely its asymmetry is integrated.
+public struct PeakLayout: Sendable, Equatable {
+    /// FCJ quadrature nodes per interval.
+    public var asymmetryNodes: Int
+    /// Point index range of each line (Kα1, Kα2).
+    public var ranges: [Range<Int>]
 }
 
 /// yc(2θ) = background + Σ_phases Σ_reflections I_h · Φ(2θ − 2θ_h) with analytic derivatives.
@@ -46,6 +56,9 @@ public struct PatternModel: Sendable {
     public var windowLowFWHMs = 50.0
     /// Peak window, high-angle side, in FWHMs.
     public var windowHighFWHMs = 75.0
+    /// Per phase and reflection: the FCJ quadrature and the point range of each line, fixed by
+    /// `freezePeakLayout()`; empty = chosen afresh at every evaluation.
+    public var peakLayout: [[PeakLayout]] = []
 
     public init(twoTheta: [Double], instrument: Instrument, background: ChebyshevBackground, phases: [Phase]) {
         self.twoTheta = twoTheta
@@ -147,6 +160,15 @@ public struct PatternModel: Sendable {
     }
 
     // MARK: evaluation
+
+    /// Fixes each peak's window (the points it is evaluated on) and its FCJ quadrature at what they are now.
+    /// Both are chosen from the current widths and positions, so they jump when parameters cross a
+    /// threshold; frozen, yc is a smooth function of every parameter and the analytic derivatives are exact.
+    /// A refinement freezes the layout at the start of each stage.
+    public mutating func freezePeakLayout() {
+        peakLayout = []
+        peakLayout = evaluate().peakLayout
+    }
 
     /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).
     public func evaluate(derivativesFor parameters: [ModelParameter] = []) -> ModelEvaluation {
