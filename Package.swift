@@ -20,17 +20,19 @@ let package = Package(
         .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK"]),
         .target(name: "Crystallography", dependencies: ["NumericCore"]),
         .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"]),
-        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction"]),
+        .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"]),
+        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement"]),
         .executableTarget(
             name: "rietveld",
             dependencies: [
-                "Crystallography", "PowderDiffraction", "RietveldIO",
+                "Crystallography", "PowderDiffraction", "Refinement", "RietveldIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO"], exclude: ["Fixtures"]),
         .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO"]),
         .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO"]),
         .testTarget(name: "CLITests", dependencies: ["rietveld"]),
     ]

@@ -21,6 +21,8 @@ struct EvaluationWork {
     var jacobian: [Double]
     var placed: [PlacedReflection] = []
     var layouts: [[PeakLayout]] = []
+    var recordProfiles = false
+    var profiles: [[(index: Int, value: Double)]] = []
 
     static let radiansPerDegree = Double.pi / 180
     /// Radians per centidegree.
@@ -47,7 +49,7 @@ struct EvaluationWork {
             m.storage = jacobian
             j = m
         }
-        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts)
+        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts, reflectionProfiles: profiles)
     }
 
     mutating func run() {
@@ -242,7 +244,7 @@ struct EvaluationWork {
                 let dIDPos = phase.scale * f2 * common * (dLpDPos * absorption.value + lpValue * absorption.dTwoTheta * rad)
                 let perF2 = phase.scale * common * lpValue * absorption.value
                 placed.append(PlacedReflection(phase: pi, index: m, multiplicity: reflection.multiplicity, twoTheta: pos,
-                                               intensity: intensity * Self.profilePerCentidegree / Self.radiansPerCentidegree,
+                                               intensity: intensity,
                                                isSecondLine: line.second))
 
                 // Sensitivities of this line to every requested parameter.
@@ -300,6 +302,9 @@ struct EvaluationWork {
 
                 // Spread the peak over its window.
                 let norm = Self.profilePerCentidegree
+                var profile: [(index: Int, value: Double)] = []
+                if recordProfiles { profile.reserveCapacity(range.count) }
+                defer { if recordProfiles { profiles.append(profile) } }
                 for i in range {
                     let x = (model.twoTheta[i] - pos) * rad
                     var value: Double, dPos: Double, dVar: Double, dGam: Double, dAsym = 0.0
@@ -313,6 +318,7 @@ struct EvaluationWork {
                     }
                     value *= norm; dPos *= norm; dVar *= norm; dGam *= norm; dAsym *= norm
                     yc[i] += intensity * value
+                    if recordProfiles { profile.append((i, intensity * value)) }
                     for e in sensitivities {
                         jacobian[i + e.column * points] += e.dIntensity * value
                             + intensity * (dPos * e.dPosition + dVar * e.dVariance + dGam * e.dGamma + dAsym * e.dAsymmetry)

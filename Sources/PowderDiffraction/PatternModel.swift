@@ -24,6 +24,8 @@ public struct ModelEvaluation: Sendable {
     public var reflections: [PlacedReflection]
     /// The window and quadrature used for each phase and reflection.
     public var peakLayout: [[PeakLayout]]
+    /// Per placed reflection, its intensity at each point it covers (only when recorded).
+    public var reflectionProfiles: [[(index: Int, value: Double)]]
 }
 
 /// Where one reflection's lines are evaluated and how finely its asymmetry is integrated.
@@ -171,8 +173,10 @@ public struct PatternModel: Sendable {
     }
 
     /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).
-    public func evaluate(derivativesFor parameters: [ModelParameter] = []) -> ModelEvaluation {
+    /// With `recordingProfiles`, each placed reflection's contribution to every point is kept (for R_Bragg).
+    public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false) -> ModelEvaluation {
         var work = EvaluationWork(model: self, parameters: parameters)
+        work.recordProfiles = recordingProfiles
         work.run()
         return work.result()
     }

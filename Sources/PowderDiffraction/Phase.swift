@@ -61,7 +61,7 @@ public struct Phase: Sendable {
     }
 
     /// Which full cell parameters follow an independent one (e.g. a → a and b for a hexagonal cell).
-    func dependents(of p: LatticeParameter) -> [LatticeParameter] {
+    public func dependents(of p: LatticeParameter) -> [LatticeParameter] {
         switch (structure.spaceGroup.crystalSystem, p) {
         case (.cubic, .a): return [.a, .b, .c]
         case (.tetragonal, .a), (.hexagonal, .a): return [.a, .b]
@@ -129,7 +129,7 @@ public struct Phase: Sendable {
     }
 
     /// ∂V/∂p for an independent cell parameter (the tied parameters included).
-    func volumeDerivative(_ p: LatticeParameter) -> Double {
+    public func volumeDerivative(_ p: LatticeParameter) -> Double {
         let g = structure.cell.volumeGradient
         return dependents(of: p).reduce(0) { $0 + g[$1.rawValue] }
     }

@@ -1,0 +1,192 @@
+import Foundation
+import NumericCore
+
+/// A weighted least-squares problem: residuals rᵢ = √wᵢ (yoᵢ − ycᵢ(p)) and their Jacobian ∂rᵢ/∂pⱼ.
+public protocol LeastSquaresProblem {
+    var parameterCount: Int { get }
+    /// Sets the parameters; returns false when they are not admissible (e.g. an impossible cell).
+    mutating func setParameters(_ p: [Double]) -> Bool
+    /// Weighted residuals at the current parameters, and the Jacobian of the weighted calculated values
+    /// (∂(√w yc)/∂p, points × parameters) when asked.
+    func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?)
+}
+
+/// Why a minimization stopped. Non-convergence is a result, not an error.
+public enum TerminationReason: Equatable, Sendable, CustomStringConvertible {
+    /// χ² stopped changing and every shift is small compared with its esd.
+    case converged
+    /// No step lowered χ² any more although shifts were not yet small.
+    case stalled
+    case iterationLimit
+    /// The normal matrix is singular: these parameter combinations are not determined by the data.
+    case singular([String])
+
+    public var description: String {
+        switch self {
+        case .converged: return "converged"
+        case .stalled: return "stalled (no step lowers χ² further)"
+        case .iterationLimit: return "iteration limit reached"
+        case .singular(let combos): return "singular: \(combos.joined(separator: "; "))"
+        }
+    }
+
+    public var isConverged: Bool { self == .converged }
+}
+
+/// Levenberg–Marquardt on analytic derivatives.
+///
+/// Each iteration forms the normal matrix N = JᵀJ and gradient g = Jᵀr, scales N to unit diagonal,
+/// adds λ to the diagonal and solves by Cholesky (LAPACK); when N is (near) singular, the eigen-decomposition
+/// names the combinations it cannot determine and the step is taken in the well-determined subspace.
+/// Steps are clipped to the bounds. Convergence: relative χ² change below `chiSquaredTolerance` and
+/// max |shift|/esd below `shiftTolerance`.
+public struct LevenbergMarquardt: Sendable {
+    public var maximumIterations = 30
+    public var chiSquaredTolerance = 1e-6
+    public var shiftTolerance = 0.01
+    /// Eigenvalues of the scaled normal matrix below this (relative to the largest) count as singular.
+    public var singularityThreshold = 1e-10
+
+    public init() {}
+
+    public struct Outcome: Sendable {
+        public var parameters: [Double]
+        public var chiSquared: Double
+        public var iterations: Int
+        public var termination: TerminationReason
+        /// (JᵀJ)⁻¹ at the solution (not yet multiplied by χ²_red); pseudo-inverse when singular.
+        public var inverseNormalMatrix: Matrix
+        /// Parameters at a bound at the end.
+        public var atBound: [Int]
+    }
+
+    public func minimize<P: LeastSquaresProblem>(_ problem: inout P, start: [Double], lower: [Double], upper: [Double],
+                                                  names: [String]) -> Outcome {
+        let n = start.count
+        var p = start
+        _ = problem.setParameters(p)
+        var (r, jOpt) = problem.residuals(jacobian: true)
+        var chi2 = r.reduce(0) { $0 + $1 * $1 }
+        var lambda = 1e-3
+        var iterations = 0
+        var termination: TerminationReason = .iterationLimit
+        var singularCombos: [String] = []
+        var lastShiftRatio = Double.infinity
+
+        while iterations < maximumIterations {
+            iterations += 1
+            guard let j = jOpt else { break }
+            let normal = LinearAlgebra.normalMatrix(jacobian: j)
+            // g = Jᵀ r: the residuals are yo − yc, J is ∂yc/∂p, so the descent direction is +Jᵀr.
+            let g = LinearAlgebra.transposeTimes(j, r)
+            let d = (0..<n).map { max(normal[$0, $0], 0).squareRoot() }
+            var accepted = false
+            var step = [Double](repeating: 0, count: n)
+            for _ in 0..<12 {
+                let (s, combos) = solveScaled(normal, g, d, lambda: lambda, names: names)
+                singularCombos = combos
+                var trial = p
+                for i in 0..<n { trial[i] = min(max(p[i] + s[i], lower[i]), upper[i]) }
+                step = (0..<n).map { trial[$0] - p[$0] }
+                if problem.setParameters(trial) {
+                    let rt = problem.residuals(jacobian: false).residuals
+                    let chiT = rt.reduce(0) { $0 + $1 * $1 }
+                    if chiT.isFinite && chiT <= chi2 {
+                        let relative = (chi2 - chiT) / max(chi2, 1e-300)
+                        p = trial
+                        lambda = max(lambda / 10, 1e-12)
+                        // Shift/esd with esd² ≈ (N⁻¹)ᵢᵢ χ²/(m − n) approximated from the diagonal.
+                        let dof = Double(max(1, rt.count - n))
+                        lastShiftRatio = (0..<n).map { i in
+                            d[i] > 0 ? abs(step[i]) * d[i] / (chiT / dof).squareRoot() : 0
+                        }.max() ?? 0
+                        chi2 = chiT
+                        accepted = true
+                        if relative < chiSquaredTolerance && lastShiftRatio < shiftTolerance { termination = .converged }
+                        break
+                    }
+                }
+                lambda *= 10
+                if lambda > 1e10 { break }
+            }
+            _ = problem.setParameters(p)
+            (r, jOpt) = problem.residuals(jacobian: true)
+            if termination == .converged { break }
+            if !accepted {
+                termination = lastShiftRatio < shiftTolerance * 10 ? .converged : .stalled
+                break
+            }
+        }
+        if !singularCombos.isEmpty { termination = .singular(singularCombos) }
+        let normal = jOpt.map { LinearAlgebra.normalMatrix(jacobian: $0) } ?? Matrix(rows: n, columns: n)
+        let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)
+        let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
+        return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,
+                       inverseNormalMatrix: inverse, atBound: atBound)
+    }
+
+    /// Solves (N_s + λ 1) s = g_s on the system scaled to unit diagonal, by Cholesky when N_s is well
+    /// conditioned, else in the eigen-basis without the (near-)null directions, which are reported by the
+    /// parameters they mix. Returns the unscaled step.
+    func solveScaled(_ normal: Matrix, _ g: [Double], _ d: [Double], lambda: Double, names: [String]) -> ([Double], [String]) {
+        let n = g.count
+        var scaled = Matrix(rows: n, columns: n)
+        var gs = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            gs[i] = d[i] > 0 ? g[i] / d[i] : 0
+            for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? normal[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) }
+        }
+        var combos: [String] = (0..<n).filter { d[$0] == 0 }.map { "\(names[$0]) has no effect on the pattern" }
+        var solution: [Double]?
+        // A Cholesky factor with a tiny pivot signals a (near-)singular matrix.
+        if let l = try? LinearAlgebra.cholesky(scaled) {
+            let pivots = (0..<n).map { l[$0, $0] * l[$0, $0] }
+            if (pivots.min() ?? 1) > singularityThreshold * (pivots.max() ?? 1) {
+                var damped = scaled
+                for i in 0..<n { damped[i, i] += lambda }
+                solution = try? LinearAlgebra.choleskySolve(damped, gs)
+            }
+        }
+        if solution == nil, let (values, vectors) = try? LinearAlgebra.symmetricEigen(scaled) {
+            let top = max(values.last ?? 1, 1e-300)
+            var s = [Double](repeating: 0, count: n)
+            for k in 0..<n {
+                if values[k] < singularityThreshold * top {
+                    let members = (0..<n).filter { abs(vectors[$0, k]) > 0.2 && d[$0] > 0 }.map { names[$0] }
+                    if members.count > 1 { combos.append("\(members.joined(separator: " and ")) are fully correlated") }
+                    continue
+                }
+                var proj = 0.0
+                for i in 0..<n { proj += vectors[i, k] * gs[i] }
+                proj /= values[k] + lambda
+                for i in 0..<n { s[i] += proj * vectors[i, k] }
+            }
+            solution = s
+        }
+        let sol = solution ?? [Double](repeating: 0, count: n)
+        return ((0..<n).map { d[$0] > 0 ? sol[$0] / d[$0] : 0 }, combos)
+    }
+
+    /// The inverse of a symmetric matrix after scaling to unit diagonal, dropping eigen-directions whose
+    /// eigenvalue is below `threshold` × the largest.
+    static func pseudoInverse(_ a: Matrix, threshold: Double) -> Matrix {
+        let n = a.rows
+        let d = (0..<n).map { max(a[$0, $0], 0).squareRoot() }
+        var scaled = Matrix(rows: n, columns: n)
+        for i in 0..<n { for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? a[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) } }
+        var inv: Matrix
+        if let c = try? LinearAlgebra.choleskyInverse(scaled), (0..<n).allSatisfy({ c[$0, $0].isFinite && c[$0, $0] < 1 / threshold }) {
+            inv = c
+        } else if let (values, vectors) = try? LinearAlgebra.symmetricEigen(scaled) {
+            let top = values.last ?? 1
+            inv = Matrix(rows: n, columns: n)
+            for k in 0..<n where values[k] > threshold * top {
+                for i in 0..<n { for j in 0..<n { inv[i, j] += vectors[i, k] * vectors[j, k] / values[k] } }
+            }
+        } else {
+            inv = Matrix(rows: n, columns: n)
+        }
+        for i in 0..<n { for j in 0..<n { inv[i, j] = d[i] > 0 && d[j] > 0 ? inv[i, j] / (d[i] * d[j]) : 0 } }
+        return inv
+    }
+}

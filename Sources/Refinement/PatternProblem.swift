@@ -1,0 +1,37 @@
+import Foundation
+import NumericCore
+import PowderDiffraction
+
+/// The least-squares problem of one pattern: the model's parameters against the observed intensities,
+/// weighted by 1/σ², on the points of the fitted range.
+struct PatternProblem: LeastSquaresProblem {
+    var model: PatternModel
+    let parameters: [ModelParameter]
+    let observed: [Double]
+    /// √w per point, zero outside the fitted range and in excluded regions.
+    let rootWeights: [Double]
+
+    var parameterCount: Int { parameters.count }
+
+    mutating func setParameters(_ p: [Double]) -> Bool {
+        do {
+            for (i, id) in parameters.enumerated() { try model.setValue(p[i], for: id) }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?) {
+        let e = model.evaluate(derivativesFor: jacobian ? parameters : [])
+        let n = observed.count
+        var r = [Double](repeating: 0, count: n)
+        for i in 0..<n { r[i] = rootWeights[i] * (observed[i] - e.calculated[i]) }
+        guard jacobian, var j = e.jacobian else { return (r, nil) }
+        for c in 0..<parameters.count {
+            let base = c * n
+            for i in 0..<n { j.storage[base + i] *= rootWeights[i] }
+        }
+        return (r, j)
+    }
+}

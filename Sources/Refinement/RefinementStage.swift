@@ -1,0 +1,64 @@
+import Foundation
+import PowderDiffraction
+
+/// One step of a refinement strategy: which parameters vary, over which 2θ range, with which temporary
+/// settings.
+public struct RefinementStage: Sendable {
+    public var name: String
+    public var parameters: [ModelParameter]
+    /// Fit only up to this 2θ (degrees) in this stage.
+    public var twoThetaMax: Double?
+    /// Temporary crystallite size (µm) during the stage, restored afterwards unless refined: broadened
+    /// peaks widen the basin of convergence of the cell.
+    public var temporarySize: Double?
+
+    public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil) {
+        self.name = name
+        self.parameters = parameters
+        self.twoThetaMax = twoThetaMax
+        self.temporarySize = temporarySize
+    }
+}
+
+/// The default strategy for a single phase (layered oxides and others alike):
+/// scale + background → + zero + cell with broadened peaks → + zero + cell → + size, strain →
+/// + free coordinates, U_iso per site, cation mixing → all together.
+public enum DefaultStrategy {
+    /// Size (µm) used to broaden the peaks while the cell first moves; about 0.3° FWHM at Mo Kα, wider than
+    /// the peak shifts of a 0.5 % cell error over a 5–50° pattern.
+    public static let broadeningSize = 0.015
+
+    public static func stages(for model: PatternModel, backgroundTerms: Int, refineStructure: Bool = true,
+                              refineProfile: Bool = true) -> [RefinementStage] {
+        var stages: [RefinementStage] = []
+        let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
+        var basic: [ModelParameter] = background
+        var cell: [ModelParameter] = [.zero]
+        var profile: [ModelParameter] = []
+        var structure: [ModelParameter] = []
+        for (p, phase) in model.phases.enumerated() {
+            basic.append(.scale(phase: p))
+            cell += phase.independentLattice.map { .lattice(phase: p, $0) }
+            profile += [.size(phase: p), .microstrain(phase: p)]
+            for s in phase.sites.indices {
+                for axis in phase.siteSymmetries[s].coordinates.freeComponents { structure.append(.position(phase: p, site: s, axis: axis)) }
+                structure.append(.uIso(phase: p, site: s))
+            }
+            if phase.cationMixing != nil { structure.append(.cationMixing(phase: p)) }
+        }
+        stages.append(RefinementStage(name: "scale and background", parameters: basic))
+        stages.append(RefinementStage(name: "cell (broadened peaks)", parameters: basic + cell, temporarySize: broadeningSize))
+        stages.append(RefinementStage(name: "cell", parameters: basic + cell))
+        var all = basic + cell
+        if refineProfile {
+            all += profile
+            stages.append(RefinementStage(name: "size and strain", parameters: all))
+        }
+        if refineStructure && !structure.isEmpty {
+            stages.append(RefinementStage(name: "structure", parameters: basic + structure))
+            all += structure
+        }
+        stages.append(RefinementStage(name: "all together", parameters: all))
+        return stages
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Crystallography
+import Foundation
+import PowderDiffraction
+import Refinement
+import RietveldIO
+
+struct RefineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refine",
+        abstract: "Rietveld refinement of one pattern with the default staged strategy.",
+        discussion: """
+            Stages: scale and background → zero and cell with broadened peaks → zero and cell → size and \
+            strain → coordinates, Uiso per site and cation mixing → all together. esds are √(C_ii·χ²_red) \
+            as GSAS-II reports them; V and c/a take their esds from the covariance of a and c.
+            """)
+
+    @Argument(help: "Pattern file (xy, xye, GSAS, powder CIF).")
+    var pattern: String
+
+    @Option(help: "Structure file (CIF) of the phase.")
+    var phase: String
+
+    @Option(help: "Instrument parameter file (GSAS-II .instprm).")
+    var instrument: String
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
+    var backgroundTerms = 13
+
+    @Option(name: .customLong("two-theta-min"), help: "Lowest 2θ fitted (degrees).")
+    var twoThetaMin: Double?
+
+    @Option(name: .customLong("two-theta-max"), help: "Highest 2θ fitted (degrees).")
+    var twoThetaMax: Double?
+
+    @Option(help: "Pattern block of a powder CIF with several (part of its name).")
+    var block: String?
+
+    @Option(help: "Write the JSON report here.")
+    var json: String?
+
+    @Option(help: "Write the refined structure (CIF with esds) here.")
+    var cif: String?
+
+    @Option(help: "Write an SVG plot of the fit here.")
+    var plot: String?
+
+    @Option(help: "Write 2θ, yobs, ycalc, background, difference (CSV) here.")
+    var csv: String?
+
+    @Flag(help: "Do not print stage progress.")
+    var quiet = false
+
+    func validate() throws {
+        guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument, geometry: model.geometry, muR: model.muR,
+                                                 backgroundTerms: backgroundTerms, range: (twoThetaMin, twoThetaMax), block: block)
+            let progress: ((String) -> Void)? = quiet ? nil : { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+            let result = Refiner.refine(setup.model, against: setup.pattern,
+                                        stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: backgroundTerms),
+                                        settings: setup.settings, progress: progress)
+            FileHandle.standardOutput.write(Data(RefinementTable.text(result).utf8))
+            if let json { try TextFile.writeAtomically(RefinementReport.json(result), to: URL(fileURLWithPath: json)) }
+            if let cif { try TextFile.writeAtomically(RefinementReport.cif(result), to: URL(fileURLWithPath: cif)) }
+            if let csv { try TextFile.writeAtomically(RefinementReport.profileCSV(result), to: URL(fileURLWithPath: csv)) }
+            if let plot { try TextFile.writeAtomically(FitPlot.svg(result), to: URL(fileURLWithPath: plot)) }
+        }
+    }
+}
