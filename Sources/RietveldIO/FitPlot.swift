@@ -25,8 +25,8 @@ public enum FitPlot {
             <rect width="100%" height="100%" fill="white"/>
 
             """
-        // Observed as small circles (thinned to at most ~1500 marks), calculated and difference as lines.
-        let stride = max(1, x.count / 1500)
+        // Observed as small circles (thinned to at most ~4000 marks), calculated and difference as lines.
+        let stride = max(1, x.count / 4000)
         s += "<g fill=\"none\" stroke=\"#1f4e9c\" stroke-width=\"0.8\">"
         for i in Swift.stride(from: 0, to: x.count, by: stride) {
             s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\"/>", px(x[i]), py(yo[i]))
