@@ -25,6 +25,8 @@ public struct Instrument: Sendable, Equatable {
     public var shl: Double
     /// Goniometer radius in mm (for displacement shifts).
     public var goniometerRadius: Double
+    /// How the FCJ asymmetry integral is evaluated (exact, or GSAS-II's rule to reproduce its numbers).
+    public var asymmetryQuadrature: AxialDivergence.Quadrature = .exact
 
     public init(radiation: Radiation, geometry: Geometry = .debyeScherrer, zero: Double = 0, polarization: Double = 0.5,
                 u: Double = 0, v: Double = 0, w: Double = 1, x: Double = 0, y: Double = 0, z: Double = 0,

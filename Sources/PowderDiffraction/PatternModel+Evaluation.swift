@@ -214,9 +214,10 @@ struct EvaluationWork {
                 let fwhmDegrees = shape.fwhm / rad
                 if li == 0 {
                     used[ri].asymmetryNodes = frozen?[ri].asymmetryNodes
-                        ?? AxialDivergence.adaptiveNodeCount(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm)
+                        ?? AxialDivergence.adaptiveNodeCount(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm,
+                                                             quadrature: inst.asymmetryQuadrature, gamma: gamma * k)
                 }
-                let asymmetry = inst.shl > 0 ? AxialDivergence(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm, nodes: used[ri].asymmetryNodes) : nil
+                let asymmetry = inst.shl > 0 ? AxialDivergence(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm, nodes: used[ri].asymmetryNodes, quadrature: inst.asymmetryQuadrature) : nil
                 let asymmetryExtent = (asymmetry?.offsets.map { abs($0) }.max() ?? 0) / rad
                 var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent
                 var above = model.windowHighFWHMs * fwhmDegrees

@@ -13,11 +13,12 @@ public struct RefinementSetup: Sendable {
     public static let defaultSize = 1.0, defaultMicrostrain = 1000.0
 
     public static func load(pattern patternPath: String, phase phasePath: String, instrument instrumentPath: String,
-                            geometry: Geometry, muR: Double, backgroundTerms: Int,
+                            geometry: Geometry, muR: Double, asymmetry: AxialDivergence.Quadrature = .exact, backgroundTerms: Int,
                             range: (Double?, Double?), block: String? = nil) throws -> RefinementSetup {
         let pattern = try PatternFile.read(URL(fileURLWithPath: patternPath), block: block)
         let structure = try StructureCIF.read(URL(fileURLWithPath: phasePath))
-        let instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: geometry)
+        var instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: geometry)
+        instrument.asymmetryQuadrature = asymmetry
         let low = range.0 ?? pattern.twoTheta.first!, high = range.1 ?? pattern.twoTheta.last!
         guard low < high, low <= pattern.twoTheta.last!, high >= pattern.twoTheta.first! else {
             throw RietveldIOError.malformed(file: patternPath, line: 1,

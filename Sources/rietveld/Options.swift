@@ -3,6 +3,7 @@ import Foundation
 import PowderDiffraction
 
 extension Geometry: ExpressibleByArgument {}
+extension AxialDivergence.Quadrature: ExpressibleByArgument {}
 
 /// Options shared by every command that models a pattern.
 struct ModelOptions: ParsableArguments {
@@ -11,6 +12,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(name: .customLong("mu-r"), help: "Cylinder absorption μR (Debye–Scherrer), held fixed unless a recipe refines it.")
     var muR: Double = 0
+
+    @Option(help: "FCJ asymmetry integral: exact, or gsas2 to reproduce GSAS-II's coarser rule (\(AxialDivergence.Quadrature.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var fcj: AxialDivergence.Quadrature = .exact
 
     func validate() throws {
         guard muR.isFinite, muR >= 0 else { throw ValidationError("--mu-r must be zero or positive") }

@@ -59,7 +59,7 @@ struct RefineCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument, geometry: model.geometry, muR: model.muR,
+            let setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument, geometry: model.geometry, muR: model.muR, asymmetry: model.fcj,
                                                  backgroundTerms: backgroundTerms, range: (twoThetaMin, twoThetaMax), block: block)
             let progress: ((String) -> Void)? = quiet ? nil : { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
             let result = Refiner.refine(setup.model, against: setup.pattern,

@@ -51,6 +51,7 @@ struct SimulateCommand: ParsableCommand {
             let crystal = try StructureCIF.read(URL(fileURLWithPath: structure))
             var inst = try InstrumentFile.read(URL(fileURLWithPath: instrument), geometry: model.geometry)
             if let zero { inst.zero = zero }
+            inst.asymmetryQuadrature = model.fcj
             var coefficients: [Double] = []
             for item in background.split(separator: ",") {
                 guard let v = Double(item.trimmingCharacters(in: .whitespaces)) else {

@@ -85,6 +85,12 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         try check(model, params, step: Self.relativeStep)
     }
 
+    @Test func gsas2AsymmetryRule() throws {
+        var model = try Self.linio2Model()
+        model.instrument.asymmetryQuadrature = .gsas2
+        try check(model, [.zero, .profile(.shl), .lattice(phase: 0, .c), .size(phase: 0), .profile(.y)], step: Self.relativeStep)
+    }
+
     @Test func textureRatio() throws {
         let model = try Self.linio2Model(texture: 0.8)
         try check(model, [.texture(phase: 0), .scale(phase: 0)], step: Self.relativeStep)
