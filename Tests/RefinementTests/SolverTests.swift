@@ -1,0 +1,65 @@
+import Crystallography
+import Foundation
+import PowderDiffraction
+import Refinement
+import RietveldIO
+import Testing
+
+@Suite struct SolverTests {
+    func siliconPattern(noise: UInt64) throws -> (PatternModel, Pattern) {
+        let si = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/Si.cif"))
+        let inst = Instrument(radiation: Radiation(wavelength: 0.70926), u: 2, v: -1, w: 4, y: 1, shl: 0.002)
+        let x = stride(from: 10.0, through: 40.0, by: 0.02).map { $0 }
+        let pattern = try Simulation.pattern(structure: si, instrument: inst, twoTheta: x, scale: 50, background: [200, -20],
+                                             size: 0.5, microstrain: 500, noiseSeed: noise)
+        var model = try Simulation.makeModel(structure: si, instrument: inst, twoTheta: x, scale: 40, background: [180, 0],
+                                             size: 0.5, microstrain: 500)
+        model.freezePeakLayout()
+        return (model, pattern)
+    }
+
+    /// Scale and the occupancy of the only atom enter the intensities only as scale × occ², so the two
+    /// Jacobian columns are proportional: the normal matrix is singular and the result says so, by name.
+    @Test func fullyCorrelatedPairIsNamed() throws {
+        let (model, pattern) = try siliconPattern(noise: 7)
+        let stage = RefinementStage(name: "degenerate", parameters: [.scale(phase: 0), .occupancy(phase: 0, atom: 0), .background(term: 0)])
+        let r = Refiner.refine(model, against: pattern, stages: [stage])
+        guard case .singular(let combos) = r.termination else {
+            Issue.record("expected a singular termination, got \(r.termination)"); return
+        }
+        #expect(combos.contains { $0.contains("scale") && $0.contains("occupancy(Si1)") }, "\(combos)")
+    }
+
+    /// A pattern that holds nothing but noise: the refinement must stop and say why, not crash or loop.
+    @Test func pureNoiseTerminatesWithAReason() throws {
+        let (model, _) = try siliconPattern(noise: 1)
+        var rng = SplitMix64(seed: 99)
+        let noise = model.twoTheta.map { _ in Double(rng.poisson(mean: 300)) }
+        let pattern = Pattern(name: "noise", twoTheta: model.twoTheta, intensity: noise)
+        let r = Refiner.refine(model, against: pattern, stages: DefaultStrategy.stages(for: model, backgroundTerms: 3))
+        #expect(!r.termination.description.isEmpty)
+        // Nothing but background is there: the scale goes to its lower bound or the fit is flagged.
+        #expect(r.model.phases[0].scale < 1 || !r.converged || !r.atBound.isEmpty, "scale \(r.model.phases[0].scale), \(r.termination)")
+        #expect(r.statistics.gof < 1.2)
+    }
+
+    /// esds from the covariance describe the scatter of refined values over noise realizations (a test of
+    /// the esd formula itself: 40 independent Poisson patterns of one truth).
+    @Test func esdsMatchTheScatterOverNoiseRealizations() throws {
+        var values: [Double] = [], esds: [Double] = []
+        for seed in 1...40 {
+            let (model, pattern) = try siliconPattern(noise: UInt64(seed))
+            let stage = RefinementStage(name: "cell", parameters: [.scale(phase: 0), .background(term: 0), .background(term: 1),
+                                                                    .lattice(phase: 0, .a), .zero])
+            let r = Refiner.refine(model, against: pattern, stages: [stage])
+            values.append(r.model.phases[0].lattice(.a))
+            esds.append(r.esd(of: .lattice(phase: 0, .a))!)
+        }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+        let typical = esds.reduce(0, +) / Double(esds.count)
+        // With 40 samples the scatter's own uncertainty is ~11 %; allow 30 %.
+        #expect(abs(sd / typical - 1) < 0.3, "scatter \(sd) vs mean esd \(typical)")
+        #expect(abs(mean - 5.4311946) < 3 * typical)
+    }
+}
