@@ -4,13 +4,13 @@ import Foundation
 /// U_iso and fractional coordinates, and to s = sinθ/λ (through f0 and the Debye–Waller factor).
 ///
 /// With a_j = occ_j T_j (f0_j + f′_j), b_j = occ_j T_j f″_j, C_j = Σ cos 2πh·x, S_j = Σ sin 2πh·x (over the
-/// operations, divided by the stabilizer order), the Friedel-averaged intensity is
+/// distinct images of atom j in the cell), the Friedel-averaged intensity is
 /// |F|² = (Σ a C)² + (Σ b S)² + (Σ a S)² + (Σ b C)².
 public struct PowderStructureFactor: Sendable {
     public var squaredModulus: Double = 0
     public var dOccupancy: [Double]
     public var dUIso: [Double]
-    /// ∂|F|²/∂x_j, ∂y_j, ∂z_j.
+    /// ∂|F|²/∂x_j, ∂y_j, ∂z_j (meaningful along the directions the site symmetry allows).
     public var dPosition: [SIMD3<Double>]
     /// ∂|F|²/∂s at fixed structure.
     public var dS: Double = 0
@@ -29,14 +29,13 @@ extension StructureFactorCalculator {
         var out = PowderStructureFactor(atoms: n)
         var a = [Double](repeating: 0, count: n), b = a, cs = a, sn = a, daDs = a, dbDs = a
         var dC = [SIMD3<Double>](repeating: .zero, count: n), dSn = dC
-        let ops = structure.spaceGroup.operations
         let twoPi = 2 * Double.pi
         let s2 = s * s
         for j in 0..<n {
             let atom = atoms[j]
             var c = 0.0, si = 0.0
             var gc = SIMD3<Double>.zero, gs = SIMD3<Double>.zero
-            for op in ops {
+            for op in imageOperations[j] {
                 let hr = op.transformIndices(m.tuple)
                 let t = op.fractionalTranslation
                 let phase = twoPi * (Double(hr.0) * atom.position.x + Double(hr.1) * atom.position.y + Double(hr.2) * atom.position.z
@@ -48,9 +47,8 @@ extension StructureFactorCalculator {
                 gc -= g * sp
                 gs += g * cp
             }
-            let inv = 1 / Double(stabilizerOrders[j])
-            cs[j] = c * inv; sn[j] = si * inv
-            dC[j] = gc * inv; dSn[j] = gs * inv
+            cs[j] = c; sn[j] = si
+            dC[j] = gc; dSn[j] = gs
             let dw = exp(-8 * Double.pi * Double.pi * atom.uIso * s2)
             let f0 = formFactors[j].f0(s)
             var df0 = 0.0

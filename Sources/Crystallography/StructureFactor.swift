@@ -12,6 +12,9 @@ public struct StructureFactorCalculator: Sendable {
     let formFactors: [FormFactor]
     let anomalous: [(fPrime: Double, fDoublePrime: Double)]
     let stabilizerOrders: [Int]
+    /// Per atom, one operation for each distinct image of the atom in the cell (coset representatives of
+    /// its stabilizer): Σ over all operations / |stabilizer| equals the sum over these images.
+    let imageOperations: [[SymmetryOperation]]
 
     public init(structure: CrystalStructure, wavelength: Double) throws(CrystallographyError) {
         self.structure = structure
@@ -25,6 +28,16 @@ public struct StructureFactorCalculator: Sendable {
         formFactors = ff
         anomalous = an
         stabilizerOrders = structure.atoms.map { structure.spaceGroup.siteSymmetry($0.position).stabilizer.count }
+        imageOperations = structure.atoms.map { atom in
+            var images: [SIMD3<Double>] = []
+            var ops: [SymmetryOperation] = []
+            for op in structure.spaceGroup.operations {
+                var p = op.apply(atom.position)
+                p -= p.rounded(.down)
+                if !images.contains(where: { SpaceGroup.sameModuloLattice($0, p) }) { images.append(p); ops.append(op) }
+            }
+            return ops
+        }
     }
 
     /// The complex structure factor (real, imaginary) for h.

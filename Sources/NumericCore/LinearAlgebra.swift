@@ -1,4 +1,5 @@
 import CLAPACK
+import Foundation
 
 /// Dense solvers for symmetric systems (LAPACK) and the BLAS kernels the normal equations need.
 public enum LinearAlgebra {
@@ -18,6 +19,7 @@ public enum LinearAlgebra {
         guard a.isSquare, b.count == a.rows else {
             throw .dimensionMismatch("Cholesky solve of \(a.rows)×\(a.columns) with right-hand side of \(b.count)")
         }
+        _ = BLASThreads.configured
         let factor = try cholesky(a)
         var n = Int32(a.rows), nrhs: Int32 = 1, lda = Int32(max(1, a.rows)), ldb = Int32(max(1, a.rows)), info: Int32 = 0
         var x = b
@@ -95,6 +97,7 @@ public enum LinearAlgebra {
     /// The normal matrix Jᵀ J of a column-major `points` × `parameters` Jacobian (BLAS dsyrk), both
     /// triangles filled. Weights are applied by the caller (scale the rows by √w first).
     public static func normalMatrix(jacobian j: Matrix) -> Matrix {
+        _ = BLASThreads.configured
         var out = Matrix(rows: j.columns, columns: j.columns)
         if j.rows == 0 || j.columns == 0 { return out }
         var n = Int32(j.columns), k = Int32(j.rows), lda = Int32(j.rows), ldc = Int32(j.columns)
@@ -111,6 +114,7 @@ public enum LinearAlgebra {
     /// Jᵀ r for a column-major Jacobian (BLAS dgemv).
     public static func transposeTimes(_ j: Matrix, _ r: [Double]) -> [Double] {
         precondition(r.count == j.rows, "Jᵀr: dimensions differ")
+        _ = BLASThreads.configured
         var out = [Double](repeating: 0, count: j.columns)
         if j.rows == 0 || j.columns == 0 { return out }
         var m = Int32(j.rows), n = Int32(j.columns), lda = Int32(j.rows), inc: Int32 = 1
@@ -122,4 +126,17 @@ public enum LinearAlgebra {
         }
         return out
     }
+}
+
+/// OpenBLAS spins threads for every call; the normal matrices here are small (≤ ~100 columns), so threads
+/// cost more than they save and fight with callers that parallelize over patterns. Set it to one thread
+/// when the BLAS in use is OpenBLAS (looked up at run time, so reference BLAS works as well).
+enum BLASThreads {
+    static let configured: Bool = {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        if let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "openblas_set_num_threads") {
+            unsafeBitCast(symbol, to: SetThreads.self)(1)
+        }
+        return true
+    }()
 }

@@ -50,8 +50,14 @@ public struct AxialDivergence: Sendable {
     public let weightPartials: [SIMD3<Double>]
 
     /// Quadrature nodes per interval: enough that the sub-peaks are closer than a fraction of the FWHM.
+    /// Sub-peaks: one (at the exact centroid) while the asymmetry spans under 2 % of the FWHM, two (centroid
+    /// ± spread) below 20 %, then a full quadrature with six nodes per FWHM of span. The shape error of the
+    /// collapsed forms is of order (span/Γ)² times the asymmetry's own small effect.
     static func nodeCount(span: Double, fwhm: Double) -> Int {
-        min(48, max(3, Int((6 * span / max(fwhm, 1e-12)).rounded(.up))))
+        let ratio = span / max(fwhm, 1e-12)
+        if ratio < 0.02 { return 1 }
+        if ratio < 0.2 { return 2 }
+        return min(48, max(3, Int((6 * ratio).rounded(.up))))
     }
 
     /// The node count the adaptive rule picks for a reflection at P with this asymmetry and FWHM.
@@ -89,11 +95,13 @@ public struct AxialDivergence: Sendable {
         // rounding-error width whose weights have meaningless derivatives.
         let eInfl = sOverL == hOverL ? p : edge(a - b)
         let minAB = sOverL < hOverL ? a : b
+        let collapse: Int? = quadrature == .exact && (nodes ?? 3) <= 2 ? (nodes ?? 3) : nil
+        let integrationNodes: Int? = collapse == nil ? nodes : 8
         var offsets: [Double] = [], weights: [Dual3] = [], dOffsets: [SIMD3<Double>] = []
         func integrate(bottom: Dual3, top: Dual3, innerRegion: Bool) {
             let span = top - bottom
             guard span.value > 1e-12 * max(1, top.value) else { return }
-            let (u, w) = GaussLegendre.rule(nodes ?? Self.nodeCount(span: span.value, fwhm: fwhm))
+            let (u, w) = GaussLegendre.rule(integrationNodes ?? Self.nodeCount(span: span.value, fwhm: fwhm))
             for k in 0..<u.count {
                 let delta = top - span * (u[k] * u[k])
                 let cosD = Dual3.cos(delta)
@@ -146,10 +154,27 @@ public struct AxialDivergence: Sendable {
         guard !weights.isEmpty else { return nil }
         var total = Dual3(0)
         for w in weights { total = total + w }
-        let normalized = weights.map { $0 / total }
-        self.offsets = offsets
+        var normalized = weights.map { $0 / total }
+        var outOffsets = offsets.indices.map { Dual3(offsets[$0], dOffsets[$0]) }
+        // A narrow asymmetry is carried by one or two sub-peaks with the exact mean (and spread) of the full
+        // FCJ distribution: the centroid of the peak, which sets the refined zero and cell, stays exact.
+        if let c = collapse, c < outOffsets.count {
+            var mean = Dual3(0)
+            for k in outOffsets.indices { mean = mean + normalized[k] * outOffsets[k] }
+            if c == 1 {
+                outOffsets = [mean]
+                normalized = [Dual3(1)]
+            } else {
+                var variance = Dual3(0)
+                for k in outOffsets.indices { let d = outOffsets[k] - mean; variance = variance + normalized[k] * d * d }
+                let sd = variance.squareRoot()
+                outOffsets = [mean - sd, mean + sd]
+                normalized = [Dual3(0.5), Dual3(0.5)]
+            }
+        }
+        self.offsets = outOffsets.map(\.value)
         self.weights = normalized.map(\.value)
-        self.offsetPartials = dOffsets
+        self.offsetPartials = outOffsets.map(\.d)
         self.weightPartials = normalized.map(\.d)
     }
 

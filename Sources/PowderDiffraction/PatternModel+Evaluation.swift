@@ -22,6 +22,7 @@ struct EvaluationWork {
     var placed: [PlacedReflection] = []
     var layouts: [[PeakLayout]] = []
     var recordProfiles = false
+    var kernel = PeakKernel()
     var profiles: [[(index: Int, value: Double)]] = []
 
     static let radiansPerDegree = Double.pi / 180
@@ -301,29 +302,19 @@ struct EvaluationWork {
                     }
                 }
 
-                // Spread the peak over its window.
-                let norm = Self.profilePerCentidegree
-                var profile: [(index: Int, value: Double)] = []
-                if recordProfiles { profile.reserveCapacity(range.count) }
-                defer { if recordProfiles { profiles.append(profile) } }
-                for i in range {
-                    let x = (model.twoTheta[i] - pos) * rad
-                    var value: Double, dPos: Double, dVar: Double, dGam: Double, dAsym = 0.0
-                    if let asymmetry {
-                        let r = asymmetry.valueAndPartials(x, shape: shape)
-                        (value, dPos, dVar, dGam) = (r.value, r.dPosition, r.dVariance, r.dGamma)
-                        dAsym = 0.5 * (r.dS + r.dH)
-                    } else {
-                        let r = shape.valueAndPartials(x)
-                        (value, dPos, dVar, dGam) = (r.value, -r.dx, r.dVariance, r.dGamma)
+                // Spread the peak over its window: the profile and its partials at every point, then
+                // yc and one contiguous update per Jacobian column.
+                let count = range.count
+                kernel.evaluate(twoTheta: model.twoTheta, range: range, position: pos, shape: shape, asymmetry: asymmetry,
+                                wantPartials: !sensitivities.isEmpty)
+                kernel.value.withUnsafeBufferPointer { v in
+                    yc.withUnsafeMutableBufferPointer { y in
+                        for j in 0..<count { y[range.lowerBound + j] += intensity * v[j] }
                     }
-                    value *= norm; dPos *= norm; dVar *= norm; dGam *= norm; dAsym *= norm
-                    yc[i] += intensity * value
-                    if recordProfiles { profile.append((i, intensity * value)) }
-                    for e in sensitivities {
-                        jacobian[i + e.column * points] += e.dIntensity * value
-                            + intensity * (dPos * e.dPosition + dVar * e.dVariance + dGam * e.dGamma + dAsym * e.dAsymmetry)
-                    }
+                    if recordProfiles { profiles.append((0..<count).map { (range.lowerBound + $0, intensity * v[$0]) }) }
+                }
+                if !sensitivities.isEmpty {
+                    kernel.accumulate(into: &jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
                 }
             }
         }

@@ -11,12 +11,16 @@ public struct RefinementStage: Sendable {
     /// Temporary crystallite size (µm) during the stage, restored afterwards unless refined: broadened
     /// peaks widen the basin of convergence of the cell.
     public var temporarySize: Double?
+    /// Cycle limit of this stage (nil: the solver's).
+    public var maximumIterations: Int?
 
-    public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil) {
+    public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil,
+                maximumIterations: Int? = nil) {
         self.name = name
         self.parameters = parameters
         self.twoThetaMax = twoThetaMax
         self.temporarySize = temporarySize
+        self.maximumIterations = maximumIterations
     }
 }
 
@@ -47,7 +51,8 @@ public enum DefaultStrategy {
             if phase.cationMixing != nil { structure.append(.cationMixing(phase: p)) }
         }
         stages.append(RefinementStage(name: "scale and background", parameters: basic))
-        stages.append(RefinementStage(name: "cell (broadened peaks)", parameters: basic + cell, temporarySize: broadeningSize))
+        stages.append(RefinementStage(name: "cell (broadened peaks)", parameters: basic + cell, temporarySize: broadeningSize,
+                                      maximumIterations: 8))
         stages.append(RefinementStage(name: "cell", parameters: basic + cell))
         var all = basic + cell
         if refineProfile {

@@ -63,7 +63,9 @@ public enum Refiner {
                                          rootWeights: weights.map { $0.squareRoot() })
             let start = stage.parameters.map { current.value(of: $0) }
             let bounds = stage.parameters.map { settings.bounds[$0] ?? RefinementSettings.defaultBounds($0) }
-            let outcome = settings.solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
+            var solver = settings.solver
+            if let limit = stage.maximumIterations { solver.maximumIterations = limit }
+            let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
                                                    names: stage.parameters.map { current.name(of: $0) })
             current = problem.model
             for (p, size) in restoreSize { current.phases[p].size = size }
