@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "rietveld", targets: ["rietveld"]),
         .library(name: "Crystallography", targets: ["Crystallography"]),
+        .library(name: "PowderDiffraction", targets: ["PowderDiffraction"]),
+        .library(name: "Refinement", targets: ["Refinement"]),
         .library(name: "RietveldIO", targets: ["RietveldIO"]),
     ],
     dependencies: [

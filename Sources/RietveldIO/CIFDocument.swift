@@ -141,29 +141,34 @@ enum CIFTokenizer {
         var tokens: [Token] = []
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         var i = 0
+        // The part of a line still to tokenize (after a closing ';' the line goes on with more values).
+        var pending: Substring?
         while i < lines.count {
-            let line = lines[i].hasSuffix("\r") ? lines[i].dropLast() : lines[i]
+            let whole = lines[i].hasSuffix("\r") ? lines[i].dropLast() : lines[i]
             let number = i + 1
-            if line.hasPrefix(";") {
+            if pending == nil && whole.hasPrefix(";") {
                 // Text field: runs until a line that starts with ';'.
-                var body = [String(line.dropFirst())]
+                var body = [String(whole.dropFirst())]
                 var j = i + 1
                 while j < lines.count && !lines[j].hasPrefix(";") { body.append(String(lines[j])); j += 1 }
                 guard j < lines.count else { throw .malformed(file: source, line: number, "text field opened with ';' is never closed") }
                 tokens.append(Token(text: body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines), line: number, isBare: false))
-                i = j + 1
+                i = j
+                pending = lines[j].dropFirst()
                 continue
             }
+            let line = pending ?? whole
+            pending = nil
             let chars = Array(line)
             var p = 0
             while p < chars.count {
                 let c = chars[p]
-                if c == " " || c == "\t" { p += 1; continue }
+                if c == " " || c == "\t" || c == "\r" { p += 1; continue }
                 if c == "#" { break }
                 if c == "'" || c == "\"" {
                     // A quote closes only when followed by whitespace or the end of the line.
                     var q = p + 1
-                    while q < chars.count && !(chars[q] == c && (q + 1 == chars.count || chars[q + 1] == " " || chars[q + 1] == "\t")) { q += 1 }
+                    while q < chars.count && !(chars[q] == c && (q + 1 == chars.count || chars[q + 1] == " " || chars[q + 1] == "\t" || chars[q + 1] == "\r")) { q += 1 }
                     guard q < chars.count else {
                         throw .malformed(file: source, line: number, "quoted string \(String(chars[p...])) is not closed")
                     }
@@ -172,7 +177,7 @@ enum CIFTokenizer {
                     continue
                 }
                 var q = p
-                while q < chars.count && chars[q] != " " && chars[q] != "\t" { q += 1 }
+                while q < chars.count && chars[q] != " " && chars[q] != "\t" && chars[q] != "\r" { q += 1 }
                 tokens.append(Token(text: String(chars[p..<q]), line: number, isBare: true))
                 p = q
             }

@@ -6,17 +6,24 @@ public enum PatternFormat: String, Sendable {
     case columns = "xy/xye columns"
     case gsas = "GSAS powder file"
     case pdCIF = "powder CIF"
+    case brukerRAW = "Bruker RAW"
 }
 
 public enum PatternFile {
     /// Reads a pattern from any supported file. `block` picks a pdCIF data block by (part of) its name.
     public static func read(_ url: URL, block: String? = nil) throws(RietveldIOError) -> Pattern {
-        let text = try TextFile.read(url)
         let name = url.deletingPathExtension().lastPathComponent
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw .cannotRead(file: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "not readable" : "no such file")
+        }
+        if BrukerRAW.isRAW(data) { return try BrukerRAW.read(data, file: url.path, name: name) }
+        let text = try TextFile.read(url)
         switch try detect(text, file: url.path) {
         case .columns: return try readColumns(text, file: url.path, name: name)
         case .gsas: return try readGSAS(text, file: url.path, name: name)
         case .pdCIF: return try readPowderCIF(text, file: url.path, name: name, block: block)
+        case .brukerRAW: throw .unknownFormat(file: url.path, "binary RAW content")
         }
     }
 

@@ -1,0 +1,34 @@
+// yc and yc + Jacobian of the LiNiO2 pattern simulated by GSAS-II (3001 points, 24 parameters), at the
+// refined values. Issue target: yc ≤ 100 µs, yc + Jacobian ≤ 1 ms (median, one core).
+import Benchmark
+import Foundation
+import PowderDiffraction
+import Refinement
+import RietveldIO
+
+let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("patterns/gsas2-sim-linio2")
+
+func refinedModel() throws -> (PatternModel, [ModelParameter]) {
+    let setup = try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
+                                         phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
+                                         instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
+                                         geometry: .debyeScherrer, muR: 0, backgroundTerms: 13, range: (nil, nil))
+    let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)
+    let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings)
+    return (result.model, stages.last!.parameters)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(3))
+    Benchmark("yc (LiNiO2, 3001 points)", configuration: .init(thresholds: [.wallClock: .init(relative: [.p50: 25])])) { benchmark in
+        let (model, _) = try refinedModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(model.evaluate()) }
+    }
+    Benchmark("yc + Jacobian (24 parameters)", configuration: .init(thresholds: [.wallClock: .init(relative: [.p50: 25])])) { benchmark in
+        let (model, parameters) = try refinedModel()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(model.evaluate(derivativesFor: parameters)) }
+    }
+}

@@ -1,0 +1,25 @@
+// A full default refinement of the GSAS-II LiNiO2 pattern from the users' start (a, c +0.3 %, mixing 0,
+// Uiso 0.01, flat background). Issue target: ≤ 15 ms median on one core; GSAS-II needs ~1.4 s.
+import Benchmark
+import Foundation
+import PowderDiffraction
+import Refinement
+import RietveldIO
+
+let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("patterns/gsas2-sim-linio2")
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(5))
+    Benchmark("default refinement (LiNiO2, GSAS-II simulation)", configuration: .init(thresholds: [.wallClock: .init(relative: [.p50: 25])])) { benchmark in
+        let setup = try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
+                                             phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
+                                             instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
+                                             geometry: .debyeScherrer, muR: 0, backgroundTerms: 13, range: (nil, nil))
+        let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings))
+        }
+    }
+}

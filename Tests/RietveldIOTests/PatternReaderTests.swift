@@ -1,0 +1,120 @@
+import Foundation
+import PowderDiffraction
+import RietveldIO
+import Testing
+
+/// Readers on the real files in patterns/ (copied from shared/data with provenance) and on malformed copies.
+@Suite struct PatternReaderTests {
+    func read(_ path: String) throws -> Pattern { try PatternFile.read(repositoryRoot.appendingPathComponent(path)) }
+
+    func twoThetaOfMaximum(_ p: Pattern) -> Double { p.twoTheta[p.intensity.indices.max { p.intensity[$0] < p.intensity[$1] }!] }
+
+    @Test func gsasStandardFilesFromTheTutorials() throws {
+        // BANK 1 5753 576 CONST 1500 2 0 0 STD: 5753 points from 15.00° in steps of 0.02°.
+        let fap = try read("patterns/fluorapatite/FAP.XRA")
+        #expect(fap.count == 5753)
+        #expect(abs(fap.twoTheta[0] - 15) < 1e-12 && abs(fap.twoTheta[1] - 15.02) < 1e-12 && abs(fap.twoTheta.last! - 130.04) < 1e-9)
+        #expect(fap.intensity.prefix(3) == [609, 612, 673])
+        #expect(abs(fap.sigma[0] - 609.0.squareRoot()) < 1e-12)
+        let pbso4 = try read("patterns/pbso4/PBSO4.XRA")
+        #expect(pbso4.count == 6001 && abs(pbso4.twoTheta.last! - 160) < 1e-9)
+        // LaB6 on a Cu tube: the strongest line is 110 at 2θ = 2 asin(1.5406/(2·4.157/√2)) = 30.38°.
+        let lab6 = try read("patterns/lab6-lab/NIST660CBI.gsas")
+        #expect(lab6.count == 8378)
+        #expect(abs(twoThetaOfMaximum(lab6) - 30.38) < 0.1)
+    }
+
+    @Test func brukerRawVersion3() throws {
+        let p = try read("patterns/lab6-lab/LaB6_Jan2018.raw")
+        #expect(p.count > 1000)
+        #expect(zip(p.twoTheta, p.twoTheta.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(p.intensity.allSatisfy { $0 >= 0 })
+        #expect(abs(twoThetaOfMaximum(p) - 30.38) < 0.15, "maximum at \(twoThetaOfMaximum(p))°")
+    }
+
+    @Test func powderCIFFromNIST() throws {
+        let p = try read("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif")
+        // The _meas block: 5332 points from 20.3001° to 150.9081°, σ = 1/√weight.
+        #expect(p.name.hasSuffix("_meas"))
+        #expect(p.count == 5332)
+        #expect(abs(p.twoTheta.first! - 20.3001) < 1e-4 && abs(p.twoTheta.last! - 150.9081) < 1e-3)
+        let calc = try PatternFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif"), block: "_calc")
+        #expect(calc.name.hasSuffix("_calc") && calc.count == 5332)
+        // Cu Kα, LaB6 110 at 30.38°.
+        #expect(abs(twoThetaOfMaximum(p) - 30.38) < 0.1)
+    }
+
+    @Test func twoColumnFiles() throws {
+        let nacoo2 = try read("patterns/nacoo2-p2/KD1-2_5-90_30min.xy")
+        #expect(abs(nacoo2.twoTheta[0] - 5.00117) < 1e-9 && nacoo2.intensity[0] == 2492)
+        #expect(abs(nacoo2.sigma[0] - 2492.0.squareRoot()) < 1e-12)
+        let corundum = try read("patterns/qpa-roundrobin/corundum.prn")
+        #expect(corundum.count == 7251 && corundum.twoTheta.first == 5 && abs(corundum.twoTheta.last! - 150) < 1e-9)
+        let linio2 = try read("patterns/gsas2-sim-linio2/LiNiO2_sim.xye")
+        #expect(linio2.count == 3001 && linio2.sigma[0] == 36.401)
+    }
+
+    static let malformed: [(name: String, content: String, mustMention: String)] = [
+        ("empty.xy", "", "empty"),
+        ("columns.xy", "5.0 10 1\n5.1 11 1\n5.2 12\n", ":3: expected 3 columns"),
+        ("text.xy", "5.0 10\n5.1 eleven\n", ":2: column 2: 'eleven' is not a number"),
+        ("nan.xye", "5.0 10 1\n5.1 nan 1\n", ":2: column 2 is nan"),
+        ("decreasing.xy", "5.0 10\n4.9 11\n", ":2: 2θ = 4.9 does not increase"),
+        ("truncated.gsa", "title\nBANK 1 20 2 CONST 1000 2 0 0 STD\n      10      11      12      13      14      15      16      17      18      19\n", "file ends after 10 of the 20 points"),
+        ("unknown.dat", "this is a lab notebook\nnot a pattern\n", "unknown format"),
+    ]
+
+    @Test(arguments: malformed.indices)
+    func malformedFilesEndWithOneClearLine(index: Int) throws {
+        let (name, content, mention) = Self.malformed[index]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-readers-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try Data(content.utf8).write(to: url)
+        do {
+            _ = try PatternFile.read(url)
+            Issue.record("\(name) was accepted")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(name), "\(message)")
+            #expect(message.contains(mention), "\(message)")
+            #expect(!message.contains("\n"))
+        }
+    }
+
+    @Test func truncatedRawFile() throws {
+        let original = try Data(contentsOf: repositoryRoot.appendingPathComponent("patterns/lab6-lab/LaB6_Jan2018.raw"))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(ProcessInfo.processInfo.processIdentifier).raw")
+        try original.prefix(2000).write(to: url)
+        #expect(throws: RietveldIOError.self) { _ = try PatternFile.read(url) }
+    }
+
+    @Test func missingFileIsNamed() {
+        #expect(throws: RietveldIOError.cannotRead(file: "/no/such/pattern.xy", reason: "no such file")) {
+            _ = try PatternFile.read(URL(fileURLWithPath: "/no/such/pattern.xy"))
+        }
+    }
+}
+
+@Suite struct InstrumentFileTests {
+    @Test func readsAndWritesInstprm() throws {
+        let i = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2/MoKa1_capillary.instprm"))
+        #expect(i.radiation.wavelength == 0.70926 && i.radiation.secondWavelength == nil)
+        #expect(i.u == 2 && i.v == -1 && i.w == 4 && i.x == 0 && i.y == 1 && i.shl == 0.002 && i.polarization == 0.5)
+        let doublet = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/start.instprm"))
+        #expect(doublet.radiation.secondWavelength == 1.5444274 && doublet.radiation.secondLineRatio == 0.5 && doublet.polarization == 0.556)
+        let back = try InstrumentFile.parse(InstrumentFile.text(doublet), file: "round-trip")
+        #expect(back == doublet)
+    }
+
+    @Test func badValuesAreNamed() {
+        do {
+            _ = try InstrumentFile.parse("Type:PXC\nLam:0.7;U:two\n", file: "bad.instprm")
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)" == "bad.instprm:2: U = 'two' is not a number")
+        }
+        #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PXC\nU:1\n", file: "nolambda.instprm") }
+        #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PNT\nLam:1.5\n", file: "neutron.instprm") }
+    }
+}
