@@ -1,10 +1,60 @@
 import Foundation
 import PowderDiffraction
 
-/// GSAS-II instrument parameter files (`.instprm`): lines of `key:value` pairs separated by `;`, `#` comments.
+/// Instrument parameter files: GSAS-II `.instprm` (lines of `key:value` pairs separated by `;`, `#`
+/// comments) and legacy GSAS `.prm` files (`INS` records, constant-wavelength X-ray banks), told apart by
+/// content.
 public enum InstrumentFile {
     public static func read(_ url: URL, geometry: Geometry = .debyeScherrer) throws(RietveldIOError) -> Instrument {
-        try parse(try TextFile.read(url), file: url.path, geometry: geometry)
+        let text = try TextFile.read(url)
+        if text.split(whereSeparator: \.isNewline).contains(where: { $0.hasPrefix("INS ") }) {
+            return try parseGSAS(text, file: url.path, geometry: geometry)
+        }
+        return try parse(text, file: url.path, geometry: geometry)
+    }
+
+    /// A GSAS `.prm` bank 1: `ICONS` λ1, λ2, zero (centidegrees), polarization, I(Kα2)/I(Kα1) in fixed columns;
+    /// profile type 3 with `PRCF11` = GU, GV, GW (GP, a Gaussian size term, is not carried) and `PRCF12` =
+    /// LX, LY, S/L, H/L, giving SH/L = S/L + H/L — GSAS-II's reading of these files.
+    public static func parseGSAS(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(RietveldIOError) -> Instrument {
+        var records: [String: (String, Int)] = [:]
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where raw.hasPrefix("INS") {
+            let line = String(raw)
+            guard line.count >= 12 else { continue }
+            let key = String(line.prefix(12))
+            records[key] = (String(line.dropFirst(12)), n + 1)
+        }
+        func field(_ s: String, _ range: Range<Int>) -> Double? {
+            let chars = Array(s)
+            guard range.lowerBound < chars.count else { return nil }
+            return Double(String(chars[range.lowerBound..<min(range.upperBound, chars.count)]).trimmingCharacters(in: .whitespaces))
+        }
+        guard let (icons, iconsLine) = records["INS  1 ICONS"] else { throw .missing(file: file, "no 'INS  1 ICONS' record (wavelengths)") }
+        guard let lam1 = field(icons, 0..<10), lam1 > 0 else { throw .malformed(file: file, line: iconsLine, "ICONS: the first wavelength is not a positive number") }
+        let lam2 = field(icons, 10..<20) ?? 0
+        let zero = (field(icons, 20..<30) ?? 0) / 100
+        let polarization = field(icons, 40..<50) ?? 0.5
+        let ratio = field(icons, 55..<65) ?? 0.5
+        guard let (prcf1, prcf1Line) = records["INS  1PRCF1 "] else { throw .missing(file: file, "no 'INS  1PRCF1' record (profile function)") }
+        guard prcf1.split(separator: " ").first == "3" else {
+            throw .malformed(file: file, line: prcf1Line, "profile function type \(prcf1.split(separator: " ").first ?? "?") is not supported (expected type 3, pseudo-Voigt)")
+        }
+        func numbers(_ key: String) throws(RietveldIOError) -> [Double] {
+            guard let (s, line) = records[key] else { throw .missing(file: file, "no '\(key)' record") }
+            var out: [Double] = []
+            for t in s.split(separator: " ") {
+                guard let v = Double(t) else { throw .malformed(file: file, line: line, "\(key.trimmingCharacters(in: .whitespaces)): '\(t)' is not a number") }
+                out.append(v)
+            }
+            return out
+        }
+        let p1 = try numbers("INS  1PRCF11"), p2 = try numbers("INS  1PRCF12")
+        guard p1.count >= 3, p2.count >= 4 else {
+            throw .malformed(file: file, line: records["INS  1PRCF11"]!.1, "PRCF11 needs GU, GV, GW and PRCF12 LX, LY, S/L, H/L")
+        }
+        let radiation = lam2 > 0 ? Radiation(wavelength: lam1, secondWavelength: lam2, secondLineRatio: ratio) : Radiation(wavelength: lam1)
+        return Instrument(radiation: radiation, geometry: geometry, zero: zero, polarization: polarization,
+                          u: p1[0], v: p1[1], w: p1[2], x: p2[0], y: p2[1], z: 0, shl: p2[2] + p2[3])
     }
 
     public static func parse(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(RietveldIOError) -> Instrument {

@@ -107,6 +107,15 @@ import Testing
         #expect(back == doublet)
     }
 
+    @Test func legacyGSASInstrumentFile() throws {
+        // INST_XRY.PRM: Cu Kα1/Kα2 1.5405/1.5443, polarization 0.7, ratio 0.5, GU GV GW = 2, −2, 5,
+        // LX LY = 0, 0, S/L = H/L = 0.015.
+        let i = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/fluorapatite/INST_XRY.PRM"), geometry: .braggBrentano)
+        #expect(i.radiation.wavelength == 1.5405 && i.radiation.secondWavelength == 1.5443 && i.radiation.secondLineRatio == 0.5)
+        #expect(i.polarization == 0.7 && i.u == 2 && i.v == -2 && i.w == 5 && i.x == 0 && i.y == 0 && abs(i.shl - 0.03) < 1e-12)
+        #expect(i.geometry == .braggBrentano)
+    }
+
     @Test func badValuesAreNamed() {
         do {
             _ = try InstrumentFile.parse("Type:PXC\nLam:0.7;U:two\n", file: "bad.instprm")
