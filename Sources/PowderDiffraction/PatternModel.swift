@@ -54,10 +54,12 @@ public struct PatternModel: Sendable {
     /// Cylinder μR (Debye–Scherrer only).
     public var muR = 0.0
 
-    /// Peak window, low-angle side, in FWHMs (GSAS-II uses 50 below and 75 above, reversed past 90°).
-    public var windowLowFWHMs = 50.0
+    /// Peak window, low-angle side, in FWHMs. GSAS-II uses 50 below and 75 above (reversed past 90°); 30
+    /// changes refined values by < 0.05 esd on the GSAS-II LiNiO2 simulation (pure-Lorentzian size tails are
+    /// the longest) and takes half the time.
+    public var windowLowFWHMs = 30.0
     /// Peak window, high-angle side, in FWHMs.
-    public var windowHighFWHMs = 75.0
+    public var windowHighFWHMs = 30.0
     /// Per phase and reflection: the FCJ quadrature and the point range of each line, fixed by
     /// `freezePeakLayout()`; empty = chosen afresh at every evaluation.
     public var peakLayout: [[PeakLayout]] = []

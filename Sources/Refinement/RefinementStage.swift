@@ -28,9 +28,13 @@ public struct RefinementStage: Sendable {
 /// scale + background → + zero + cell with broadened peaks → + zero + cell → + size, strain →
 /// + free coordinates, U_iso per site, cation mixing → all together.
 public enum DefaultStrategy {
-    /// Size (µm) used to broaden the peaks while the cell first moves; about 0.3° FWHM at Mo Kα, wider than
-    /// the peak shifts of a 0.5 % cell error over a 5–50° pattern.
-    public static let broadeningSize = 0.015
+    /// Size (µm) that broadens the peaks to a Lorentzian FWHM of about 0.3° (λ/D = 0.005 rad) while the cell
+    /// first moves: wider than the peak shifts of a 0.5 % cell error up to 2θ ≈ 60° (2 tanθ × 0.005 rad).
+    public static func broadeningSize(wavelength: Double) -> Double { wavelength / (0.005 * 1e4) }
+
+    /// The broadened stage fits 2θ ≤ 60°, where a 0.5 % cell error moves peaks by less than the broadened
+    /// width; the next stage takes the whole pattern.
+    public static let broadenedTwoThetaMax = 60.0
 
     public static func stages(for model: PatternModel, backgroundTerms: Int, refineStructure: Bool = true,
                               refineProfile: Bool = true) -> [RefinementStage] {
@@ -38,6 +42,10 @@ public enum DefaultStrategy {
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
         var basic: [ModelParameter] = background
         var cell: [ModelParameter] = [.zero]
+        // Bragg–Brentano peaks move with the specimen height as cosθ; a capillary is usually centred (its
+        // displacement can be added in a recipe). Not in the broadened low-angle stage, where zero,
+        // displacement and cell are nearly degenerate.
+        let displacement: [ModelParameter] = model.instrument.geometry == .braggBrentano ? [.specimenDisplacement] : []
         var profile: [ModelParameter] = []
         var structure: [ModelParameter] = []
         for (p, phase) in model.phases.enumerated() {
@@ -51,8 +59,11 @@ public enum DefaultStrategy {
             if phase.cationMixing != nil { structure.append(.cationMixing(phase: p)) }
         }
         stages.append(RefinementStage(name: "scale and background", parameters: basic))
-        stages.append(RefinementStage(name: "cell (broadened peaks)", parameters: basic + cell, temporarySize: broadeningSize,
+        stages.append(RefinementStage(name: "cell (broadened peaks)", parameters: basic + cell,
+                                      twoThetaMax: broadenedTwoThetaMax,
+                                      temporarySize: broadeningSize(wavelength: model.instrument.radiation.wavelength),
                                       maximumIterations: 8))
+        cell += displacement
         stages.append(RefinementStage(name: "cell", parameters: basic + cell))
         var all = basic + cell
         if refineProfile {

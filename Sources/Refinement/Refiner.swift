@@ -29,7 +29,8 @@ public struct RefinementSettings: Sendable {
         case .occupancy: return 0...1.5
         case .muR: return 0...50
         case .texture: return 0.05...20
-        case .profile(.shl): return 0...0.2
+        // SH/L = 0 removes the asymmetry and with it the derivative; keep it just above.
+        case .profile(.shl): return 1e-4...0.2
         default: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
     }

@@ -16,8 +16,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "FCJ asymmetry integral: exact, or gsas2 to reproduce GSAS-II's coarser rule (\(AxialDivergence.Quadrature.allCases.map(\.rawValue).joined(separator: ", "))).")
     var fcj: AxialDivergence.Quadrature = .exact
 
+    @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (GSAS-II: 50 below, 75 above).")
+    var peakWindow: Double?
+
     func validate() throws {
         guard muR.isFinite, muR >= 0 else { throw ValidationError("--mu-r must be zero or positive") }
+        if let w = peakWindow { guard w >= 3, w <= 200 else { throw ValidationError("--peak-window must lie between 3 and 200 FWHMs") } }
     }
 }
 

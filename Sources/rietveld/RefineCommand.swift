@@ -35,6 +35,9 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("two-theta-max"), help: "Highest 2θ fitted (degrees).")
     var twoThetaMax: Double?
 
+    @Option(help: "Recipe file (TOML): stages, parameters, bounds, start values, excluded regions, settings.")
+    var recipe: String?
+
     @Option(help: "Pattern block of a powder CIF with several (part of its name).")
     var block: String?
 
@@ -59,11 +62,17 @@ struct RefineCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument, geometry: model.geometry, muR: model.muR, asymmetry: model.fcj,
-                                                 backgroundTerms: backgroundTerms, range: (twoThetaMin, twoThetaMax), block: block)
+            let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
+            let terms = plan?.backgroundTerms ?? backgroundTerms
+            var setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument,
+                                                 geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
+                                                 asymmetry: plan?.asymmetry ?? model.fcj, backgroundTerms: terms,
+                                                 range: (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax), block: block)
+            if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
+            let stages = try plan?.apply(to: &setup) ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)
             let progress: ((String) -> Void)? = quiet ? nil : { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
             let result = Refiner.refine(setup.model, against: setup.pattern,
-                                        stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: backgroundTerms),
+                                        stages: stages,
                                         settings: setup.settings, progress: progress)
             FileHandle.standardOutput.write(Data(RefinementTable.text(result).utf8))
             if let json { try TextFile.writeAtomically(RefinementReport.json(result), to: URL(fileURLWithPath: json)) }
