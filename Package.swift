@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The numeric modules are compiled with optimization in debug builds too: the tests refine real patterns,
+// which takes seconds optimized and minutes without.
+let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Rietveld",
     platforms: [.macOS(.v14)],
@@ -19,10 +23,10 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
 
-        .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK"]),
-        .target(name: "Crystallography", dependencies: ["NumericCore"]),
-        .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"]),
-        .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"]),
+        .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "Crystallography", dependencies: ["NumericCore"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement"]),
         .executableTarget(
             name: "rietveld",
