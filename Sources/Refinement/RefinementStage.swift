@@ -25,8 +25,9 @@ public struct RefinementStage: Sendable {
 }
 
 /// The default strategy for a single phase (layered oxides and others alike):
-/// scale + background → + zero + cell with broadened peaks → + zero + cell → + size, strain →
-/// + free coordinates, U_iso per site, cation mixing → all together.
+/// scale + background → + zero (capillary) or specimen displacement (flat plate) + cell with broadened
+/// peaks → the same over the whole pattern → + size, strain → + free coordinates, U_iso per site, cation
+/// mixing → all together.
 public enum DefaultStrategy {
     /// Size (µm) that broadens the peaks to a Lorentzian FWHM of about 0.3° (λ/D = 0.005 rad) while the cell
     /// first moves: wider than the peak shifts of a 0.5 % cell error up to 2θ ≈ 60° (2 tanθ × 0.005 rad).
@@ -41,11 +42,12 @@ public enum DefaultStrategy {
         var stages: [RefinementStage] = []
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
         var basic: [ModelParameter] = background
-        var cell: [ModelParameter] = [.zero]
-        // Bragg–Brentano peaks move with the specimen height as cosθ; a capillary is usually centred (its
-        // displacement can be added in a recipe). Not in the broadened low-angle stage, where zero,
-        // displacement and cell are nearly degenerate.
-        let displacement: [ModelParameter] = model.instrument.geometry == .braggBrentano ? [.specimenDisplacement] : []
+        // One peak-offset term by default: the zero for a capillary (Debye–Scherrer, usually centred), the
+        // specimen displacement for a flat plate (Bragg–Brentano), whose zero comes from the calibrated
+        // instrument. Refined together they are nearly degenerate with the cell over a limited 2θ range;
+        // a recipe can still ask for both.
+        var cell: [ModelParameter] = model.instrument.geometry == .braggBrentano ? [.specimenDisplacement] : [.zero]
+        let displacement: [ModelParameter] = []
         var profile: [ModelParameter] = []
         var structure: [ModelParameter] = []
         for (p, phase) in model.phases.enumerated() {

@@ -1,0 +1,72 @@
+import Foundation
+import PowderDiffraction
+import Refinement
+import RietveldIO
+import Testing
+
+@Suite struct RecipeTests {
+    func setup() throws -> RefinementSetup {
+        let folder = repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2")
+        return try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
+                                        phase: repositoryRoot.appendingPathComponent("structures/NCM85.cif").path,
+                                        instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
+                                        geometry: .debyeScherrer, muR: 0, backgroundTerms: 5, range: (nil, nil))
+    }
+
+    @Test func stagesStartValuesBoundsAndExclusions() throws {
+        let text = """
+            # a recipe
+            background_terms = 5
+            exclude = [[20.0, 20.5], [30, 31]]
+            [start]
+            size = 0.2
+            "O1 z" = 0.257
+            [bounds]
+            "cation mixing" = [0.0, 0.1]
+            [[stage]]
+            name = "first"
+            refine = ["scale", "background"]
+            [[stage]]
+            refine = ["cell", "zero", "Uiso(O1)", "Ni1 Uiso", "cation mixing", "background 2"]
+            broaden = true
+            """
+        var s = try setup()
+        let recipe = try Recipe.parse(text, file: "r.toml")
+        let stages = try recipe.apply(to: &s)
+        #expect(stages.count == 2 && stages[0].name == "first")
+        #expect(stages[0].parameters.count == 6)
+        #expect(stages[1].parameters.contains(.lattice(phase: 0, .a)) && stages[1].parameters.contains(.cationMixing(phase: 0)))
+        #expect(stages[1].temporarySize != nil && stages[1].twoThetaMax == DefaultStrategy.broadenedTwoThetaMax)
+        #expect(s.model.phases[0].size == 0.2)
+        #expect(s.model.value(of: .position(phase: 0, site: 2, axis: 2)) == 0.257)
+        #expect(s.settings.bounds[.cationMixing(phase: 0)] == 0...0.1)
+        #expect(s.settings.excludedRegions == [20...20.5, 30...31])
+        // NCM85 keeps Ni:Co:Mn = 0.85:0.10:0.05 of the metals as the mixing changes.
+        try s.model.setValue(0.05, for: .cationMixing(phase: 0))
+        let atoms = s.model.phases[0].structure.atoms
+        #expect(abs(atoms[0].occupancy - 0.85 * 0.95) < 1e-12 && abs(atoms[1].occupancy - 0.10 * 0.95) < 1e-12)
+        #expect(abs(atoms[2].occupancy - 0.05 * 0.95) < 1e-12 && atoms[3].occupancy == 0.05 && atoms[4].occupancy == 0.95)
+    }
+
+    @Test(arguments: [
+        ("backround_terms = 5\n", "r.toml:1: unknown recipe key 'backround_terms'"),
+        ("[[stage]]\nrefine = [\"scale\", \"lattice\"]\n", "r.toml:2: unknown parameter 'lattice'"),
+        ("[[stage]]\nrefine = [\"O1 x\"]\n", "r.toml:2: unknown parameter 'O1 x': x of O1 is fixed by its site symmetry"),
+        ("[[stage]]\nrefine = [\"b\"]\n", "r.toml:2: unknown parameter 'b': b is tied"),
+        ("[[stage]]\nrefnie = [\"scale\"]\n", "r.toml:2: unknown stage key 'refnie'"),
+        ("[start]\nsize = \"big\"\n", "r.toml:2: start value of 'size' must be a number"),
+        ("two_theta = [50, 5]\n", "r.toml:1: two_theta: expected [low, high]"),
+        ("geometry = 'flat'\n", "r.toml:1: geometry: expected"),
+        ("[bounds]\nzero = [1, 0]\n", "r.toml:2: bounds of 'zero' must be [low, high]"),
+        ("x = {a = 1}\n", "r.toml:1: inline tables are not supported"),
+    ])
+    func badRecipesNameTheKey(text: String, mention: String) throws {
+        var s = try setup()
+        do {
+            _ = try Recipe.parse(text, file: "r.toml").apply(to: &s)
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)".hasPrefix(mention), "\(error)")
+        }
+    }
+}
