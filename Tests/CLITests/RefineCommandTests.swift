@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+@Suite struct RefineCommandTests {
+    static let folder = "patterns/gsas2-sim-linio2"
+
+    @Test func reportsParseWithStandardTools() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-cli-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let json = dir.appendingPathComponent("fit.json"), cif = dir.appendingPathComponent("fit.cif")
+        let svg = dir.appendingPathComponent("fit.svg"), csv = dir.appendingPathComponent("fit.csv")
+        let r = try CLI.run(["refine", "\(Self.folder)/LiNiO2_sim.xye", "--phase", "\(Self.folder)/LiNiO2_start.cif",
+                             "--instrument", "\(Self.folder)/MoKa1_capillary.instprm", "--json", json.path, "--cif", cif.path,
+                             "--plot", svg.path, "--csv", csv.path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("cation mixing (Ni on Li)") && r.stdout.contains("V /Å³"))
+        // JSON: the keys DESIGN.md promises.
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
+        for key in ["converged", "iterations", "seconds", "statistics", "cell", "cation_mixing", "parameters"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        let stats = object["statistics"] as! [String: Double]
+        for key in ["Rwp", "Rp", "Rexp", "GOF", "chi2", "RBragg"] { #expect(stats[key] != nil, "missing statistics.\(key)") }
+        #expect(abs(stats["Rwp"]! - 2.81) < 0.06)
+        let cell = object["cell"] as! [String: [String: Any]]
+        for key in ["a", "b", "c", "alpha", "beta", "gamma", "volume", "c_over_a"] { #expect(cell[key]?["value"] is Double, "cell.\(key)") }
+        #expect(cell["volume"]?["esd"] is Double)
+        let mixing = object["cation_mixing"] as! [String: Double]
+        #expect(abs(mixing["value"]! - 0.03) < 2 * mixing["esd"]!)
+        let parameters = object["parameters"] as! [[String: Any]]
+        #expect(parameters.contains { ($0["name"] as? String) == "O1 z" && ($0["refined"] as? Bool) == true })
+        // CSV: header and one row per point.
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "two_theta,y_obs,y_calc,background,difference" && rows.count == 3002)
+        // SVG: well-formed XML.
+        let parser = XMLParser(data: try Data(contentsOf: svg))
+        #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
+        // CIF: read back by the CIF reader through the reflections command.
+        let back = try CLI.run(["reflections", cif.path, "--wavelength", "0.70926", "--two-theta-max", "20", "--csv"])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try String(contentsOf: cif, encoding: .utf8).contains("_cell_length_a 2.8779"))
+    }
+
+    @Test(arguments: [
+        (["refine", "no/such.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "\(folder)/MoKa1_capillary.instprm"], "no/such.xye: cannot read"),
+        (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "structures/LiNiO2.cif"], "expected key:value"),
+        (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "\(folder)/MoKa1_capillary.instprm", "--two-theta-min", "60"], "outside the data"),
+        (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "\(folder)/LiNiO2_sim.xye", "--instrument", "\(folder)/MoKa1_capillary.instprm"], "LiNiO2_sim.xye"),
+    ])
+    func badInputEndsWithOneLine(arguments: [String], mention: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(mention), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+}
