@@ -60,6 +60,8 @@ public struct PatternModel: Sendable {
     public var windowLowFWHMs = 30.0
     /// Peak window, high-angle side, in FWHMs.
     public var windowHighFWHMs = 30.0
+    /// Reflections are taken up to this many degrees past the last point (see `ModelConvention`).
+    public var reflectionMargin = 2.0
     /// Per phase and reflection: the FCJ quadrature and the point range of each line, fixed by
     /// `freezePeakLayout()`; empty = chosen afresh at every evaluation.
     public var peakLayout: [[PeakLayout]] = []
@@ -171,6 +173,12 @@ public struct PatternModel: Sendable {
     /// A refinement freezes the layout at the start of each stage.
     public mutating func freezePeakLayout() {
         peakLayout = []
+        // The reflections in range follow the cell: regenerate them so that a peak that moved past the upper
+        // limit (or into it) is dropped (or taken) as the convention says.
+        if let last = twoTheta.last {
+            let dMin = instrument.radiation.wavelength / (2 * sin(min(last + reflectionMargin, 179.9) * Double.pi / 360)) * (1 - 1e-12)
+            for p in phases.indices { phases[p].regenerateReflections(dMin: dMin) }
+        }
         peakLayout = evaluate().peakLayout
     }
 

@@ -24,9 +24,15 @@ public struct Phase: Sendable {
     public let independentLattice: [LatticeParameter]
     let calculator: StructureFactorCalculator
     /// Symmetry-unique reflections (indices and multiplicities; d follows the current cell).
-    public let reflections: [Reflection]
+    public private(set) var reflections: [Reflection]
     /// The Laue orbit of each reflection (for texture).
-    let orbits: [[MillerIndex]]
+    private(set) var orbits: [[MillerIndex]]
+
+    /// Regenerates the reflection list for the current cell down to `dMin` (Å).
+    public mutating func regenerateReflections(dMin: Double) {
+        reflections = ReflectionGenerator.unique(cell: structure.cell, group: structure.spaceGroup, dMin: dMin)
+        orbits = reflections.map { Array(structure.spaceGroup.equivalentReflections($0.index)) }
+    }
 
     /// Sets up a phase for patterns up to d = `dMin` Å at wavelength `wavelength` (for f′, f″).
     public init(structure: CrystalStructure, wavelength: Double, dMin: Double, scale: Double = 1, size: Double = 1,

@@ -5,9 +5,9 @@ import Foundation
 public enum Simulation {
     public static func pattern(structure: CrystalStructure, instrument: Instrument, twoTheta: [Double], scale: Double,
                                background: [Double], size: Double, microstrain: Double, muR: Double = 0,
-                               noiseSeed: UInt64? = nil) throws(CrystallographyError) -> Pattern {
+                               noiseSeed: UInt64? = nil, convention: ModelConvention = .exact) throws(CrystallographyError) -> Pattern {
         let model = try makeModel(structure: structure, instrument: instrument, twoTheta: twoTheta, scale: scale,
-                                  background: background, size: size, microstrain: microstrain, muR: muR)
+                                  background: background, size: size, microstrain: microstrain, muR: muR, convention: convention)
         var y = model.evaluate().calculated
         var sigma = y.map { max($0, 1).squareRoot() }
         if let seed = noiseSeed {
@@ -20,13 +20,18 @@ public enum Simulation {
 
     /// A single-phase model over a 2θ grid.
     public static func makeModel(structure: CrystalStructure, instrument: Instrument, twoTheta: [Double], scale: Double,
-                                 background: [Double], size: Double, microstrain: Double, muR: Double = 0) throws(CrystallographyError) -> PatternModel {
-        let dMin = instrument.radiation.wavelength / (2 * sin(min((twoTheta.last ?? 90) + 2, 179) * Double.pi / 360))
+                                 background: [Double], size: Double, microstrain: Double, muR: Double = 0,
+                                 convention: ModelConvention = .exact) throws(CrystallographyError) -> PatternModel {
+        var instrument = instrument
+        instrument.asymmetryQuadrature = convention.asymmetryQuadrature
+        let dMin = instrument.radiation.wavelength / (2 * sin(min((twoTheta.last ?? 90) + convention.reflectionMargin, 179.9) * Double.pi / 360) * (1 + 1e-9))
         let phase = try Phase(structure: structure, wavelength: instrument.radiation.wavelength, dMin: dMin, scale: scale,
                               size: size, microstrain: microstrain)
         let bg = ChebyshevBackground(coefficients: background, low: twoTheta.first ?? 0, high: max(twoTheta.last ?? 1, (twoTheta.first ?? 0) + 1e-6))
         var model = PatternModel(twoTheta: twoTheta, instrument: instrument, background: bg, phases: [phase])
         model.muR = muR
+        (model.windowLowFWHMs, model.windowHighFWHMs) = convention.window
+        model.reflectionMargin = convention.reflectionMargin
         return model
     }
 }

@@ -10,7 +10,7 @@ import Refinement
 /// exclude = [[20.1, 20.4]]       # regions left out
 /// geometry = "debye-scherrer"    # or "bragg-brentano"
 /// mu_r = 0.0                     # cylinder μR
-/// fcj = "exact"                  # or "gsas2"
+/// convention = "exact"           # or "gsas2" (GSAS-II's FCJ rule, windows, reflection range)
 /// peak_window = 30               # FWHMs each side
 ///
 /// [start]                        # starting (or fixed) values by parameter name
@@ -35,13 +35,13 @@ public struct Recipe: Sendable {
     public var excluded: [ClosedRange<Double>] = []
     public var geometry: Geometry?
     public var muR: Double?
-    public var asymmetry: AxialDivergence.Quadrature?
+    public var convention: ModelConvention?
     public var peakWindow: Double?
     public var start: [(name: String, value: Double, line: Int)] = []
     public var bounds: [(name: String, range: ClosedRange<Double>, line: Int)] = []
     public var stages: [(name: String, refine: [String], twoThetaMax: Double?, broaden: Bool, maxCycles: Int?, line: Int)] = []
 
-    static let topKeys: Set<String> = ["background_terms", "two_theta", "exclude", "geometry", "mu_r", "fcj", "peak_window", "start", "bounds", "stage"]
+    static let topKeys: Set<String> = ["background_terms", "two_theta", "exclude", "geometry", "mu_r", "convention", "peak_window", "start", "bounds", "stage"]
     static let stageKeys: Set<String> = ["name", "refine", "two_theta_max", "broaden", "max_cycles"]
 
     public static func read(_ url: URL) throws(RietveldIOError) -> Recipe {
@@ -79,9 +79,9 @@ public struct Recipe: Sendable {
             guard let x = v.number, x >= 0 else { throw bad("mu_r", "expected a number ≥ 0") }
             r.muR = x
         }
-        if let v = t["fcj"] {
-            guard let s = v.string, let q = AxialDivergence.Quadrature(rawValue: s) else { throw bad("fcj", "expected \"exact\" or \"gsas2\"") }
-            r.asymmetry = q
+        if let v = t["convention"] {
+            guard let s = v.string, let q = ModelConvention(rawValue: s) else { throw bad("convention", "expected \"exact\" or \"gsas2\"") }
+            r.convention = q
         }
         if let v = t["peak_window"] {
             guard let x = v.number, x >= 3, x <= 200 else { throw bad("peak_window", "expected a number of FWHMs from 3 to 200") }

@@ -13,12 +13,11 @@ public struct RefinementSetup: Sendable {
     public static let defaultSize = 1.0, defaultMicrostrain = 1000.0
 
     public static func load(pattern patternPath: String, phase phasePath: String, instrument instrumentPath: String,
-                            geometry: Geometry, muR: Double, asymmetry: AxialDivergence.Quadrature = .exact, backgroundTerms: Int,
+                            geometry: Geometry, muR: Double, convention: ModelConvention = .exact, backgroundTerms: Int,
                             range: (Double?, Double?), block: String? = nil) throws -> RefinementSetup {
         let pattern = try PatternFile.read(URL(fileURLWithPath: patternPath), block: block)
         let structure = try StructureCIF.read(URL(fileURLWithPath: phasePath))
-        var instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: geometry)
-        instrument.asymmetryQuadrature = asymmetry
+        let instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: geometry)
         let low = range.0 ?? pattern.twoTheta.first!, high = range.1 ?? pattern.twoTheta.last!
         guard low < high, low <= pattern.twoTheta.last!, high >= pattern.twoTheta.first! else {
             throw RietveldIOError.malformed(file: patternPath, line: 1,
@@ -26,7 +25,8 @@ public struct RefinementSetup: Sendable {
         }
         let fitted = pattern.restricted(to: low, high)
         var model = try Simulation.makeModel(structure: structure, instrument: instrument, twoTheta: fitted.twoTheta, scale: 1,
-                                             background: [], size: defaultSize, microstrain: defaultMicrostrain, muR: muR)
+                                             background: [], size: defaultSize, microstrain: defaultMicrostrain, muR: muR,
+                                             convention: convention)
         StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: backgroundTerms)
         return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings())
     }

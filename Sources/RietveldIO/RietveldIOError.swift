@@ -40,14 +40,16 @@ public enum TextFile {
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try Data(text.utf8).write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
-            }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
-            throw .cannotWrite(file: url.path, reason: "\(error.localizedDescription)")
+            let dirExists = FileManager.default.fileExists(atPath: dir.path)
+            throw .cannotWrite(file: url.path, reason: dirExists ? "cannot create a file in \(dir.path)" : "no such directory \(dir.path)")
+        }
+        // rename(2) replaces the destination atomically.
+        if rename(tmp.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: tmp)
+            throw .cannotWrite(file: url.path, reason: reason)
         }
     }
 }

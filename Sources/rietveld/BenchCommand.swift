@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument, geometry: model.geometry,
-                                                 muR: model.muR, asymmetry: model.fcj, backgroundTerms: backgroundTerms, range: (nil, nil))
+                                                 muR: model.muR, convention: model.convention, backgroundTerms: backgroundTerms, range: (nil, nil))
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: backgroundTerms)
             let r = Benchmark.run(model: setup.model, pattern: setup.pattern, stages: stages, settings: setup.settings, repeats: `repeat`)
             func obj(_ t: TimingSummary) -> [String: Double] { ["median": t.median, "min": t.min, "max": t.max] }

@@ -3,7 +3,7 @@ import Foundation
 import PowderDiffraction
 
 extension Geometry: ExpressibleByArgument {}
-extension AxialDivergence.Quadrature: ExpressibleByArgument {}
+extension ModelConvention: ExpressibleByArgument {}
 
 /// Options shared by every command that models a pattern.
 struct ModelOptions: ParsableArguments {
@@ -13,8 +13,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("mu-r"), help: "Cylinder absorption μR (Debye–Scherrer), held fixed unless a recipe refines it.")
     var muR: Double = 0
 
-    @Option(help: "FCJ asymmetry integral: exact, or gsas2 to reproduce GSAS-II's coarser rule (\(AxialDivergence.Quadrature.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var fcj: AxialDivergence.Quadrature = .exact
+    @Option(help: "Numerical conventions: exact, or gsas2 to reproduce GSAS-II (its FCJ quadrature, 50/75-FWHM windows, reflections only inside the data range).")
+    var convention: ModelConvention = .exact
 
     @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (GSAS-II: 50 below, 75 above).")
     var peakWindow: Double?

@@ -66,7 +66,7 @@ struct RefineCommand: ParsableCommand {
             let terms = plan?.backgroundTerms ?? backgroundTerms
             var setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument,
                                                  geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
-                                                 asymmetry: plan?.asymmetry ?? model.fcj, backgroundTerms: terms,
+                                                 convention: plan?.convention ?? model.convention, backgroundTerms: terms,
                                                  range: (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax), block: block)
             if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
             let stages = try plan?.apply(to: &setup) ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)

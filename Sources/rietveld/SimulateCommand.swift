@@ -51,7 +51,7 @@ struct SimulateCommand: ParsableCommand {
             let crystal = try StructureCIF.read(URL(fileURLWithPath: structure))
             var inst = try InstrumentFile.read(URL(fileURLWithPath: instrument), geometry: model.geometry)
             if let zero { inst.zero = zero }
-            inst.asymmetryQuadrature = model.fcj
+
             var coefficients: [Double] = []
             for item in background.split(separator: ",") {
                 guard let v = Double(item.trimmingCharacters(in: .whitespaces)) else {
@@ -62,7 +62,7 @@ struct SimulateCommand: ParsableCommand {
             let x = twoTheta.points
             let pattern = try Simulation.pattern(structure: crystal, instrument: inst, twoTheta: x, scale: scale,
                                                  background: coefficients, size: size, microstrain: microstrain,
-                                                 muR: model.muR, noiseSeed: noise)
+                                                 muR: model.muR, noiseSeed: noise, convention: model.convention)
             let text = PatternWriter.xye(pattern, header: ["simulated by rietveld from \(structure) with \(instrument)",
                                                           "scale=\(scale) size=\(size)um microstrain=\(microstrain) zero=\(inst.zero)" + (noise.map { " Poisson noise seed \($0)" } ?? "")])
             if let output {

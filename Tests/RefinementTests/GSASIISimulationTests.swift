@@ -14,11 +14,11 @@ struct Truth: Decodable {
 @Suite struct GSASIISimulationTests {
     static let folder = repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2")
 
-    static func refine(fcj: AxialDivergence.Quadrature) throws -> RefinementResult {
+    static func refine(fcj: ModelConvention) throws -> RefinementResult {
         let setup = try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
                                              phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
                                              instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                             geometry: .debyeScherrer, muR: 0, asymmetry: fcj, backgroundTerms: 13, range: (nil, nil))
+                                             geometry: .debyeScherrer, muR: 0, convention: fcj, backgroundTerms: 13, range: (nil, nil))
         return Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
                               settings: setup.settings)
     }
