@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO"], exclude: ["Fixtures"]),
         .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO"]),
-        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Crystallography"]),
         .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO"]),
         .testTarget(name: "CLITests", dependencies: ["rietveld"]),
     ]

@@ -117,7 +117,7 @@ public enum StructureCIF {
     /// A CIF of `structure`, with standard uncertainties where `esds` gives them (keys as in
     /// `StructureCIF.esdKey`), written so that CIF readers (and this one) read it back.
     public static func text(_ structure: CrystalStructure, esds: [String: Double] = [:], comments: [String] = []) -> String {
-        func fmt(_ v: Double, _ key: String) -> String { EsdFormat.string(v, esd: esds[key]) }
+        func fmt(_ v: Double, _ key: String) -> String { EsdFormat.string(v, esd: esds[key], plainDigits: 10) }
         let cell = structure.cell
         var out = comments.map { "# " + $0 }
         out.append("data_\(structure.name.isEmpty ? "refined" : structure.name.replacingOccurrences(of: " ", with: "_"))")

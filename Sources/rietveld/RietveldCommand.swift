@@ -6,7 +6,7 @@ struct RietveldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rietveld",
         abstract: "Rietveld refinement of powder X-ray patterns of layered battery cathodes.",
-        subcommands: [RefineCommand.self, SequentialCommand.self, BenchCommand.self, SimulateCommand.self, ReflectionsCommand.self])
+        subcommands: [RefineCommand.self, SequentialCommand.self, CalibrateCommand.self, BenchCommand.self, SimulateCommand.self, ReflectionsCommand.self])
 }
 
 /// Runs a command body; any error becomes one line on stderr (`rietveld: …`) and exit code 1.
