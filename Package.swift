@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rietveld", targets: ["rietveld"]),
+        .executable(name: "lithium-map", targets: ["lithium-map"]),
         .library(name: "Crystallography", targets: ["Crystallography"]),
         .library(name: "PowderDiffraction", targets: ["PowderDiffraction"]),
         .library(name: "Refinement", targets: ["Refinement"]),
@@ -27,7 +28,8 @@ let package = Package(
         .target(name: "Crystallography", dependencies: ["NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement"]),
+        .target(name: "Lithiation", dependencies: ["Crystallography"]),
+        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "Lithiation"]),
         .executableTarget(
             name: "rietveld",
             dependencies: [
@@ -35,11 +37,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .executableTarget(
+            name: "lithium-map",
+            dependencies: ["Lithiation", "RietveldIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "LithiationTests", dependencies: ["Lithiation", "RietveldIO"]),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
         .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO"], exclude: ["Fixtures"]),
         .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO"]),
         .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Crystallography"]),
         .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO"]),
-        .testTarget(name: "CLITests", dependencies: ["rietveld"]),
+        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map"]),
     ]
 )

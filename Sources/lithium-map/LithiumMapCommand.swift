@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Lithiation
+import RietveldIO
+
+@main
+struct LithiumMapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lithium-map",
+        abstract: "Turn refined cell volumes into lithium content and state of charge through an operando reference curve.",
+        subcommands: [BuildCommand.self, LookupCommand.self, PlotCommand.self])
+}
+
+func fail(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as ExitCode { throw e } catch {
+        FileHandle.standardError.write(Data("lithium-map: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+func warn(_ message: String) { FileHandle.standardError.write(Data("lithium-map: warning: \(message)\n".utf8)) }
+
+/// `NAME:LOW:HIGH,…` phase regions in x(Li).
+func parseRegions(_ text: String?) throws -> [PhaseRegion]? {
+    guard let text else { return nil }
+    var out: [PhaseRegion] = []
+    for item in text.split(separator: ",") {
+        let f = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard f.count == 3, let lo = Double(f[1]), let hi = Double(f[2]), lo < hi else {
+            throw ValidationError("--regions: expected NAME:LOW:HIGH[,…] with LOW < HIGH, found '\(item)'")
+        }
+        out.append(PhaseRegion(name: f[0], range: lo...hi))
+    }
+    return out
+}
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
