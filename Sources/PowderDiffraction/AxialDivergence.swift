@@ -98,58 +98,38 @@ public struct AxialDivergence: Sendable {
         let collapse: Int? = quadrature == .exact && (nodes ?? 3) <= 2 ? (nodes ?? 3) : nil
         let integrationNodes: Int? = collapse == nil ? nodes : 8
         var offsets: [Double] = [], weights: [Dual3] = [], dOffsets: [SIMD3<Double>] = []
-        func integrate(bottom: Dual3, top: Dual3, innerRegion: Bool) {
-            let span = top - bottom
-            guard span.value > 1e-12 * max(1, top.value) else { return }
-            let (u, w) = GaussLegendre.rule(integrationNodes ?? Self.nodeCount(span: span.value, fwhm: fwhm))
-            for k in 0..<u.count {
-                let delta = top - span * (u[k] * u[k])
-                let cosD = Dual3.cos(delta)
-                let h = (cosD * cosD / (cosP * cosP) - 1)
-                guard h.value > 0 else { continue }
-                let hRoot = h.squareRoot()
-                let wDensity = innerRegion ? (a + b - hRoot) : 2 * minAB
-                guard wDensity.value > 0 else { continue }
-                let weight = w[k] * wDensity / (hRoot * Dual3.abs(cosD)) * 2 * span * u[k]
-                let offset = delta - p
-                offsets.append(sign * offset.value)
-                var d = offset.d
-                // Mirrored: ∂(π−P)/∂P = −1 and the offset flips sign, so the P component keeps its sign.
-                if mirrored { d = SIMD3(d.x, -d.y, -d.z) }
-                dOffsets.append(d)
-                var wt = weight
-                if mirrored { wt.d.x = -wt.d.x }
-                weights.append(wt)
-            }
+        /// Adds the sub-peak at 2φ = δ with quadrature weight `factor` × D(δ), D = W/(h |cos δ|).
+        func addNode(_ delta: Dual3, factor: Dual3) {
+            let cosD = Dual3.cos(delta)
+            let h = cosD * cosD / (cosP * cosP) - 1
+            guard h.value > 0 else { return }
+            let hRoot = h.squareRoot()
+            let inner = sOverL == hOverL || delta.value <= eInfl.value
+            let density = inner ? (a + b - hRoot) : 2 * minAB
+            guard density.value > 0 else { return }
+            var weight = factor * density / (hRoot * Dual3.abs(cosD))
+            let offset = delta - p
+            offsets.append(sign * offset.value)
+            var d = offset.d
+            // Mirrored: ∂(π−P)/∂P = −1 and the offset flips sign, so the P component keeps its sign.
+            if mirrored { d = SIMD3(d.x, -d.y, -d.z); weight.d.x = -weight.d.x }
+            dOffsets.append(d)
+            weights.append(weight)
         }
         switch quadrature {
         case .exact:
-            integrate(bottom: eMin, top: eInfl, innerRegion: true)
-            integrate(bottom: eInfl, top: p, innerRegion: false)
+            // Each interval after 2φ = E_top − (E_top − E_bottom) u².
+            for (bottom, top) in [(eMin, eInfl), (eInfl, p)] {
+                let span = top - bottom
+                guard span.value > 1e-12 * max(1, top.value) else { continue }
+                let (u, w) = GaussLegendre.rule(integrationNodes ?? Self.nodeCount(span: span.value, fwhm: fwhm))
+                for k in 0..<u.count { addNode(top - span * (u[k] * u[k]), factor: w[k] * 2 * span * u[k]) }
+            }
         case .gsas2:
             // Upper half of the order-n rule on [−1, 1], mapped linearly onto [2φ_min, P].
             let order = max(2, nodes ?? 2)
             let (u, w) = GaussLegendre.rule(order)
-            let span = p - eMin
-            for k in 0..<order where u[k] > 0.5 {
-                let x = 2 * u[k] - 1
-                let delta = eMin + span * x
-                let cosD = Dual3.cos(delta)
-                let h = cosD * cosD / (cosP * cosP) - 1
-                guard h.value > 0 else { continue }
-                let hRoot = h.squareRoot()
-                let density = (sOverL == hOverL || delta.value <= eInfl.value) ? (a + b - hRoot) : 2 * minAB
-                guard density.value > 0 else { continue }
-                let weight = w[k] * density / (hRoot * Dual3.abs(cosD))
-                let offset = delta - p
-                offsets.append(sign * offset.value)
-                var d = offset.d
-                if mirrored { d = SIMD3(d.x, -d.y, -d.z) }
-                dOffsets.append(d)
-                var wt = weight
-                if mirrored { wt.d.x = -wt.d.x }
-                weights.append(wt)
-            }
+            for k in 0..<order where u[k] > 0.5 { addNode(eMin + (p - eMin) * (2 * u[k] - 1), factor: Dual3(w[k])) }
         }
         guard !weights.isEmpty else { return nil }
         var total = Dual3(0)

@@ -12,19 +12,12 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Pattern file.")
     var pattern: String
 
-    @Option(help: "Structure file (CIF) of the phase.")
-    var phase: String
-
-    @Option(help: "Instrument parameter file (GSAS-II .instprm).")
-    var instrument: String
+    @OptionGroup var inputs: PhaseInputs
 
     @OptionGroup var model: ModelOptions
 
     @Option(help: "Number of full refinements to time.")
     var `repeat` = 10
-
-    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
-    var backgroundTerms = 13
 
     @Flag(help: "Print JSON (refinement_seconds, model_seconds, jacobian_seconds as {median,min,max}, repeat).")
     var json = false
@@ -35,9 +28,9 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument, geometry: model.geometry,
-                                                 muR: model.muR, convention: model.convention, backgroundTerms: backgroundTerms, range: (nil, nil))
-            let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: backgroundTerms)
+            let setup = try RefinementSetup.load(pattern: pattern, phase: inputs.phase, instrument: inputs.instrument, geometry: model.geometry,
+                                                 muR: model.muR, convention: model.convention, backgroundTerms: inputs.backgroundTerms, range: (nil, nil))
+            let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
             let r = Benchmark.run(model: setup.model, pattern: setup.pattern, stages: stages, settings: setup.settings, repeats: `repeat`)
             func obj(_ t: TimingSummary) -> [String: Double] { ["median": t.median, "min": t.min, "max": t.max] }
             if json {

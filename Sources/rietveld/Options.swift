@@ -40,3 +40,19 @@ struct TwoThetaRange: ExpressibleByArgument {
         return (0..<n).map { start + Double($0) * step }
     }
 }
+
+/// The structure and instrument every refinement command needs.
+struct PhaseInputs: ParsableArguments {
+    @Option(help: "Structure file (CIF) of the phase.")
+    var phase: String
+
+    @Option(help: "Instrument parameter file (GSAS-II .instprm or GSAS .prm).")
+    var instrument: String
+
+    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
+    var backgroundTerms = 13
+
+    func validate() throws {
+        guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
+    }
+}

@@ -18,16 +18,9 @@ struct RefineCommand: ParsableCommand {
     @Argument(help: "Pattern file (xy, xye, GSAS, powder CIF).")
     var pattern: String
 
-    @Option(help: "Structure file (CIF) of the phase.")
-    var phase: String
-
-    @Option(help: "Instrument parameter file (GSAS-II .instprm).")
-    var instrument: String
+    @OptionGroup var inputs: PhaseInputs
 
     @OptionGroup var model: ModelOptions
-
-    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
-    var backgroundTerms = 13
 
     @Option(name: .customLong("two-theta-min"), help: "Lowest 2θ fitted (degrees).")
     var twoThetaMin: Double?
@@ -56,15 +49,11 @@ struct RefineCommand: ParsableCommand {
     @Flag(help: "Do not print stage progress.")
     var quiet = false
 
-    func validate() throws {
-        guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
-    }
-
     func run() throws {
         try reportingFailures {
             let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
-            let terms = plan?.backgroundTerms ?? backgroundTerms
-            var setup = try RefinementSetup.load(pattern: pattern, phase: phase, instrument: instrument,
+            let terms = plan?.backgroundTerms ?? inputs.backgroundTerms
+            var setup = try RefinementSetup.load(pattern: pattern, phase: inputs.phase, instrument: inputs.instrument,
                                                  geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
                                                  convention: plan?.convention ?? model.convention, backgroundTerms: terms,
                                                  range: (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax), block: block)

@@ -20,11 +20,7 @@ struct SequentialCommand: ParsableCommand {
     @Argument(help: "Pattern files, directories, or list files (.txt/.lst, one path per line).")
     var patterns: [String]
 
-    @Option(help: "Structure file (CIF) of the phase.")
-    var phase: String
-
-    @Option(help: "Instrument parameter file (GSAS-II .instprm or GSAS .prm).")
-    var instrument: String
+    @OptionGroup var inputs: PhaseInputs
 
     @Option(help: "Recipe file (TOML) for the first pattern (and for every pattern with --independent).")
     var recipe: String?
@@ -33,9 +29,6 @@ struct SequentialCommand: ParsableCommand {
     var csv: String
 
     @OptionGroup var model: ModelOptions
-
-    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
-    var backgroundTerms = 13
 
     @Flag(help: "Refine every pattern from the template instead of chaining.")
     var independent = false
@@ -59,11 +52,11 @@ struct SequentialCommand: ParsableCommand {
             let files = try NaturalOrder.patternFiles(patterns)
             guard !files.isEmpty else { throw UsageError("no pattern files found in \(patterns.joined(separator: " "))") }
             let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
-            let terms = plan?.backgroundTerms ?? backgroundTerms
+            let terms = plan?.backgroundTerms ?? inputs.backgroundTerms
             // Read every pattern first: a bad file stops the run before any refinement, naming the file.
             var items: [(index: Int, file: String, pattern: Pattern)] = []
             for (i, f) in files.enumerated() { items.append((i, f, try PatternFile.read(URL(fileURLWithPath: f)))) }
-            var setup = try RefinementSetup.load(pattern: files[0], phase: phase, instrument: instrument,
+            var setup = try RefinementSetup.load(pattern: files[0], phase: inputs.phase, instrument: inputs.instrument,
                                                  geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
                                                  convention: plan?.convention ?? model.convention, backgroundTerms: terms, range: plan?.range ?? (nil, nil))
             if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
