@@ -48,6 +48,39 @@ public enum LithiumContent {
         return q
     }
 
+    /// A charge or discharge segment of a record: indices where the passed charge rises (charge) or falls.
+    public struct Segment: Sendable, Equatable {
+        public enum Kind: String, Sendable { case charge, discharge }
+        public let kind: Kind
+        public let range: ClosedRange<Int>
+    }
+
+    /// Splits a cumulative-charge record into alternating charge and discharge segments at its turning points
+    /// (a reversal counts once it exceeds 1 % of the largest swing, so noise does not split a segment).
+    public static func segments(_ charge: [Double]) -> [Segment] {
+        guard charge.count >= 2 else { return [] }
+        let swing = (charge.max()! - charge.min()!)
+        let tolerance = 0.01 * max(swing, 1e-12)
+        var out: [Segment] = []
+        var start = 0, extreme = 0
+        var rising: Bool?
+        for i in 1..<charge.count {
+            if rising == nil {
+                if abs(charge[i] - charge[start]) > tolerance { rising = charge[i] > charge[start]; extreme = i }
+                continue
+            }
+            if rising! ? charge[i] >= charge[extreme] : charge[i] <= charge[extreme] { extreme = i; continue }
+            if abs(charge[i] - charge[extreme]) > tolerance {
+                out.append(Segment(kind: rising! ? .charge : .discharge, range: start...extreme))
+                start = extreme
+                rising!.toggle()
+                extreme = i
+            }
+        }
+        out.append(Segment(kind: (rising ?? true) ? .charge : .discharge, range: start...(rising == nil ? charge.count - 1 : extreme)))
+        return out
+    }
+
     /// The index range of the first charge: from the start while the charge keeps rising (within a small
     /// tolerance for noise) up to its first maximum.
     public static func firstChargeEnd(_ charge: [Double]) -> Int {

@@ -41,7 +41,7 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "Lithium content at zero charge.")
     var x0 = 1.0
 
-    @Option(help: "first-charge (default) or all.")
+    @Option(help: "Which segment becomes the reference: charge:N or discharge:N (1-based; first-charge = charge:1, first-discharge = discharge:1). Charge and discharge are kept apart (hysteresis).")
     var segment = "first-charge"
 
     @Option(help: "Phase regions NAME:LOW:HIGH,… in x(Li) (default: H3 below the c collapse).")
@@ -57,8 +57,29 @@ struct BuildCommand: ParsableCommand {
         guard (table != nil) != (sequential != nil) else { throw ValidationError("give either --table or --sequential (with --cycler)") }
         if sequential != nil { guard cycler != nil, mass != nil else { throw ValidationError("--sequential needs --cycler and --mass (mg)") } }
         if let mass { guard mass > 0 else { throw ValidationError("--mass must be positive (mg)") } }
-        guard ["first-charge", "all"].contains(segment) else { throw ValidationError("--segment must be first-charge or all") }
+        guard Self.parseSegment(segment) != nil else { throw ValidationError("--segment must be first-charge, first-discharge, charge:N or discharge:N") }
         if let interval { guard interval > 0 else { throw ValidationError("--interval must be positive (s)") } }
+    }
+
+    static func parseSegment(_ text: String) -> (LithiumContent.Segment.Kind, Int)? {
+        switch text {
+        case "first-charge": return (.charge, 1)
+        case "first-discharge": return (.discharge, 1)
+        default:
+            let f = text.split(separator: ":")
+            guard f.count == 2, let kind = LithiumContent.Segment.Kind(rawValue: String(f[0])), let n = Int(f[1]), n >= 1 else { return nil }
+            return (kind, n)
+        }
+    }
+
+    /// The index range of the requested segment of a cumulative-charge record.
+    func selectedRange(_ charge: [Double], file: String) throws -> ClosedRange<Int> {
+        let (kind, n) = Self.parseSegment(segment)!
+        let matching = LithiumContent.segments(charge).filter { $0.kind == kind }
+        guard n <= matching.count else {
+            throw Failure("\(file): the record has \(matching.count) \(kind.rawValue) segment(s); --segment \(segment) asks for number \(n)")
+        }
+        return matching[n - 1].range
     }
 
     func run() throws {
@@ -68,10 +89,7 @@ struct BuildCommand: ParsableCommand {
             var points: [ReferencePoint] = []
             if let table {
                 var rows = try LithiationFiles.readOperandoTable(URL(fileURLWithPath: table))
-                if segment == "first-charge" {
-                    let end = LithiumContent.firstChargeEnd(rows.map(\.q))
-                    rows = Array(rows.prefix(end + 1))
-                }
+                rows = Array(rows[try selectedRange(rows.map(\.q), file: table)])
                 if let top = rows.map(\.q).max(), top > capacity {
                     warn("q reaches \(top) mAh/g, more than the theoretical \(capacity) mAh/g: is the column in mAh/g?")
                 }
@@ -85,17 +103,14 @@ struct BuildCommand: ParsableCommand {
             } else if let sequential, let cycler, let mass {
                 let rows = try LithiationFiles.readSequential(URL(fileURLWithPath: sequential))
                 let record = try LithiationFiles.readCycler(URL(fileURLWithPath: cycler))
-                var charge = record.charge, times = record.times
-                if segment == "first-charge" {
-                    let end = LithiumContent.firstChargeEnd(charge)
-                    charge = Array(charge.prefix(end + 1)); times = Array(times.prefix(end + 1))
-                }
+                let range = try selectedRange(record.charge, file: cycler)
+                let charge = Array(record.charge[range]), times = Array(record.times[range])
                 let full = capacity * mass / 1000  // mAh for one Li per formula unit
                 for (i, r) in rows.enumerated() {
                     guard let t = r.time ?? interval.map({ start + Double(i) * $0 }) else {
                         throw Failure("\(sequential): no time_s column; give --interval (s) between patterns")
                     }
-                    if t > times.last! { break }  // past the selected segment
+                    guard t >= times.first!, t <= times.last! else { continue }  // outside the selected segment
                     let q = LithiumContent.interpolate(times, charge, at: t)
                     points.append(ReferencePoint(x: x0 - q / full, a: r.a, aEsd: r.aEsd, c: r.c, cEsd: r.cEsd, volume: r.volume, volumeEsd: r.volumeEsd))
                 }

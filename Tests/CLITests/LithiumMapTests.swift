@@ -71,9 +71,9 @@ enum LithiumMap {
         ("t_min,capacity_mAh\n0,0\n", "no time column"),
     ])
     func badCyclerRecords(content: String, mention: String) throws {
-        let cycler = try write("bad-cycler.csv", content)
-        let seq = try write("seq2.csv", "index,file,a,a_esd,c,c_esd,volume,volume_esd\n0,p.xye,2.87,,14.2,,101.3,\n")
-        let r = try LithiumMap.run(["build", "--sequential", seq, "--cycler", cycler, "--interval", "10", "--mass", "10", "-o", dir.appendingPathComponent("x.csv").path])
+        let cycler = try write("bad-cycler-\(abs(content.hashValue)).csv", content)
+        let seq = try write("seq2-\(abs(content.hashValue)).csv", "index,file,a,a_esd,c,c_esd,volume,volume_esd\n0,p.xye,2.87,,14.2,,101.3,\n")
+        let r = try LithiumMap.run(["build", "--sequential", seq, "--cycler", cycler, "--interval", "10", "--mass", "10", "-o", dir.appendingPathComponent("x-\(abs(content.hashValue)).csv").path])
         #expect(r.status != 0)
         #expect(r.stderr.contains(mention), "\(r.stderr)")
     }

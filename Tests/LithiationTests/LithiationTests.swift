@@ -110,5 +110,10 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let q = LithiumContent.charge(times: t, current: [10, 10, 10, -10, -10])
         #expect(abs(q[2] - 10) < 1e-12)
         #expect(LithiumContent.firstChargeEnd(q) == 2 || LithiumContent.firstChargeEnd(q) == 3)
+        // Charge, discharge, charge again: three segments, kept apart.
+        let cycle = [0.0, 1, 2, 3, 2.5, 1.5, 0.5, 1, 2, 2.9]
+        let segments = LithiumContent.segments(cycle)
+        #expect(segments.map(\.kind) == [.charge, .discharge, .charge])
+        #expect(segments.map(\.range) == [0...3, 3...6, 6...9])
     }
 }
