@@ -29,6 +29,12 @@ struct BuildCommand: ParsableCommand {
     @Option(help: "Time of the first pattern on the cycler's clock, s.")
     var start: Double = 0
 
+    @Option(name: .customLong("cycler-start"), help: "With --file-times: the wall-clock time (ISO 8601, e.g. 2024-05-01T10:00:00Z) of the cycler's t = 0.")
+    var cyclerStart: String?
+
+    @Flag(name: .customLong("file-times"), help: "Take each pattern's time from its file's modification time (relative to --cycler-start).")
+    var fileTimes = false
+
     @Option(help: "Active mass in mg (cycler mode).")
     var mass: Double?
 
@@ -59,6 +65,11 @@ struct BuildCommand: ParsableCommand {
         if let mass { guard mass > 0 else { throw ValidationError("--mass must be positive (mg)") } }
         guard Self.parseSegment(segment) != nil else { throw ValidationError("--segment must be first-charge, first-discharge, charge:N or discharge:N") }
         if let interval { guard interval > 0 else { throw ValidationError("--interval must be positive (s)") } }
+        if fileTimes {
+            guard let cyclerStart, ISO8601DateFormatter().date(from: cyclerStart) != nil else {
+                throw ValidationError("--file-times needs --cycler-start in ISO 8601, e.g. 2024-05-01T10:00:00Z")
+            }
+        }
     }
 
     static func parseSegment(_ text: String) -> (LithiumContent.Segment.Kind, Int)? {
@@ -106,10 +117,23 @@ struct BuildCommand: ParsableCommand {
                 let range = try selectedRange(record.charge, file: cycler)
                 let charge = Array(record.charge[range]), times = Array(record.times[range])
                 let full = capacity * mass / 1000  // mAh for one Li per formula unit
+                let origin = cyclerStart.flatMap { ISO8601DateFormatter().date(from: $0) }
+                let base = URL(fileURLWithPath: sequential).deletingLastPathComponent()
+                var previous = -Double.infinity
                 for (i, r) in rows.enumerated() {
-                    guard let t = r.time ?? interval.map({ start + Double(i) * $0 }) else {
-                        throw Failure("\(sequential): no time_s column; give --interval (s) between patterns")
+                    var fileTime: Double?
+                    if fileTimes, let origin {
+                        let path = r.file.hasPrefix("/") ? r.file : base.appendingPathComponent(r.file).path
+                        guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+                            throw Failure("\(path): cannot read the file's modification time (needed by --file-times)")
+                        }
+                        fileTime = date.timeIntervalSince(origin)
                     }
+                    guard let t = fileTime ?? r.time ?? interval.map({ start + Double(i) * $0 }) else {
+                        throw Failure("\(sequential): no time_s column; give --interval (s) between patterns or --file-times")
+                    }
+                    guard t > previous else { throw Failure("\(sequential): pattern \(i) (\(r.file)) is not later than the one before (t = \(t) s)") }
+                    previous = t
                     guard t >= times.first!, t <= times.last! else { continue }  // outside the selected segment
                     let q = LithiumContent.interpolate(times, charge, at: t)
                     points.append(ReferencePoint(x: x0 - q / full, a: r.a, aEsd: r.aEsd, c: r.c, cEsd: r.cEsd, volume: r.volume, volumeEsd: r.volumeEsd))
