@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Crystallography", dependencies: ["NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Lithiation", dependencies: ["Crystallography"]),
+        .target(name: "Lithiation", dependencies: ["Crystallography"], swiftSettings: optimizedEvenInDebug),
         .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "Lithiation"]),
         .executableTarget(
             name: "rietveld",

@@ -11,6 +11,10 @@ public struct SpaceGroup: Sendable, CustomStringConvertible {
     public let symbol: String
     /// All operations, with translations reduced into [0, 1).
     public let operations: [SymmetryOperation]
+    /// The distinct rotation parts (the point group, as matrices).
+    public let pointGroupRotations: [[Int]]
+    /// The Laue group: the point group plus inversion. Powder patterns cannot tell Friedel mates apart.
+    public let laueRotations: [[Int]]
 
     /// Closes `generators` under composition (translations modulo lattice vectors).
     public init(generators: [SymmetryOperation], number: Int? = nil, symbol: String) throws(CrystallographyError) {
@@ -39,6 +43,14 @@ public struct SpaceGroup: Sendable, CustomStringConvertible {
         self.number = number
         self.symbol = symbol
         self.operations = list
+        var rotationsSeen = Set<[Int]>()
+        pointGroupRotations = list.map(\.rotation).filter { rotationsSeen.insert($0).inserted }
+        var laueSeen = Set<[Int]>()
+        var laue: [[Int]] = []
+        for r in pointGroupRotations {
+            for s in [r, r.map { -$0 }] where laueSeen.insert(s).inserted { laue.append(s) }
+        }
+        laueRotations = laue
     }
 
     /// A group from a complete operator list as a CIF gives it (checked to be closed).
@@ -83,19 +95,4 @@ public struct SpaceGroup: Sendable, CustomStringConvertible {
         operations.contains { $0.rotation == [-1, 0, 0, 0, -1, 0, 0, 0, -1] }
     }
 
-    /// The distinct rotation parts (the point group, as matrices).
-    public var pointGroupRotations: [[Int]] {
-        var seen = Set<[Int]>()
-        return operations.map(\.rotation).filter { seen.insert($0).inserted }
-    }
-
-    /// The Laue group: the point group plus inversion. Powder patterns cannot tell Friedel mates apart.
-    public var laueRotations: [[Int]] {
-        var seen = Set<[Int]>()
-        var out: [[Int]] = []
-        for r in pointGroupRotations {
-            for s in [r, r.map { -$0 }] where seen.insert(s).inserted { out.append(s) }
-        }
-        return out
-    }
 }

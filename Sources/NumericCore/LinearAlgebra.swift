@@ -5,6 +5,7 @@ import Foundation
 public enum LinearAlgebra {
     /// The Cholesky factor of a symmetric positive-definite matrix (lower triangle, upper zeroed).
     public static func cholesky(_ a: Matrix) throws(LAPACKError) -> Matrix {
+        _ = BLASThreads.configured
         guard a.isSquare else { throw .dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)") }
         var n = Int32(a.rows), lda = Int32(max(1, a.rows)), info: Int32 = 0
         var f = a
@@ -44,6 +45,7 @@ public enum LinearAlgebra {
 
     /// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix (dsyev).
     public static func symmetricEigen(_ a: Matrix) throws(LAPACKError) -> (values: [Double], vectors: Matrix) {
+        _ = BLASThreads.configured
         guard a.isSquare else { throw .dimensionMismatch("eigen-decomposition needs a square matrix") }
         if a.rows == 0 { return ([], a) }
         var n = Int32(a.rows), lda = Int32(a.rows), info: Int32 = 0
@@ -65,6 +67,7 @@ public enum LinearAlgebra {
 
     /// Singular-value decomposition A = U Σ Vᵀ (dgesvd, thin): singular values descending.
     public static func singularValueDecomposition(_ a: Matrix) throws(LAPACKError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+        _ = BLASThreads.configured
         let m = a.rows, n = a.columns, k = min(m, n)
         if k == 0 { return (Matrix(rows: m, columns: 0), [], Matrix(rows: 0, columns: n)) }
         var mm = Int32(m), nn = Int32(n), lda = Int32(m), ldu = Int32(m), ldvt = Int32(k), info: Int32 = 0
@@ -130,7 +133,9 @@ public enum LinearAlgebra {
 
 /// OpenBLAS spins threads for every call; the normal matrices here are small (≤ ~100 columns), so threads
 /// cost more than they save and fight with callers that parallelize over patterns. Set it to one thread
-/// when the BLAS in use is OpenBLAS (looked up at run time, so reference BLAS works as well).
+/// when the BLAS in use is OpenBLAS (looked up at run time, so reference BLAS works as well). Every entry
+/// point touches this first: changing OpenBLAS's thread count while another thread is inside a BLAS call
+/// corrupts its buffers, and the one-time initializer makes concurrent first callers wait for it.
 enum BLASThreads {
     static let configured: Bool = {
         typealias SetThreads = @convention(c) (Int32) -> Void

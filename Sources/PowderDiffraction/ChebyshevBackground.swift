@@ -23,6 +23,19 @@ public struct ChebyshevBackground: Sendable, Equatable {
         if n > 2 { for k in 2..<n { out[k] = 2 * t * out[k - 1] - out[k - 2] } }
     }
 
+    /// T_k at every point, point-major (points × terms), for a grid.
+    public func basisTable(for twoTheta: [Double], terms: Int) -> [Double] {
+        var probe = ChebyshevBackground(coefficients: Array(repeating: 0, count: terms), low: low, high: high)
+        probe.coefficients = Array(repeating: 0, count: terms)
+        var row = [Double](repeating: 0, count: terms)
+        var out = [Double](repeating: 0, count: twoTheta.count * terms)
+        for (i, x) in twoTheta.enumerated() {
+            probe.basis(at: x, into: &row)
+            for k in 0..<terms { out[i * terms + k] = row[k] }
+        }
+        return out
+    }
+
     public func value(at twoTheta: Double) -> Double {
         var b = [Double](repeating: 0, count: coefficients.count)
         basis(at: twoTheta, into: &b)

@@ -60,17 +60,21 @@ struct EvaluationWork {
 
     mutating func addBackground() {
         let bg = model.background
-        var basis = [Double](repeating: 0, count: bg.coefficients.count)
+        let terms = bg.coefficients.count
+        guard terms > 0 else { return }
+        let basis = model.backgroundBasisCache.table(for: model)
         let columns = bg.coefficients.indices.map { column[.background(term: $0)] }
-        for i in 0..<points {
-            bg.basis(at: model.twoTheta[i], into: &basis)
-            var v = 0.0
-            for k in basis.indices {
-                v += bg.coefficients[k] * basis[k]
-                if let c = columns[k] { jacobian[i + c * points] = basis[k] }
+        basis.withUnsafeBufferPointer { b in
+            for i in 0..<points {
+                var v = 0.0
+                for k in 0..<terms { v += bg.coefficients[k] * b[i * terms + k] }
+                background[i] = v
+                yc[i] += v
             }
-            background[i] = v
-            yc[i] += v
+            for k in 0..<terms {
+                guard let c = columns[k] else { continue }
+                for i in 0..<points { jacobian[i + c * points] = b[i * terms + k] }
+            }
         }
     }
 

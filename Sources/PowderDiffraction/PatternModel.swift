@@ -66,6 +66,10 @@ public struct PatternModel: Sendable {
     /// `freezePeakLayout()`; empty = chosen afresh at every evaluation.
     public var peakLayout: [[PeakLayout]] = []
 
+    /// The Chebyshev basis on the grid, computed once and shared by copies of the model (re-made when the
+    /// grid, range or number of terms changes).
+    let backgroundBasisCache = BasisCache()
+
     public init(twoTheta: [Double], instrument: Instrument, background: ChebyshevBackground, phases: [Phase]) {
         self.twoTheta = twoTheta
         self.instrument = instrument
@@ -189,5 +193,22 @@ public struct PatternModel: Sendable {
         work.recordProfiles = recordingProfiles
         work.run()
         return work.result()
+    }
+}
+
+/// Memo of the background basis table: immutable once made for a key, guarded for concurrent readers.
+final class BasisCache: @unchecked Sendable {
+    private var key: (count: Int, first: Double, last: Double, low: Double, high: Double, terms: Int)?
+    private var table: [Double] = []
+    private let lock = NSLock()
+
+    func table(for model: PatternModel) -> [Double] {
+        let terms = model.background.coefficients.count
+        let k = (model.twoTheta.count, model.twoTheta.first ?? 0, model.twoTheta.last ?? 0, model.background.low, model.background.high, terms)
+        lock.lock(); defer { lock.unlock() }
+        if let key, key == k { return table }
+        table = model.background.basisTable(for: model.twoTheta, terms: terms)
+        key = k
+        return table
     }
 }

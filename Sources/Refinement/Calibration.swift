@@ -28,12 +28,14 @@ public enum Calibration {
                 for axis in phase.siteSymmetries[s].coordinates.freeComponents { structure.append(.position(phase: p, site: s, axis: axis)) }
             }
         }
-        return [
+        var stages = [
             RefinementStage(name: "scale and background", parameters: basic),
             RefinementStage(name: "offset", parameters: basic + offset),
             RefinementStage(name: "profile", parameters: basic + offset + profile),
             RefinementStage(name: "profile and asymmetry", parameters: basic + offset + profile + [.profile(.shl)]),
             RefinementStage(name: "all", parameters: basic + offset + profile + [.profile(.shl)] + structure),
         ]
+        for i in stages.indices.dropLast() { stages[i].isPreliminary = true }
+        return stages
     }
 }

@@ -44,6 +44,9 @@ public struct LevenbergMarquardt: Sendable {
     public var maximumIterations = 30
     public var chiSquaredTolerance = 1e-6
     public var shiftTolerance = 0.01
+    /// Converged needs both criteria (false: either suffices — for preliminary stages, which only have to
+    /// bring the next stage into its basin).
+    public var requireBothCriteria = true
     /// Eigenvalues of the scaled normal matrix below this (relative to the largest) count as singular.
     public var singularityThreshold = 1e-10
 
@@ -102,7 +105,8 @@ public struct LevenbergMarquardt: Sendable {
                         }.max() ?? 0
                         chi2 = chiT
                         accepted = true
-                        if relative < chiSquaredTolerance && lastShiftRatio < shiftTolerance { termination = .converged }
+                        let small = (relative < chiSquaredTolerance, lastShiftRatio < shiftTolerance)
+                        if requireBothCriteria ? (small.0 && small.1) : (small.0 || small.1) { termination = .converged }
                         break
                     }
                 }

@@ -13,6 +13,9 @@ public struct RefinementStage: Sendable {
     public var temporarySize: Double?
     /// Cycle limit of this stage (nil: the solver's).
     public var maximumIterations: Int?
+    /// A stage that only prepares the next: it stops at a relative χ² change below 1e-4 or shifts below
+    /// 0.1 esd, whichever comes first. The last stage of a strategy is never preliminary.
+    public var isPreliminary = false
 
     public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil,
                 maximumIterations: Int? = nil) {
@@ -26,8 +29,8 @@ public struct RefinementStage: Sendable {
 
 /// The default strategy for a single phase (layered oxides and others alike):
 /// scale + background → + zero (capillary) or specimen displacement (flat plate) + cell with broadened
-/// peaks → the same over the whole pattern → + size, strain → + free coordinates, U_iso per site, cation
-/// mixing → all together.
+/// peaks on 2θ ≤ 60° → the cell over the whole pattern → with size and strain → free coordinates, U_iso per
+/// site, cation mixing → all together. All but the last stage stop early (see `isPreliminary`).
 public enum DefaultStrategy {
     /// Size (µm) that broadens the peaks to a Lorentzian FWHM of about 0.3° (λ/D = 0.005 rad) while the cell
     /// first moves: wider than the peak shifts of a 0.5 % cell error up to 2θ ≈ 60° (2 tanθ × 0.005 rad).
@@ -70,13 +73,14 @@ public enum DefaultStrategy {
         var all = basic + cell
         if refineProfile {
             all += profile
-            stages.append(RefinementStage(name: "size and strain", parameters: all))
+            stages.append(RefinementStage(name: "cell, size and strain", parameters: all))
         }
         if refineStructure && !structure.isEmpty {
             stages.append(RefinementStage(name: "structure", parameters: basic + structure))
             all += structure
         }
         stages.append(RefinementStage(name: "all together", parameters: all))
+        for i in stages.indices.dropLast() { stages[i].isPreliminary = true }
         return stages
     }
 }

@@ -66,6 +66,11 @@ public enum Refiner {
             let bounds = stage.parameters.map { settings.bounds[$0] ?? RefinementSettings.defaultBounds($0) }
             var solver = settings.solver
             if let limit = stage.maximumIterations { solver.maximumIterations = limit }
+            if stage.isPreliminary && stage.name != stages.last?.name {
+                solver.requireBothCriteria = false
+                solver.chiSquaredTolerance = 1e-4
+                solver.shiftTolerance = 0.1
+            }
             let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
                                                    names: stage.parameters.map { current.name(of: $0) })
             current = problem.model

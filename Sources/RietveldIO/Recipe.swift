@@ -151,6 +151,7 @@ public struct Recipe: Sendable {
                                        temporarySize: s.broaden ? DefaultStrategy.broadeningSize(wavelength: setup.model.instrument.radiation.wavelength) : nil,
                                        maximumIterations: s.maxCycles))
         }
+        for i in out.indices.dropLast() { out[i].isPreliminary = true }
         return out
     }
 }
