@@ -8,6 +8,12 @@ public struct Reflection: Hashable, Sendable {
     /// Powder multiplicity (Laue orbit size).
     public let multiplicity: Int
 
+    public init(index: MillerIndex, d: Double, multiplicity: Int) {
+        self.index = index
+        self.d = d
+        self.multiplicity = multiplicity
+    }
+
     /// sinθ/λ = 1/(2d), Å⁻¹.
     public var sinThetaOverLambda: Double { 0.5 / d }
 

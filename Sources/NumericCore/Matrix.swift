@@ -15,6 +15,14 @@ public struct Matrix: Equatable, Sendable {
         self.storage = Array(repeating: value, count: rows * columns)
     }
 
+    /// A matrix over column-major storage of `rows` × `columns` values.
+    public init(rows: Int, columns: Int, storage: [Double]) {
+        precondition(storage.count == rows * columns, "storage does not match the dimensions")
+        self.rows = rows
+        self.columns = columns
+        self.storage = storage
+    }
+
     /// A matrix from rows of numbers (all rows the same length).
     public init(_ rowValues: [[Double]]) {
         let r = rowValues.count

@@ -23,15 +23,15 @@ public struct ChebyshevBackground: Sendable, Equatable {
         if n > 2 { for k in 2..<n { out[k] = 2 * t * out[k - 1] - out[k - 2] } }
     }
 
-    /// T_k at every point, point-major (points × terms), for a grid.
+    /// T_k at every point, term-major (T_k of point i at k × points + i), for a grid.
     public func basisTable(for twoTheta: [Double], terms: Int) -> [Double] {
-        var probe = ChebyshevBackground(coefficients: Array(repeating: 0, count: terms), low: low, high: high)
-        probe.coefficients = Array(repeating: 0, count: terms)
+        let probe = ChebyshevBackground(coefficients: Array(repeating: 0, count: terms), low: low, high: high)
         var row = [Double](repeating: 0, count: terms)
-        var out = [Double](repeating: 0, count: twoTheta.count * terms)
+        let n = twoTheta.count
+        var out = [Double](repeating: 0, count: n * terms)
         for (i, x) in twoTheta.enumerated() {
             probe.basis(at: x, into: &row)
-            for k in 0..<terms { out[i * terms + k] = row[k] }
+            for k in 0..<terms { out[k * n + i] = row[k] }
         }
         return out
     }

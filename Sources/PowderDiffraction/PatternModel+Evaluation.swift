@@ -44,12 +44,7 @@ struct EvaluationWork {
     }
 
     func result() -> ModelEvaluation {
-        var j: Matrix?
-        if !parameters.isEmpty {
-            var m = Matrix(rows: points, columns: parameters.count)
-            m.storage = jacobian
-            j = m
-        }
+        let j: Matrix? = parameters.isEmpty ? nil : Matrix(rows: points, columns: parameters.count, storage: jacobian)
         return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts, reflectionProfiles: profiles)
     }
 
@@ -64,16 +59,24 @@ struct EvaluationWork {
         guard terms > 0 else { return }
         let basis = model.backgroundBasisCache.table(for: model)
         let columns = bg.coefficients.indices.map { column[.background(term: $0)] }
+        let n = points
         basis.withUnsafeBufferPointer { b in
-            for i in 0..<points {
-                var v = 0.0
-                for k in 0..<terms { v += bg.coefficients[k] * b[i * terms + k] }
-                background[i] = v
-                yc[i] += v
+            background.withUnsafeMutableBufferPointer { bg in
+                for k in 0..<terms {
+                    let ck = model.background.coefficients[k]
+                    let base = k * n
+                    for i in 0..<n { bg[i] += ck * b[base + i] }
+                }
             }
-            for k in 0..<terms {
-                guard let c = columns[k] else { continue }
-                for i in 0..<points { jacobian[i + c * points] = b[i * terms + k] }
+            yc.withUnsafeMutableBufferPointer { y in
+                background.withUnsafeBufferPointer { bg in for i in 0..<n { y[i] += bg[i] } }
+            }
+            jacobian.withUnsafeMutableBufferPointer { jac in
+                for k in 0..<terms {
+                    guard let c = columns[k] else { continue }
+                    let from = k * n, to = c * n
+                    for i in 0..<n { jac[to + i] = b[from + i] }
+                }
             }
         }
     }

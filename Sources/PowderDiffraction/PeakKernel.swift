@@ -72,6 +72,28 @@ struct PeakKernel {
             nodeDWeightP.withUnsafeBufferPointer { dwP in
             nodeDOffsetA.withUnsafeBufferPointer { doA in
             nodeDWeightA.withUnsafeBufferPointer { dwA in
+                if nodes == 1 && wt[0] == 1 && dwP[0] == 0 && dwA[0] == 0 {
+                    // One sub-peak (no asymmetry, or a narrow one collapsed to its centroid).
+                    let o = off[0], dO = 1 + doP[0], dOA = doA[0]
+                    for j in 0..<count {
+                        let x = (tt[range.lowerBound + j] - position) * rad - o
+                        let r2 = x * x * invF2
+                        let den = 1 + 4 * r2
+                        let lorentz = cL / den
+                        let e = k4 * r2
+                        let gauss = e < Self.gaussianCutoff ? cG * exp(-e) : 0
+                        v[j] = (eta * lorentz + (1 - eta) * gauss) * Self.norm
+                        guard wantPartials else { continue }
+                        let dx = eta * (-lorentz * 8 * x * invF2 / den) + (1 - eta) * (-gauss * 2 * k4 * x * invF2)
+                        let dF = eta * lorentz * invF * (-1 + 8 * r2 / den) + (1 - eta) * gauss * invF * (-1 + 2 * e)
+                        let dEta = lorentz - gauss
+                        dv[j] = (dF * dFdV + dEta * dEdV) * Self.norm
+                        dg[j] = (dF * dFdG + dEta * dEdG) * Self.norm
+                        dp[j] = -dx * dO * Self.norm
+                        da[j] = -dx * dOA * Self.norm
+                    }
+                    return
+                }
                 for j in 0..<count {
                     let x0 = (tt[range.lowerBound + j] - position) * rad
                     var sv = 0.0, sp = 0.0, svar = 0.0, sg = 0.0, sa = 0.0

@@ -28,9 +28,13 @@ struct PatternProblem: LeastSquaresProblem {
         var r = [Double](repeating: 0, count: n)
         for i in 0..<n { r[i] = rootWeights[i] * (observed[i] - e.calculated[i]) }
         guard jacobian, var j = e.jacobian else { return (r, nil) }
-        for c in 0..<parameters.count {
-            let base = c * n
-            for i in 0..<n { j.storage[base + i] *= rootWeights[i] }
+        rootWeights.withUnsafeBufferPointer { w in
+            j.storage.withUnsafeMutableBufferPointer { s in
+                for c in 0..<parameters.count {
+                    let base = c * n
+                    for i in 0..<n { s[base + i] *= w[i] }
+                }
+            }
         }
         return (r, j)
     }
