@@ -46,19 +46,33 @@ public enum ScatteringFactors {
         let fDoublePrime: [Double]
     }
 
-    static let anomalousTables: [String: AnomalousTable] = {
-        var out: [String: AnomalousTable] = [:]
+    /// Each element's line of the Chantler table, parsed only when the element is first used.
+    static let anomalousLines: [String: Substring] = {
+        var out: [String: Substring] = [:]
         for line in chantlerRecords.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            var e: [Double] = [], f1: [Double] = [], f2: [Double] = []
-            for triple in f[2...] {
-                let v = triple.split(separator: ",").map { Double($0)! }
-                e.append(v[0]); f1.append(v[1]); f2.append(v[2])
-            }
-            out[String(f[0])] = AnomalousTable(energies: e, fPrime: f1, fDoublePrime: f2)
+            out[String(line.prefix { $0 != " " })] = line
         }
         return out
     }()
+
+    private static let anomalousLock = NSLock()
+    nonisolated(unsafe) private static var anomalousCache: [String: AnomalousTable] = [:]
+
+    static func anomalousTable(_ element: String) -> AnomalousTable? {
+        anomalousLock.lock()
+        defer { anomalousLock.unlock() }
+        if let t = anomalousCache[element] { return t }
+        guard let line = anomalousLines[element] else { return nil }
+        let f = line.split(separator: " ")
+        var e: [Double] = [], f1: [Double] = [], f2: [Double] = []
+        for triple in f[2...] {
+            let v = triple.split(separator: ",").map { Double($0)! }
+            e.append(v[0]); f1.append(v[1]); f2.append(v[2])
+        }
+        let table = AnomalousTable(energies: e, fPrime: f1, fDoublePrime: f2)
+        anomalousCache[element] = table
+        return table
+    }
 
     /// Splits a CIF type symbol into element and charge: `Ni2+`, `Ni+2`, `NI3+`, `O2-`, `O-2`, `Li+`, `Li1+`,
     /// `Mn4+`, `Ni`. Returns the element with standard capitalisation and the signed charge (0 if none).
@@ -101,7 +115,7 @@ public enum ScatteringFactors {
     /// f′ and f″ (electrons) of `element` at wavelength λ (Å), interpolated in Chantler's table: f″ linearly
     /// in log f″ versus log E, f′ linearly in E between tabulated points (the grid is dense at edges).
     public static func anomalous(element: String, wavelength: Double) throws(CrystallographyError) -> (fPrime: Double, fDoublePrime: Double) {
-        guard let table = anomalousTables[element] else { throw .unknownElement(element) }
+        guard let table = anomalousTable(element) else { throw .unknownElement(element) }
         let e = planckTimesLightSpeedEVAngstrom / wavelength
         guard let first = table.energies.first, let last = table.energies.last, e >= first, e <= last, wavelength >= 0.21, wavelength <= 3.1 else {
             throw .wavelengthOutOfRange(wavelength)

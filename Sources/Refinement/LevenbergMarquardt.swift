@@ -42,8 +42,8 @@ public enum TerminationReason: Equatable, Sendable, CustomStringConvertible {
 /// max |shift|/esd below `shiftTolerance`.
 public struct LevenbergMarquardt: Sendable {
     public var maximumIterations = 30
-    public var chiSquaredTolerance = 1e-6
-    public var shiftTolerance = 0.01
+    public var chiSquaredTolerance = 1e-5
+    public var shiftTolerance = 0.05
     /// Converged needs both criteria (false: either suffices — for preliminary stages, which only have to
     /// bring the next stage into its basin).
     public var requireBothCriteria = true

@@ -28,9 +28,9 @@ public enum TextFile {
             let reason = FileManager.default.fileExists(atPath: url.path) ? "not readable" : "no such file"
             throw .cannotRead(file: url.path, reason: reason)
         }
-        if let s = String(data: data, encoding: .utf8) { return s }
-        if let s = String(data: data, encoding: .isoLatin1) { return s }
-        throw .cannotRead(file: url.path, reason: "not a text file")
+        if let s = String(validating: data, as: UTF8.self) { return s }
+        // Latin-1: every byte is the code point of the same value.
+        return String(String.UnicodeScalarView(data.map { Unicode.Scalar($0) }))
     }
 
     /// Writes `text` to a temporary name beside `url`, then renames it into place, so that a failure never
