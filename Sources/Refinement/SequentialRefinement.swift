@@ -47,6 +47,20 @@ public enum SequentialRefinement {
         return m
     }
 
+    /// `last` moved on by the step from `before` to `last` for each parameter (values that would leave their
+    /// physical range, or make the cell impossible, stay at `last`'s).
+    static func extrapolate(_ last: PatternModel, _ before: PatternModel, parameters: [ModelParameter]) -> PatternModel {
+        var m = last
+        for p in parameters {
+            let a = last.value(of: p), b = before.value(of: p)
+            let v = 2 * a - b
+            let bounds = RefinementSettings.defaultBounds(p)
+            guard bounds.contains(v) else { continue }
+            do { try m.setValue(v, for: p) } catch { try? m.setValue(a, for: p) }
+        }
+        return m
+    }
+
     /// Why a result should not be trusted, or nil.
     static func failure(_ r: RefinementResult, reference: Double?, options: Options) -> String? {
         if case .singular = r.termination { return "singular normal matrix" }
@@ -61,13 +75,17 @@ public enum SequentialRefinement {
     }
 
     /// Chained refinement of `patterns` in order. `start` is the model the first pattern starts from (or a
-    /// resumed run's last good model with `startIsRefined`); `onRow` receives each finished pattern at once.
+    /// resumed run's last good model with `startIsRefined`, and `previous` the good one before it); `onRow`
+    /// receives each finished pattern at once.
     public static func chained(template: PatternModel, start: PatternModel? = nil, startIsRefined: Bool = false,
+                               previous: PatternModel? = nil,
                                patterns: [(index: Int, file: String, pattern: Pattern)], stages: [RefinementStage],
                                options: Options = Options(), onRow: (SequentialRow) -> Void) {
         var lastGood: PatternModel? = startIsRefined ? start : nil
+        var previousGood: PatternModel? = startIsRefined ? previous : nil
         var recentRwp: [Double] = []
         let quick = chainedStages(from: stages)
+        let final = stages.last.map { [$0] } ?? []
         for item in patterns {
             var attempts: [(RefinementResult, String?)] = []
             func attempt(_ from: PatternModel, _ s: [RefinementStage]) -> Bool {
@@ -78,7 +96,12 @@ public enum SequentialRefinement {
                 return why == nil
             }
             var ok = false
-            if let good = lastGood {
+            if let good = lastGood, let before = previousGood {
+                // Operando series change smoothly: start from the straight-line extrapolation of the last two
+                // good results and refine everything at once.
+                ok = attempt(extrapolate(good, before, parameters: final.first?.parameters ?? []), final)
+            }
+            if !ok, let good = lastGood {
                 ok = attempt(good, quick)
                 if !ok { ok = attempt(good, stages) }
             }
@@ -88,6 +111,7 @@ public enum SequentialRefinement {
             let accepted = ok ? attempts.last! : best
             let flagged = !ok
             if !flagged {
+                previousGood = lastGood
                 lastGood = accepted.0.model
                 recentRwp.append(accepted.0.statistics.rwp)
             }

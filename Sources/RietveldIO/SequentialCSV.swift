@@ -7,7 +7,7 @@ import Refinement
 /// an uninterrupted run would have used.
 public enum SequentialCSV {
     public static let leading = ["index", "file", "a", "a_esd", "c", "c_esd", "volume", "volume_esd", "cation_mixing",
-                                 "cation_mixing_esd", "Rwp", "GOF", "converged", "flagged", "retries"]
+                                 "cation_mixing_esd", "Rwp", "GOF", "converged", "flagged", "retries", "cycles"]
 
     public static func header(parameterNames: [String]) -> String {
         (leading + parameterNames.flatMap { [$0, $0 + "_esd"] }).map(quote).joined(separator: ",") + "\n"
@@ -21,7 +21,7 @@ public enum SequentialCSV {
                       num(cell["volume"]?.value), num(cell["volume"]?.esd)]
         let mix = res.cationMixing(phase: 0)
         fields += [num(mix?.value), num(mix?.esd), num(res.statistics.rwp), num(res.statistics.gof), res.converged ? "true" : "false",
-                   r.flagged ? "true" : "false", "\(r.retries)"]
+                   r.flagged ? "true" : "false", "\(r.retries)", "\(res.iterations)"]
         for p in parameters {
             fields.append(num(res.model.value(of: p)))
             fields.append(num(res.esd(of: p)))
@@ -62,6 +62,8 @@ public enum SequentialCSV {
         public var files: Set<String>
         public var rows: Int
         public var lastGood: [String: Double]
+        /// The good row before the last (chained runs extrapolate from the last two).
+        public var previousGood: [String: Double]
     }
 
     public static func read(_ url: URL) throws(RietveldIOError) -> Existing {
@@ -73,7 +75,7 @@ public enum SequentialCSV {
             throw .malformed(file: url.path, line: 1, "not a sequential-refinement CSV (header should start \(leading.prefix(4).joined(separator: ",")),…)")
         }
         var files = Set<String>()
-        var lastGood: [String: Double] = [:]
+        var lastGood: [String: Double] = [:], previousGood: [String: Double] = [:]
         var lastIndex = -1
         for (n, line) in lines.dropFirst().enumerated() {
             let f = fields(line)
@@ -85,12 +87,13 @@ public enum SequentialCSV {
             files.insert(f[1])
             if f[13] == "false", let index = Int(f[0]), index > lastIndex {
                 lastIndex = index
+                previousGood = lastGood
                 lastGood = [:]
                 for (i, name) in header.enumerated() where i >= leading.count && !name.hasSuffix("_esd") {
                     if let v = Double(f[i]) { lastGood[name] = v }
                 }
             }
         }
-        return Existing(header: header, files: files, rows: files.count, lastGood: lastGood)
+        return Existing(header: header, files: files, rows: files.count, lastGood: lastGood, previousGood: previousGood)
     }
 }

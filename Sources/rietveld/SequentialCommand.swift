@@ -68,7 +68,7 @@ struct SequentialCommand: ParsableCommand {
             options.settings = setup.settings
 
             // Resume: skip files already written; start from the last good row's values.
-            var start: PatternModel?
+            var start: PatternModel?, previous: PatternModel?
             var done = Set<String>()
             if resume && FileManager.default.fileExists(atPath: csv) {
                 let existing = try SequentialCSV.read(url)
@@ -76,11 +76,14 @@ struct SequentialCommand: ParsableCommand {
                     throw UsageError("\(csv): its columns are not those of this phase and recipe; cannot resume into it")
                 }
                 done = existing.files
-                if !existing.lastGood.isEmpty {
+                func restored(_ values: [String: Double]) throws -> PatternModel? {
+                    guard !values.isEmpty else { return nil }
                     var m = setup.model
-                    for (p, name) in zip(parameters, names) { if let v = existing.lastGood[name] { try m.setValue(v, for: p) } }
-                    start = m
+                    for (p, name) in zip(parameters, names) { if let v = values[name] { try m.setValue(v, for: p) } }
+                    return m
                 }
+                start = try restored(existing.lastGood)
+                previous = try restored(existing.previousGood)
             }
             let writer = try RowWriter(url: url, header: SequentialCSV.header(parameterNames: names), append: resume && !done.isEmpty)
             let todo = items.filter { !done.contains($0.file) }
@@ -94,7 +97,7 @@ struct SequentialCommand: ParsableCommand {
             if independent {
                 SequentialRefinement.independent(template: setup.model, patterns: todo, stages: stages, jobs: jobs, options: options, onRow: handle)
             } else {
-                SequentialRefinement.chained(template: setup.model, start: start, startIsRefined: start != nil, patterns: todo,
+                SequentialRefinement.chained(template: setup.model, start: start, startIsRefined: start != nil, previous: previous, patterns: todo,
                                              stages: stages, options: options, onRow: handle)
             }
             progress.finish()
