@@ -23,6 +23,9 @@ struct EvaluationWork {
     var layouts: [[PeakLayout]] = []
     var recordProfiles = false
     var kernel = PeakKernel()
+    /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
+    var share = 0, shares = 1
+    var includeBackground = true
     var profiles: [[(index: Int, value: Double)]] = []
 
     static let radiansPerDegree = Double.pi / 180
@@ -49,7 +52,7 @@ struct EvaluationWork {
     }
 
     mutating func run() {
-        addBackground()
+        if includeBackground { addBackground() }
         for p in model.phases.indices { addPhase(p) }
     }
 
@@ -142,7 +145,7 @@ struct EvaluationWork {
         var sensitivities: [LineSensitivity] = []
         sensitivities.reserveCapacity(parameters.count)
 
-        for (ri, reflection) in phase.reflections.enumerated() {
+        for (ri, reflection) in phase.reflections.enumerated() where ri % shares == share {
             let m = reflection.index
             let q = cell.inverseDSquared(m.h, m.k, m.l)
             let sq = q.squareRoot()

@@ -60,6 +60,8 @@ public struct PatternModel: Sendable {
     public var windowLowFWHMs = 30.0
     /// Peak window, high-angle side, in FWHMs.
     public var windowHighFWHMs = 30.0
+    /// Threads an evaluation may use (reflections are shared out; 1 = this thread only).
+    public var threads = 1
     /// Reflections are taken up to this many degrees past the last point (see `ModelConvention`).
     public var reflectionMargin = 2.0
     /// Per phase and reflection: the FCJ quadrature and the point range of each line, fixed by
@@ -188,11 +190,27 @@ public struct PatternModel: Sendable {
 
     /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).
     /// With `recordingProfiles`, each placed reflection's contribution to every point is kept (for R_Bragg).
+    /// With `threads` > 1 the reflections are shared out among that many threads.
     public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false) -> ModelEvaluation {
-        var work = EvaluationWork(model: self, parameters: parameters)
-        work.recordProfiles = recordingProfiles
-        work.run()
-        return work.result()
+        let reflections = phases.reduce(0) { $0 + $1.reflections.count }
+        let parts = max(1, min(threads, reflections / 16))
+        if parts == 1 {
+            var work = EvaluationWork(model: self, parameters: parameters)
+            work.recordProfiles = recordingProfiles
+            work.run()
+            return work.result()
+        }
+        let results = PartResults(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            var work = EvaluationWork(model: self, parameters: parameters)
+            work.recordProfiles = recordingProfiles
+            work.share = k
+            work.shares = parts
+            work.includeBackground = k == 0
+            work.run()
+            results.set(k, work.result())
+        }
+        return ModelEvaluation.merging(results.all, shares: parts)
     }
 }
 
@@ -210,5 +228,41 @@ final class BasisCache: @unchecked Sendable {
         table = model.background.basisTable(for: model.twoTheta, terms: terms)
         key = k
         return table
+    }
+}
+
+/// Results of the threads of one evaluation.
+final class PartResults: @unchecked Sendable {
+    private var parts: [ModelEvaluation?]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ e: ModelEvaluation) { lock.lock(); parts[k] = e; lock.unlock() }
+    var all: [ModelEvaluation] { lock.lock(); defer { lock.unlock() }; return parts.map { $0! } }
+}
+
+extension ModelEvaluation {
+    /// The sum of the parts' patterns and Jacobians; reflection lists concatenated; peak layouts taken from the
+    /// part that evaluated each reflection (reflection i belongs to part i mod `shares`).
+    static func merging(_ parts: [ModelEvaluation], shares: Int) -> ModelEvaluation {
+        var out = parts[0]
+        for p in parts.dropFirst() {
+            out.calculated.withUnsafeMutableBufferPointer { y in
+                p.calculated.withUnsafeBufferPointer { q in for i in 0..<y.count { y[i] += q[i] } }
+            }
+            if var j = out.jacobian, let pj = p.jacobian {
+                j.storage.withUnsafeMutableBufferPointer { a in
+                    pj.storage.withUnsafeBufferPointer { b in for i in 0..<a.count { a[i] += b[i] } }
+                }
+                out.jacobian = j
+            }
+            out.reflections += p.reflections
+            out.reflectionProfiles += p.reflectionProfiles
+        }
+        for phase in out.peakLayout.indices {
+            for r in out.peakLayout[phase].indices where r % shares != 0 {
+                out.peakLayout[phase][r] = parts[r % shares].peakLayout[phase][r]
+            }
+        }
+        return out
     }
 }

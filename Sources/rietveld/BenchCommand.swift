@@ -28,8 +28,9 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let setup = try RefinementSetup.load(pattern: pattern, phase: inputs.phase, instrument: inputs.instrument, geometry: model.geometry,
+            var setup = try RefinementSetup.load(pattern: pattern, phase: inputs.phase, instrument: inputs.instrument, geometry: model.geometry,
                                                  muR: model.muR, convention: model.convention, backgroundTerms: inputs.backgroundTerms, range: (nil, nil))
+            setup.model.threads = model.threads
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
             let r = Benchmark.run(model: setup.model, pattern: setup.pattern, stages: stages, settings: setup.settings, repeats: `repeat`)
             func obj(_ t: TimingSummary) -> [String: Double] { ["median": t.median, "min": t.min, "max": t.max] }

@@ -67,6 +67,7 @@ struct CalibrateCommand: ParsableCommand {
             var setup = try RefinementSetup.load(pattern: pattern, phase: structureURL.path, instrument: instrumentPath!,
                                                  geometry: model.geometry, muR: model.muR, convention: model.convention,
                                                  backgroundTerms: backgroundTerms, range: (nil, nil), block: block)
+            setup.model.threads = model.threads
             Calibration.prepare(&setup.model)
             let stages = Calibration.stages(for: setup.model, backgroundTerms: backgroundTerms)
             let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings) { line in

@@ -57,6 +57,7 @@ struct RefineCommand: ParsableCommand {
                                                  geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
                                                  convention: plan?.convention ?? model.convention, backgroundTerms: terms,
                                                  range: (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax), block: block)
+            setup.model.threads = model.threads
             if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
             let stages = try plan?.apply(to: &setup) ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)
             let progress: ((String) -> Void)? = quiet ? nil : { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }

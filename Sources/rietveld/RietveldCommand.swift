@@ -3,6 +3,19 @@ import Foundation
 
 @main
 struct RietveldCommand: ParsableCommand {
+    /// OpenBLAS starts worker threads when it is loaded, and they spin for a while; the engine's matrices are
+    /// small and it parallelizes over reflections or patterns itself. Restart once with
+    /// OPENBLAS_NUM_THREADS=1 so that no such threads exist (a no-op with other BLAS libraries).
+    static func main() {
+        if getenv("OPENBLAS_NUM_THREADS") == nil {
+            setenv("OPENBLAS_NUM_THREADS", "1", 1)
+            var argv = CommandLine.unsafeArgv
+            execv("/proc/self/exe", argv)
+            _ = argv  // execv returned: run in this process as it is
+        }
+        Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "rietveld",
         abstract: "Rietveld refinement of powder X-ray patterns of layered battery cathodes.",

@@ -59,6 +59,8 @@ struct SequentialCommand: ParsableCommand {
             var setup = try RefinementSetup.load(pattern: files[0], phase: inputs.phase, instrument: inputs.instrument,
                                                  geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
                                                  convention: plan?.convention ?? model.convention, backgroundTerms: terms, range: plan?.range ?? (nil, nil))
+            // Independent runs are parallel over patterns already.
+            setup.model.threads = independent ? 1 : model.threads
             if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
             let stages = try plan?.apply(to: &setup) ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)
             let parameters = stages.last?.parameters ?? []

@@ -91,6 +91,23 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         try check(model, [.zero, .profile(.shl), .lattice(phase: 0, .c), .size(phase: 0), .profile(.y)], step: Self.relativeStep)
     }
 
+    /// Sharing the reflections out among threads changes nothing but the order of sums.
+    @Test func threadedEvaluationEqualsSerial() throws {
+        var model = try Self.linio2Model()
+        model.freezePeakLayout()
+        let params: [ModelParameter] = [.scale(phase: 0), .lattice(phase: 0, .a), .lattice(phase: 0, .c), .zero, .profile(.u), .background(term: 1)]
+        let serial = model.evaluate(derivativesFor: params, recordingProfiles: true)
+        model.threads = 2
+        let threaded = model.evaluate(derivativesFor: params, recordingProfiles: true)
+        let scale = serial.calculated.map(abs).max()!
+        for i in serial.calculated.indices { #expect(abs(serial.calculated[i] - threaded.calculated[i]) <= 1e-12 * scale) }
+        let j1 = serial.jacobian!.storage, j2 = threaded.jacobian!.storage
+        let jscale = j1.map(abs).max()!
+        for i in j1.indices { #expect(abs(j1[i] - j2[i]) <= 1e-12 * jscale) }
+        #expect(serial.reflections.count == threaded.reflections.count)
+        #expect(serial.peakLayout == threaded.peakLayout)
+    }
+
     @Test func textureRatio() throws {
         let model = try Self.linio2Model(texture: 0.8)
         try check(model, [.texture(phase: 0), .scale(phase: 0)], step: Self.relativeStep)
