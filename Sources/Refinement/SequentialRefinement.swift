@@ -79,17 +79,19 @@ public enum SequentialRefinement {
     /// receives each finished pattern at once.
     public static func chained(template: PatternModel, start: PatternModel? = nil, startIsRefined: Bool = false,
                                previous: PatternModel? = nil,
-                               patterns: [(index: Int, file: String, pattern: Pattern)], stages: [RefinementStage],
-                               options: Options = Options(), onRow: (SequentialRow) -> Void) {
+                               patterns: [(index: Int, file: String)], load: (Int) throws -> Pattern, stages: [RefinementStage],
+                               options: Options = Options(), onRow: (SequentialRow) -> Void) rethrows {
         var lastGood: PatternModel? = startIsRefined ? start : nil
         var previousGood: PatternModel? = startIsRefined ? previous : nil
         var recentRwp: [Double] = []
         let quick = chainedStages(from: stages)
         let final = stages.last.map { [$0] } ?? []
-        for item in patterns {
+        for (n, item) in patterns.enumerated() {
+            // Patterns are read one at a time: a run over thousands keeps one in memory.
+            let pattern = try load(n)
             var attempts: [(RefinementResult, String?)] = []
             func attempt(_ from: PatternModel, _ s: [RefinementStage]) -> Bool {
-                let r = Refiner.refine(model(from, on: item.pattern), against: item.pattern, stages: s, settings: options.settings)
+                let r = Refiner.refine(model(from, on: pattern), against: pattern, stages: s, settings: options.settings)
                 let reference = recentRwp.isEmpty ? nil : recentRwp.suffix(3).sorted()[recentRwp.suffix(3).count / 2]
                 let why = failure(r, reference: reference, options: options)
                 attempts.append((r, why))
@@ -121,18 +123,32 @@ public enum SequentialRefinement {
     }
 
     /// Independent refinements from the template, `jobs` at a time; rows arrive in completion order.
-    public static func independent(template: PatternModel, patterns: [(index: Int, file: String, pattern: Pattern)],
+    /// A failure to load a pattern stops the workers and is returned (rows already delivered stay delivered).
+    public static func independent(template: PatternModel, patterns: [(index: Int, file: String)],
+                                   load: @escaping @Sendable (Int) throws -> Pattern,
                                    stages: [RefinementStage], jobs: Int, options: Options = Options(),
-                                   onRow: @escaping @Sendable (SequentialRow) -> Void) {
+                                   onRow: @escaping @Sendable (SequentialRow) -> Void) -> (any Error)? {
         let next = Counter()
+        let loadFailure = FirstError()
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, patterns.count))) { _ in
-            while let i = next.take(below: patterns.count) {
+            while loadFailure.error == nil, let i = next.take(below: patterns.count) {
                 let item = patterns[i]
-                let r = Refiner.refine(model(template, on: item.pattern), against: item.pattern, stages: stages, settings: options.settings)
+                let pattern: Pattern
+                do { pattern = try load(i) } catch { loadFailure.set(error); return }
+                let r = Refiner.refine(model(template, on: pattern), against: pattern, stages: stages, settings: options.settings)
                 let why = failure(r, reference: nil, options: options)
                 onRow(SequentialRow(index: item.index, file: item.file, result: r, retries: 0, flagged: why != nil, reason: why))
             }
         }
+        return loadFailure.error
+    }
+
+    /// The first error of several threads.
+    final class FirstError: @unchecked Sendable {
+        private var stored: (any Error)?
+        private let lock = NSLock()
+        var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
+        func set(_ e: any Error) { lock.lock(); if stored == nil { stored = e }; lock.unlock() }
     }
 
     /// A thread-safe work counter.

@@ -1,9 +1,33 @@
 import Foundation
 import Refinement
 
+/// What a sequential run keeps of each pattern for its summary and plot (the full results go to the CSV and
+/// are dropped: a run over thousands of patterns must not hold them all).
+public struct SummaryRow: Sendable {
+    public let index: Int
+    public let file: String
+    public let cell: [String: Estimate]
+    public let rwp: Double
+    public let converged: Bool
+    public let flagged: Bool
+    public let retries: Int
+    public let reason: String?
+
+    public init(_ r: SequentialRow) {
+        index = r.index
+        file = r.file
+        cell = r.result.cell(phase: 0)
+        rwp = r.result.statistics.rwp
+        converged = r.result.converged
+        flagged = r.flagged
+        retries = r.retries
+        reason = r.reason
+    }
+}
+
 /// a, c, V (with esd bars) and Rwp against pattern index, four stacked panels; flagged patterns in red.
 public enum SequentialPlot {
-    public static func svg(_ rows: [SequentialRow], width: Double = 800, height: Double = 900) -> String {
+    public static func svg(_ rows: [SummaryRow], width: Double = 800, height: Double = 900) -> String {
         let sorted = rows.sorted { $0.index < $1.index }
         let left = 90.0, right = 20.0, top = 20.0, gap = 30.0, bottom = 50.0
         let panelH = (height - top - bottom - 3 * gap) / 4
@@ -11,11 +35,11 @@ public enum SequentialPlot {
         let xMin = (xs.min() ?? 0) - 0.5, xMax = (xs.max() ?? 1) + 0.5
         func px(_ x: Double) -> Double { left + (x - xMin) / max(xMax - xMin, 1e-9) * (width - left - right) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        let series: [(String, (SequentialRow) -> (Double, Double?))] = [
-            ("a / Å", { r in let e = r.result.cell(phase: 0)["a"]!; return (e.value, e.esd) }),
-            ("c / Å", { r in let e = r.result.cell(phase: 0)["c"]!; return (e.value, e.esd) }),
-            ("V / Å³", { r in let e = r.result.cell(phase: 0)["volume"]!; return (e.value, e.esd) }),
-            ("Rwp / %", { r in (r.result.statistics.rwp, nil) }),
+        let series: [(String, (SummaryRow) -> (Double, Double?))] = [
+            ("a / Å", { r in let e = r.cell["a"]!; return (e.value, e.esd) }),
+            ("c / Å", { r in let e = r.cell["c"]!; return (e.value, e.esd) }),
+            ("V / Å³", { r in let e = r.cell["volume"]!; return (e.value, e.esd) }),
+            ("Rwp / %", { r in (r.rwp, nil) }),
         ]
         for (k, (label, value)) in series.enumerated() {
             let y0 = top + Double(k) * (panelH + gap)

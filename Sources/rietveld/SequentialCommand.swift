@@ -53,9 +53,7 @@ struct SequentialCommand: ParsableCommand {
             guard !files.isEmpty else { throw UsageError("no pattern files found in \(patterns.joined(separator: " "))") }
             let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
             let terms = plan?.backgroundTerms ?? inputs.backgroundTerms
-            // Read every pattern first: a bad file stops the run before any refinement, naming the file.
-            var items: [(index: Int, file: String, pattern: Pattern)] = []
-            for (i, f) in files.enumerated() { items.append((i, f, try PatternFile.read(URL(fileURLWithPath: f)))) }
+            let items = files.enumerated().map { (index: $0.offset, file: $0.element) }
             var setup = try RefinementSetup.load(pattern: files[0], phase: inputs.phase, instrument: inputs.instrument,
                                                  geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
                                                  convention: plan?.convention ?? model.convention, backgroundTerms: terms, range: plan?.range ?? (nil, nil))
@@ -93,14 +91,26 @@ struct SequentialCommand: ParsableCommand {
             let collected = RowCollector()
             let handle: @Sendable (SequentialRow) -> Void = { row in
                 writer.write(SequentialCSV.row(row, parameters: parameters))
-                collected.add(row)
+                collected.add(SummaryRow(row))
                 progress.step(row)
             }
+            // Patterns are read as they are refined (thousands of them need not sit in memory); a bad file
+            // stops the run with one line, after the rows already written.
+            let load: @Sendable (Int) throws -> Pattern = { i in try PatternFile.read(URL(fileURLWithPath: todo[i].file)) }
             if independent {
-                SequentialRefinement.independent(template: setup.model, patterns: todo, stages: stages, jobs: jobs, options: options, onRow: handle)
+                if let error = SequentialRefinement.independent(template: setup.model, patterns: todo, load: load, stages: stages,
+                                                                jobs: jobs, options: options, onRow: handle) {
+                    progress.finish()
+                    throw error
+                }
             } else {
-                SequentialRefinement.chained(template: setup.model, start: start, startIsRefined: start != nil, previous: previous, patterns: todo,
-                                             stages: stages, options: options, onRow: handle)
+                do {
+                    try SequentialRefinement.chained(template: setup.model, start: start, startIsRefined: start != nil, previous: previous,
+                                                     patterns: todo, load: load, stages: stages, options: options, onRow: handle)
+                } catch {
+                    progress.finish()
+                    throw error
+                }
             }
             progress.finish()
             let rows = collected.rows
@@ -109,14 +119,14 @@ struct SequentialCommand: ParsableCommand {
         }
     }
 
-    static func summary(_ rows: [SequentialRow], skipped: Int, csv: String) -> String {
-        let converged = rows.filter { $0.result.converged }.count
+    static func summary(_ rows: [SummaryRow], skipped: Int, csv: String) -> String {
+        let converged = rows.filter(\.converged).count
         let flagged = rows.filter(\.flagged)
         let retried = rows.filter { $0.retries > 0 }.count
         var out = "\(rows.count) patterns refined (\(converged) converged, \(retried) retried, \(flagged.count) flagged)"
         out += skipped > 0 ? ", \(skipped) already in \(csv)\n" : "\n"
         func range(_ key: String) -> String {
-            let v = rows.compactMap { $0.result.cell(phase: 0)[key]?.value }
+            let v = rows.compactMap { $0.cell[key]?.value }
             guard let lo = v.min(), let hi = v.max() else { return "–" }
             return String(format: "%.5f … %.5f", lo, hi)
         }
@@ -149,10 +159,10 @@ final class RowWriter: @unchecked Sendable {
 }
 
 final class RowCollector: @unchecked Sendable {
-    private var stored: [SequentialRow] = []
+    private var stored: [SummaryRow] = []
     private let lock = NSLock()
-    func add(_ r: SequentialRow) { lock.lock(); stored.append(r); lock.unlock() }
-    var rows: [SequentialRow] { lock.lock(); defer { lock.unlock() }; return stored }
+    func add(_ r: SummaryRow) { lock.lock(); stored.append(r); lock.unlock() }
+    var rows: [SummaryRow] { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
 /// A progress bar with rate and time remaining on a terminal, plain lines otherwise (stderr).

@@ -17,13 +17,13 @@ import Testing
         let truth = try JSONDecoder().decode([SeriesTruth].self, from: Data(contentsOf: folder.appendingPathComponent("series_truth.json")))
         let files = try NaturalOrder.patternFiles([folder.appendingPathComponent("series").path])
         #expect(files.count == 20)
-        let items = try files.enumerated().map { (index: $0.offset, file: $0.element, pattern: try PatternFile.read(URL(fileURLWithPath: $0.element))) }
+        let items = files.enumerated().map { (index: $0.offset, file: $0.element) }
         let setup = try RefinementSetup.load(pattern: files[0], phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
                                              instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
                                              geometry: .debyeScherrer, muR: 0, convention: .gsas2, backgroundTerms: 13, range: (nil, nil))
         var rows: [SequentialRow] = []
-        SequentialRefinement.chained(template: setup.model, patterns: items,
-                                     stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)) { rows.append($0) }
+        try SequentialRefinement.chained(template: setup.model, patterns: items, load: { try PatternFile.read(URL(fileURLWithPath: files[$0])) },
+                                         stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)) { rows.append($0) }
         #expect(rows.count == 20)
         for row in rows {
             let t = truth[row.index]
