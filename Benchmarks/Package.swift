@@ -31,5 +31,15 @@ let package = Package(
             ],
             path: "Benchmarks/RefinementBenchmark",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(
+            name: "SequentialBenchmark",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PowderDiffraction", package: "Rietveld"),
+                .product(name: "Refinement", package: "Rietveld"),
+                .product(name: "RietveldIO", package: "Rietveld"),
+            ],
+            path: "Benchmarks/SequentialBenchmark",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
     ]
 )
