@@ -149,6 +149,13 @@ final class RowWriter: @unchecked Sendable {
         do { handle = try FileHandle(forWritingTo: url) } catch {
             throw RietveldIOError.cannotWrite(file: url.path, reason: "cannot open for appending")
         }
+        if append {
+            // A run killed while writing may have left part of a row: cut the file back to its last full line
+            // (that pattern is refined again).
+            let data = (try? Data(contentsOf: url)) ?? Data()
+            let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+            if keep < data.count { try? handle.truncate(atOffset: UInt64(keep)) }
+        }
         handle.seekToEndOfFile()
     }
 
