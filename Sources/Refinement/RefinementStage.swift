@@ -29,8 +29,8 @@ public struct RefinementStage: Sendable {
 
 /// The default strategy for a single phase (layered oxides and others alike):
 /// scale + background → + zero (capillary) or specimen displacement (flat plate) + cell with broadened
-/// peaks on 2θ ≤ 60° → the cell over the whole pattern → with size and strain → free coordinates, U_iso per
-/// site, cation mixing → all together. All but the last stage stop early (see `isPreliminary`).
+/// peaks on 2θ ≤ 60° → cell, size and strain over the whole pattern → free coordinates, U_iso per site, cation
+/// mixing → all together. All but the last stage stop early (see `isPreliminary`).
 public enum DefaultStrategy {
     /// Size (µm) that broadens the peaks to a Lorentzian FWHM of about 0.3° (λ/D = 0.005 rad) while the cell
     /// first moves: wider than the peak shifts of a 0.5 % cell error up to 2θ ≈ 60° (2 tanθ × 0.005 rad).
@@ -69,12 +69,9 @@ public enum DefaultStrategy {
                                       temporarySize: broadeningSize(wavelength: model.instrument.radiation.wavelength),
                                       maximumIterations: 8))
         cell += displacement
-        stages.append(RefinementStage(name: "cell", parameters: basic + cell))
         var all = basic + cell
-        if refineProfile {
-            all += profile
-            stages.append(RefinementStage(name: "cell, size and strain", parameters: all))
-        }
+        if refineProfile { all += profile }
+        stages.append(RefinementStage(name: refineProfile ? "cell, size and strain" : "cell", parameters: all))
         if refineStructure && !structure.isEmpty {
             stages.append(RefinementStage(name: "structure", parameters: basic + structure))
             all += structure

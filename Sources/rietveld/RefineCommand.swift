@@ -10,7 +10,7 @@ struct RefineCommand: ParsableCommand {
         commandName: "refine",
         abstract: "Rietveld refinement of one pattern with the default staged strategy.",
         discussion: """
-            Stages: scale and background → zero and cell with broadened peaks → zero and cell → size and \
+            Stages: scale and background → zero and cell with broadened peaks (2θ ≤ 60°) → cell, size and \
             strain → coordinates, Uiso per site and cation mixing → all together. esds are √(C_ii·χ²_red) \
             as GSAS-II reports them; V and c/a take their esds from the covariance of a and c.
             """)
