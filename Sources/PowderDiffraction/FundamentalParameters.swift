@@ -12,7 +12,7 @@ import NumericCore
 /// - axial divergence: the FCJ distribution with S/L and H/L (see `AxialDivergence`);
 /// - crystallite size: a Lorentzian of FWHM λ / (D cosθ) (rad), D in µm.
 /// Units at the boundary: mm, degrees, µm, Å.
-public struct FundamentalParameters: Sendable {
+public struct FundamentalParameters: Sendable, Equatable {
     public struct Line: Sendable, Equatable {
         public var wavelength: Double, intensity: Double, width: Double  // Å, relative, Lorentzian FWHM in Å
         public init(wavelength: Double, intensity: Double, width: Double) {
@@ -66,8 +66,64 @@ public final class FundamentalParametersProfiler {
         return p
     }
 
+    /// The profile (per degree, unit area) centred at `center` (degrees; the primary line's Bragg angle plus any
+    /// zero and displacement shift) with its derivative with respect to the centre (per degree), at the
+    /// points of `range` in `twoTheta`, written into `values` and `slopes` (index 0 = range.lowerBound).
+    public func profile(_ fp: FundamentalParameters, d: Double, center: Double, twoTheta: [Double], range: Range<Int>,
+                        values: inout [Double], slopes: inout [Double]) {
+        let g = grid(fp, d: d)
+        for (j, i) in range.enumerated() {
+            // The profile moves with its centre: ∂Φ/∂centre = −∂Φ/∂x.
+            let s = g.sample(twoTheta[i] - center)
+            values[j] = s.value
+            slopes[j] = -s.slope
+        }
+    }
+
+    /// Half-width (degrees) beyond which the profile of a reflection with spacing d is negligible.
+    public func reach(_ fp: FundamentalParameters, d: Double) -> Double {
+        let rad = Double.pi / 180
+        let theta = asin(min(1, fp.primary.wavelength / (2 * d)))
+        var lorentz = 0.0, lineSpread = 0.0
+        for line in fp.emission {
+            lorentz = max(lorentz, 2 * tan(theta) * line.width / line.wavelength / rad)
+            let position: Double = 2 * asin(min(1, line.wavelength / (2 * d))) / rad
+            lineSpread = max(lineSpread, abs(position - 2 * theta / rad))
+        }
+        let size: Double = fp.size.isFinite ? fp.primary.wavelength / (fp.size * 1e4 * cos(theta)) / rad : 0
+        let divergence = fp.equatorialDivergence * rad
+        let flat: Double = fp.equatorialDivergence > 0 ? divergence * divergence / (2 * tan(theta)) / rad : 0
+        let slit: Double = fp.receivingSlit / fp.radius / rad
+        let tails: Double = 12 * (lorentz + size)
+        return lineSpread + tails + flat + slit + 0.1
+    }
+
     /// The profile (per degree, unit area) at the points `twoTheta` (degrees) of a reflection with spacing d (Å).
     public func profile(_ fp: FundamentalParameters, d: Double, at twoTheta: [Double]) -> [Double] {
+        let g = grid(fp, d: d)
+        return twoTheta.map { g.sample($0 - g.center).value }
+    }
+
+    /// The convolved profile on its circular grid around the primary Bragg angle `center` (degrees).
+    struct Grid {
+        let values: [Double]
+        let step: Double
+        let center: Double
+
+        /// Value and slope (per degree) at offset x from the centre, by linear interpolation on the grid.
+        func sample(_ x: Double) -> (value: Double, slope: Double) {
+            let m = values.count
+            let u = x / step
+            guard abs(u) < Double(m / 2 - 1) else { return (0, 0) }
+            let k0 = Int(u.rounded(.down))
+            let f = u - Double(k0)
+            let i0 = ((k0 % m) + m) % m, i1 = (((k0 + 1) % m) + m) % m
+            let a = values[i0], b = values[i1]
+            return (a * (1 - f) + b * f, (b - a) / step)
+        }
+    }
+
+    func grid(_ fp: FundamentalParameters, d: Double) -> Grid {
         let rad = Double.pi / 180
         let lambda0 = fp.primary.wavelength
         let theta = asin(lambda0 / (2 * d))
@@ -80,7 +136,7 @@ public final class FundamentalParametersProfiler {
         let sizeWidth = fp.size.isFinite ? lambda0 / (fp.size * 1e4 * cos(theta)) / rad : 0
         let axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
         let axialSpan = (axial?.offsets.map(abs).max() ?? 0) / rad
-        let reach = (lineOffsets.map(abs).max() ?? 0) + 40 * ((lorentz.max() ?? 0) + sizeWidth) + flat + slit + axialSpan + 0.2
+        let reach = (lineOffsets.map(abs).max() ?? 0) + 15 * ((lorentz.max() ?? 0) + sizeWidth) + flat + slit + axialSpan + 0.2
         let n = RealFFT.fastLength(atLeast: Int((2 * reach / fp.step).rounded(.up)))
         let plan = fft(n)
         let m = plan.length
@@ -124,15 +180,7 @@ public final class FundamentalParametersProfiler {
         var profile = plan.convolve(components)
         let area = profile.reduce(0, +) * h
         if area > 0 { profile = profile.map { $0 / area } }
-        // Interpolate onto the requested points (offsets from the primary Bragg angle).
-        return twoTheta.map { t in
-            let u = (t - center) / h
-            guard abs(u) < Double(m / 2 - 1) else { return 0 }
-            let k0 = Int(u.rounded(.down))
-            let f = u - Double(k0)
-            let i0 = ((k0 % m) + m) % m, i1 = (((k0 + 1) % m) + m) % m
-            return profile[i0] * (1 - f) + profile[i1] * f
-        }
+        return Grid(values: profile, step: h, center: center)
     }
 
     /// A component sampled by cell: `weight(lo, hi)` is its probability inside the cell [lo, hi) around each

@@ -27,6 +27,10 @@ public struct Instrument: Sendable, Equatable {
     public var goniometerRadius: Double
     /// How the FCJ asymmetry integral is evaluated (exact, or GSAS-II's rule to reproduce its numbers).
     public var asymmetryQuadrature: AxialDivergence.Quadrature = .exact
+    /// When set, peaks are fundamental-parameters profiles (emission lines, slit, flat specimen, axial
+    /// divergence, crystallite size convolved by FFT) instead of TCH pseudo-Voigts; U V W X Y Z, SH/L and the
+    /// microstrain are then not used, the phase's size is.
+    public var fundamentalParameters: FundamentalParameters?
 
     public init(radiation: Radiation, geometry: Geometry = .debyeScherrer, zero: Double = 0, polarization: Double = 0.5,
                 u: Double = 0, v: Double = 0, w: Double = 1, x: Double = 0, y: Double = 0, z: Double = 0,

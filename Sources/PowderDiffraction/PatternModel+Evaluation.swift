@@ -26,6 +26,8 @@ struct EvaluationWork {
     /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
     var share = 0, shares = 1
     var includeBackground = true
+    /// FFT plans for fundamental-parameters profiles (made on first use).
+    var fpProfiler: FundamentalParametersProfiler?
     var profiles: [[(index: Int, value: Double)]] = []
 
     static let radiansPerDegree = Double.pi / 180
@@ -102,7 +104,12 @@ struct EvaluationWork {
         let cell = phase.structure.cell
         let lambda1 = inst.radiation.wavelength
         var lines: [(lambda: Double, ratio: Double, second: Bool)] = [(lambda1, 1, false)]
-        if let l2 = inst.radiation.secondWavelength, inst.radiation.secondLineRatio > 0 || column[.secondLineRatio] != nil {
+        var fp = inst.fundamentalParameters
+        fp?.size = phase.size
+        if let f = fp {
+            // The FP profile holds every emission line itself: one line, at the strongest wavelength.
+            lines = [(f.primary.wavelength, 1, false)]
+        } else if let l2 = inst.radiation.secondWavelength, inst.radiation.secondLineRatio > 0 || column[.secondLineRatio] != nil {
             lines.append((l2, inst.radiation.secondLineRatio, true))
         }
         let lowLimit = model.twoTheta.first ?? 0, highLimit = model.twoTheta.last ?? 0
@@ -233,6 +240,11 @@ struct EvaluationWork {
                 var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent
                 var above = model.windowHighFWHMs * fwhmDegrees
                 if pos > 90 { swap(&below, &above) }
+                if let f = fp {
+                    if fpProfiler == nil { fpProfiler = FundamentalParametersProfiler() }
+                    let reach = fpProfiler!.reach(f, d: 1 / sq)
+                    (below, above) = (reach, reach)
+                }
                 let range: Range<Int>
                 if let f = frozen?[ri], li < f.ranges.count {
                     range = f.ranges[li]
@@ -315,8 +327,12 @@ struct EvaluationWork {
                 // Spread the peak over its window: the profile and its partials at every point, then
                 // yc and one contiguous update per Jacobian column.
                 let count = range.count
-                kernel.evaluate(twoTheta: model.twoTheta, range: range, position: pos, shape: shape, asymmetry: asymmetry,
-                                wantPartials: !sensitivities.isEmpty)
+                if let f = fp {
+                    fillFundamentalParameters(f, d: 1 / sq, center: pos, range: range, sizeColumn: sizeColumn, sensitivities: &sensitivities)
+                } else {
+                    kernel.evaluate(twoTheta: model.twoTheta, range: range, position: pos, shape: shape, asymmetry: asymmetry,
+                                    wantPartials: !sensitivities.isEmpty)
+                }
                 kernel.value.withUnsafeBufferPointer { v in
                     yc.withUnsafeMutableBufferPointer { y in
                         for j in 0..<count { y[range.lowerBound + j] += intensity * v[j] }
@@ -327,6 +343,45 @@ struct EvaluationWork {
                     kernel.accumulate(into: &jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
                 }
             }
+        }
+    }
+
+    /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
+    /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
+    /// γ slot, ∂/∂size by a central difference. The instrument's U V W X Y Z and SH/L and the microstrain do
+    /// not act on an FP profile: their sensitivities are dropped, the width terms of the others cleared.
+    mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>,
+                                            sizeColumn: Int?, sensitivities: inout [LineSensitivity]) {
+        let count = range.count
+        kernel.grow(count)
+        var values = [Double](repeating: 0, count: count), slopes = values
+        fpProfiler!.profile(fp, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &values, slopes: &slopes)
+        let perCentidegree = 0.01, perRadian = 180 / Double.pi
+        var dSize = [Double](repeating: 0, count: count)
+        if let c = sizeColumn, sensitivities.contains(where: { $0.column == c }) {
+            let h = 1e-4 * fp.size
+            var up = fp, down = fp
+            up.size += h; down.size -= h
+            var vu = values, vd = values, scratch = values
+            fpProfiler!.profile(up, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vu, slopes: &scratch)
+            fpProfiler!.profile(down, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vd, slopes: &scratch)
+            for j in 0..<count { dSize[j] = (vu[j] - vd[j]) / (2 * h) }
+        }
+        for j in 0..<count {
+            kernel.value[j] = values[j] * perCentidegree
+            kernel.dPosition[j] = slopes[j] * perRadian * perCentidegree
+            kernel.dVariance[j] = 0
+            kernel.dGamma[j] = dSize[j] * perCentidegree
+            kernel.dAsymmetry[j] = 0
+        }
+        let dropped = Set([ModelParameter.profile(.u), .profile(.v), .profile(.w), .profile(.x), .profile(.y), .profile(.z), .profile(.shl)]
+            .compactMap { column[$0] } + model.phases.indices.compactMap { column[.microstrain(phase: $0)] })
+        sensitivities = sensitivities.filter { !dropped.contains($0.column) }.map { e in
+            var e = e
+            e.dVariance = 0
+            e.dAsymmetry = 0
+            e.dGamma = e.column == sizeColumn ? 1 : 0
+            return e
         }
     }
 }

@@ -69,6 +69,11 @@ public enum InstrumentFile {
                 let key = parts[0]
                 if key == "Type" { type = parts[1]; continue }
                 if ["Bank", "Source", "Azimuth"].contains(key) { if let v = Double(parts[1]) { values[key] = (v, n + 1) }; continue }
+                if key == "FP.emission" {
+                    guard parts[1] == "CuKa5" else { throw .malformed(file: file, line: n + 1, "FP.emission '\(parts[1])' is not known (expected CuKa5)") }
+                    values[key] = (1, n + 1)
+                    continue
+                }
                 guard let v = Double(parts[1]), v.isFinite else {
                     throw .malformed(file: file, line: n + 1, "\(key) = '\(parts[1])' is not a number")
                 }
@@ -88,9 +93,20 @@ public enum InstrumentFile {
         }
         guard radiation.wavelength > 0 else { throw .malformed(file: file, line: values["Lam"]?.1 ?? values["Lam1"]!.1, "wavelength must be positive") }
         func v(_ key: String, _ fallback: Double) -> Double { values[key]?.0 ?? fallback }
-        return Instrument(radiation: radiation, geometry: geometry, zero: v("Zero", 0), polarization: v("Polariz.", 0.5),
+        var instrument = Instrument(radiation: radiation, geometry: geometry, zero: v("Zero", 0), polarization: v("Polariz.", 0.5),
                           u: v("U", 0), v: v("V", 0), w: v("W", 1), x: v("X", 0), y: v("Y", 0), z: v("Z", 0),
                           shl: v("SH/L", 0.002))
+        // Fundamental-parameters profile (this project's keys): FP.emission:CuKa5; FP.radius (mm),
+        // FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths of specimen and
+        // source/detector window, mm; S/L and H/L are these over the radius).
+        if values["FP.emission"] != nil {
+            let radius = v("FP.radius", 217.5)
+            instrument.fundamentalParameters = FundamentalParameters(
+                emission: FundamentalParameters.copperKAlpha5, radius: radius, receivingSlit: v("FP.receivingSlit", 0.2),
+                equatorialDivergence: v("FP.divergence", 1), sOverL: v("FP.axialS", 5) / radius, hOverL: v("FP.axialH", 5) / radius)
+            instrument.radiation = Radiation(wavelength: FundamentalParameters.copperKAlpha5[0].wavelength)
+        }
+        return instrument
     }
 
     /// The `.instprm` text of an instrument (GSAS-II reads it back).
@@ -105,6 +121,10 @@ public enum InstrumentFile {
         }
         out += "Zero:\(i.zero);Polariz.:\(i.polarization);Azimuth:0.0\n"
         out += "U:\(i.u);V:\(i.v);W:\(i.w);X:\(i.x);Y:\(i.y);Z:\(i.z);SH/L:\(i.shl)\n"
+        if let fp = i.fundamentalParameters {
+            out += "FP.emission:CuKa5;FP.radius:\(fp.radius);FP.receivingSlit:\(fp.receivingSlit);FP.divergence:\(fp.equatorialDivergence);"
+            out += "FP.axialS:\(fp.sOverL * fp.radius);FP.axialH:\(fp.hOverL * fp.radius)\n"
+        }
         return out
     }
 }

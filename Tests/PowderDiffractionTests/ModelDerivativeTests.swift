@@ -108,6 +108,21 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(serial.peakLayout == threaded.peakLayout)
     }
 
+    /// With a fundamental-parameters profile: intensity parameters, the zero (a rigid shift) and the size.
+    @Test func fundamentalParametersProfile() throws {
+        let structure = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/LaB6.cif"))
+        var inst = Instrument(radiation: Radiation(wavelength: 1.540596), geometry: .braggBrentano, zero: 0.01)
+        inst.fundamentalParameters = FundamentalParameters(emission: FundamentalParameters.copperKAlpha5, radius: 217.5, receivingSlit: 0.2,
+                                                           equatorialDivergence: 1.05, sOverL: 7.5 / 217.5, hOverL: 6 / 217.5)
+        let x = stride(from: 20.5, through: 31.5, by: 0.01).map { $0 }
+        let model = try Simulation.makeModel(structure: structure, instrument: inst, twoTheta: x, scale: 5, background: [20, 3],
+                                             size: 0.8, microstrain: 0)
+        try check(model, [.scale(phase: 0), .zero, .size(phase: 0), .background(term: 1), .uIso(phase: 0, site: 0)], step: { p, v in
+            if case .size = p { return 1e-3 * v }
+            return Self.relativeStep(p, v)
+        })
+    }
+
     @Test func textureRatio() throws {
         let model = try Self.linio2Model(texture: 0.8)
         try check(model, [.texture(phase: 0), .scale(phase: 0)], step: Self.relativeStep)
