@@ -70,8 +70,8 @@ public final class FundamentalParametersProfiler {
     /// zero and displacement shift) with its derivative with respect to the centre (per degree), at the
     /// points of `range` in `twoTheta`, written into `values` and `slopes` (index 0 = range.lowerBound).
     public func profile(_ fp: FundamentalParameters, d: Double, center: Double, twoTheta: [Double], range: Range<Int>,
-                        values: inout [Double], slopes: inout [Double]) {
-        let g = grid(fp, d: d)
+                        values: inout [Double], slopes: inout [Double], cache: FundamentalParametersCache? = nil) {
+        let g = cache?.grid(fp, d: d, profiler: self) ?? grid(fp, d: d)
         for (j, i) in range.enumerated() {
             // The profile moves with its centre: ∂Φ/∂centre = −∂Φ/∂x.
             let s = g.sample(twoTheta[i] - center)
@@ -190,5 +190,32 @@ public final class FundamentalParametersProfiler {
             let x = Double(k <= m / 2 ? k : k - m) * h
             return weight(x - h / 2, x + h / 2)
         }
+    }
+}
+
+/// Convolved FP profiles kept across evaluations (shared by copies of a model, guarded for threads): a shape
+/// is reused while d stays within 1e-5 Å and the parameters (size included) are the same; the position is
+/// applied as a shift, so only cell changes larger than that recompute the convolution.
+public final class FundamentalParametersCache: @unchecked Sendable {
+    struct Key: Hashable { let d: Int64; let size: Double; let slit: Double; let divergence: Double; let s: Double; let h: Double }
+    private var grids: [Key: FundamentalParametersProfiler.Grid] = [:]
+    private let lock = NSLock()
+    /// Entries kept at most (the cache is emptied beyond).
+    static let capacity = 20_000
+
+    public init() {}
+
+    func grid(_ fp: FundamentalParameters, d: Double, profiler: FundamentalParametersProfiler) -> FundamentalParametersProfiler.Grid {
+        let key = Key(d: Int64((d * 1e5).rounded()), size: fp.size, slit: fp.receivingSlit, divergence: fp.equatorialDivergence,
+                      s: fp.sOverL, h: fp.hOverL)
+        lock.lock()
+        if let g = grids[key] { lock.unlock(); return g }
+        lock.unlock()
+        let g = profiler.grid(fp, d: Double(key.d) / 1e5)
+        lock.lock()
+        if grids.count > Self.capacity { grids.removeAll(keepingCapacity: true) }
+        grids[key] = g
+        lock.unlock()
+        return g
     }
 }

@@ -355,7 +355,8 @@ struct EvaluationWork {
         let count = range.count
         kernel.grow(count)
         var values = [Double](repeating: 0, count: count), slopes = values
-        fpProfiler!.profile(fp, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &values, slopes: &slopes)
+        fpProfiler!.profile(fp, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &values, slopes: &slopes,
+                            cache: model.fundamentalParametersCache)
         let perCentidegree = 0.01, perRadian = 180 / Double.pi
         var dSize = [Double](repeating: 0, count: count)
         if let c = sizeColumn, sensitivities.contains(where: { $0.column == c }) {
@@ -363,8 +364,10 @@ struct EvaluationWork {
             var up = fp, down = fp
             up.size += h; down.size -= h
             var vu = values, vd = values, scratch = values
-            fpProfiler!.profile(up, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vu, slopes: &scratch)
-            fpProfiler!.profile(down, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vd, slopes: &scratch)
+            fpProfiler!.profile(up, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vu, slopes: &scratch,
+                                cache: model.fundamentalParametersCache)
+            fpProfiler!.profile(down, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vd, slopes: &scratch,
+                                cache: model.fundamentalParametersCache)
             for j in 0..<count { dSize[j] = (vu[j] - vd[j]) / (2 * h) }
         }
         for j in 0..<count {

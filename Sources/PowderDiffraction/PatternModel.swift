@@ -71,6 +71,8 @@ public struct PatternModel: Sendable {
     /// The Chebyshev basis on the grid, computed once and shared by copies of the model (re-made when the
     /// grid, range or number of terms changes).
     let backgroundBasisCache = BasisCache()
+    /// Convolved fundamental-parameters shapes, reused across evaluations.
+    let fundamentalParametersCache = FundamentalParametersCache()
 
     public init(twoTheta: [Double], instrument: Instrument, background: ChebyshevBackground, phases: [Phase]) {
         self.twoTheta = twoTheta

@@ -56,7 +56,8 @@ public enum DefaultStrategy {
         for (p, phase) in model.phases.enumerated() {
             basic.append(.scale(phase: p))
             cell += phase.independentLattice.map { .lattice(phase: p, $0) }
-            profile += [.size(phase: p), .microstrain(phase: p)]
+            // A fundamental-parameters profile has no microstrain term (yet): size only.
+            profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p), .microstrain(phase: p)] : [.size(phase: p)]
             for s in phase.sites.indices {
                 for axis in phase.siteSymmetries[s].coordinates.freeComponents { structure.append(.position(phase: p, site: s, axis: axis)) }
                 structure.append(.uIso(phase: p, site: s))
