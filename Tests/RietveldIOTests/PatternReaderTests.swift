@@ -116,6 +116,16 @@ import Testing
         #expect(i.geometry == .braggBrentano)
     }
 
+    @Test func fundamentalParametersKeysRoundTrip() throws {
+        let i = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist-fp.instprm"))
+        let fp = try #require(i.fundamentalParameters)
+        #expect(fp.radius == 217.5 && fp.receivingSlit == 0.2 && fp.equatorialDivergence == 1.05)
+        #expect(abs(fp.sOverL - 7.5 / 217.5) < 1e-15 && abs(fp.hOverL - 6 / 217.5) < 1e-15)
+        let back = try InstrumentFile.parse(InstrumentFile.text(i), file: "round-trip")
+        #expect(back.fundamentalParameters == fp)
+        #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:MoKa3\n", file: "bad.instprm") }
+    }
+
     @Test func badValuesAreNamed() {
         do {
             _ = try InstrumentFile.parse("Type:PXC\nLam:0.7;U:two\n", file: "bad.instprm")
