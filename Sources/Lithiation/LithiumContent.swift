@@ -81,19 +81,6 @@ public enum LithiumContent {
         return out
     }
 
-    /// The index range of the first charge: from the start while the charge keeps rising (within a small
-    /// tolerance for noise) up to its first maximum.
-    public static func firstChargeEnd(_ charge: [Double]) -> Int {
-        guard let top = charge.max(), top > 0 else { return charge.count - 1 }
-        var best = 0
-        for i in charge.indices {
-            if charge[i] > charge[best] { best = i }
-            // A clear fall below the running maximum means discharge has begun.
-            if charge[best] - charge[i] > 0.01 * top { break }
-        }
-        return best
-    }
-
     /// Linear interpolation of (t, q) at time t (clamped to the record).
     public static func interpolate(_ times: [Double], _ values: [Double], at t: Double) -> Double {
         if t <= times.first! { return values.first! }

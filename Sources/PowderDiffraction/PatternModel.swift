@@ -175,6 +175,12 @@ public struct PatternModel: Sendable {
 
     // MARK: evaluation
 
+    /// The smallest d whose reflection lies within `margin` degrees past the last point (a hair below, so a
+    /// reflection exactly at the limit is kept).
+    public static func dMin(wavelength: Double, lastTwoTheta: Double, margin: Double) -> Double {
+        wavelength / (2 * sin(min(lastTwoTheta + margin, 179.9) * Double.pi / 360)) * (1 - 1e-9)
+    }
+
     /// Fixes each peak's window (the points it is evaluated on) and its FCJ quadrature at what they are now.
     /// Both are chosen from the current widths and positions, so they jump when parameters cross a
     /// threshold; frozen, yc is a smooth function of every parameter and the analytic derivatives are exact.
@@ -184,7 +190,7 @@ public struct PatternModel: Sendable {
         // The reflections in range follow the cell: regenerate them so that a peak that moved past the upper
         // limit (or into it) is dropped (or taken) as the convention says.
         if let last = twoTheta.last {
-            let dMin = instrument.radiation.wavelength / (2 * sin(min(last + reflectionMargin, 179.9) * Double.pi / 360)) * (1 - 1e-12)
+            let dMin = Self.dMin(wavelength: instrument.radiation.wavelength, lastTwoTheta: last, margin: reflectionMargin)
             for p in phases.indices { phases[p].regenerateReflections(dMin: dMin) }
         }
         peakLayout = evaluate().peakLayout

@@ -36,7 +36,7 @@ public struct Phase: Sendable {
     private var generatedCell: [Double] = []
     /// The master list reaches 5 % lower in d than asked (10 % in 1/d²), which covers any reflection of a cell
     /// whose lengths changed by up to 1 % and angles by up to 0.5°; beyond that it is regenerated.
-    static let reflectionMargin = 0.95
+    static let masterListDFactor = 0.95
 
     /// Sets the reflection list to those with d ≥ `dMin` (Å) at the current cell.
     public mutating func regenerateReflections(dMin: Double) {
@@ -44,8 +44,8 @@ public struct Phase: Sendable {
         let p = cell.parameters
         let moved = generatedCell.isEmpty || (0..<3).contains { abs(p[$0] / generatedCell[$0] - 1) > 0.01 }
             || (3..<6).contains { abs(p[$0] - generatedCell[$0]) > 0.5 }
-        if moved || dMin < generatedDMin / Self.reflectionMargin {
-            generatedDMin = dMin * Self.reflectionMargin
+        if moved || dMin < generatedDMin / Self.masterListDFactor {
+            generatedDMin = dMin * Self.masterListDFactor
             generatedCell = p
             allReflections = ReflectionGenerator.unique(cell: cell, group: structure.spaceGroup, dMin: generatedDMin)
             allOrbits = allReflections.map { Array(structure.spaceGroup.equivalentReflections($0.index)) }

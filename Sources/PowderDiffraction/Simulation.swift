@@ -24,7 +24,7 @@ public enum Simulation {
                                  convention: ModelConvention = .exact) throws(CrystallographyError) -> PatternModel {
         var instrument = instrument
         instrument.asymmetryQuadrature = convention.asymmetryQuadrature
-        let dMin = instrument.radiation.wavelength / (2 * sin(min((twoTheta.last ?? 90) + convention.reflectionMargin, 179.9) * Double.pi / 360) * (1 + 1e-9))
+        let dMin = PatternModel.dMin(wavelength: instrument.radiation.wavelength, lastTwoTheta: twoTheta.last ?? 90, margin: convention.reflectionMargin)
         let phase = try Phase(structure: structure, wavelength: instrument.radiation.wavelength, dMin: dMin, scale: scale,
                               size: size, microstrain: microstrain)
         let bg = ChebyshevBackground(coefficients: background, low: twoTheta.first ?? 0, high: max(twoTheta.last ?? 1, (twoTheta.first ?? 0) + 1e-6))

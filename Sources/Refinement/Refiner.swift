@@ -66,7 +66,7 @@ public enum Refiner {
             let bounds = stage.parameters.map { settings.bounds[$0] ?? RefinementSettings.defaultBounds($0) }
             var solver = settings.solver
             if let limit = stage.maximumIterations { solver.maximumIterations = limit }
-            if stage.isPreliminary && stage.name != stages.last?.name {
+            if stage.isPreliminary {
                 solver.requireBothCriteria = false
                 solver.chiSquaredTolerance = 1e-4
                 solver.shiftTolerance = 0.1

@@ -109,7 +109,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let t = [0.0, 1800, 3600, 5400, 7200]
         let q = LithiumContent.charge(times: t, current: [10, 10, 10, -10, -10])
         #expect(abs(q[2] - 10) < 1e-12)
-        #expect(LithiumContent.firstChargeEnd(q) == 2 || LithiumContent.firstChargeEnd(q) == 3)
+        #expect(LithiumContent.segments(q).map(\.kind) == [.charge, .discharge])
+        #expect(LithiumContent.segments(q)[0].range.upperBound == 2 || LithiumContent.segments(q)[0].range.upperBound == 3)
         // Charge, discharge, charge again: three segments, kept apart.
         let cycle = [0.0, 1, 2, 3, 2.5, 1.5, 0.5, 1, 2, 2.9]
         let segments = LithiumContent.segments(cycle)
