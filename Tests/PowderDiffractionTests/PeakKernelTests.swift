@@ -1,0 +1,64 @@
+import Foundation
+@testable import PowderDiffraction
+import Testing
+
+/// The pattern model's inner loop (`PeakKernel`) against the clear versions it was written out from:
+/// `PseudoVoigt.valueAndPartials` and `AxialDivergence.valueAndPartials`, point by point.
+@Suite struct PeakKernelTests {
+    enum Asymmetry { case none, integrated, collapsed }
+
+    @Test(arguments: [(8.0, Asymmetry.none), (8.0, .integrated), (8.0, .collapsed),
+                      (25.0, .integrated), (120.0, .integrated), (150.0, .collapsed)])
+    func matchesClearProfile(position: Double, asymmetry: Asymmetry) {
+        let rad = Double.pi / 180
+        // Widths in radians: a Gaussian FWHM of 0.03° and a Lorentzian of 0.02°, as on the Mo Kα1 capillary.
+        let gaussianFWHM = 0.03 * rad
+        let shape = PseudoVoigt(variance: gaussianFWHM * gaussianFWHM / (8 * log(2.0)), gamma: 0.02 * rad)
+        let axial: AxialDivergence?
+        switch asymmetry {
+        case .none: axial = nil
+        case .integrated: axial = AxialDivergence(twoTheta: position * rad, sOverL: 0.012, hOverL: 0.012, fwhm: shape.fwhm)
+        case .collapsed: axial = AxialDivergence(twoTheta: position * rad, sOverL: 0.002, hOverL: 0.002, fwhm: shape.fwhm, nodes: 2)
+        }
+        if asymmetry != .none { #expect(axial != nil) }
+        let step = 0.002
+        let twoTheta = (0..<601).map { position - 0.6 + Double($0) * step }
+        let range = 50..<551
+        var kernel = PeakKernel()
+        kernel.evaluate(twoTheta: twoTheta, range: range, position: position, shape: shape,
+                        asymmetry: axial, wantPartials: true)
+        let perCentidegree = Double.pi / 18000
+        var peak = 0.0
+        var worst = (value: 0.0, position: 0.0, variance: 0.0, gamma: 0.0, asymmetry: 0.0)
+        var scale = (position: 0.0, variance: 0.0, gamma: 0.0, asymmetry: 0.0)
+        for (j, i) in range.enumerated() {
+            let x = (twoTheta[i] - position) * rad
+            let clear: (value: Double, dPosition: Double, dVariance: Double, dGamma: Double, dAsymmetry: Double)
+            if let axial {
+                let r = axial.valueAndPartials(x, shape: shape)
+                clear = (r.value, r.dPosition, r.dVariance, r.dGamma, 0.5 * (r.dS + r.dH))
+            } else {
+                let r = shape.valueAndPartials(x)
+                clear = (r.value, -r.dx, r.dVariance, r.dGamma, 0)
+            }
+            peak = max(peak, abs(clear.value))
+            scale.position = max(scale.position, abs(clear.dPosition))
+            scale.variance = max(scale.variance, abs(clear.dVariance))
+            scale.gamma = max(scale.gamma, abs(clear.dGamma))
+            scale.asymmetry = max(scale.asymmetry, abs(clear.dAsymmetry))
+            worst.value = max(worst.value, abs(kernel.value[j] / perCentidegree - clear.value))
+            worst.position = max(worst.position, abs(kernel.dPosition[j] / perCentidegree - clear.dPosition))
+            worst.variance = max(worst.variance, abs(kernel.dVariance[j] / perCentidegree - clear.dVariance))
+            worst.gamma = max(worst.gamma, abs(kernel.dGamma[j] / perCentidegree - clear.dGamma))
+            worst.asymmetry = max(worst.asymmetry, abs(kernel.dAsymmetry[j] / perCentidegree - clear.dAsymmetry))
+        }
+        #expect(peak > 0 && scale.position > 0 && scale.variance > 0 && scale.gamma > 0)
+        #expect(worst.value <= 1e-12 * peak)
+        #expect(worst.position <= 1e-12 * scale.position)
+        #expect(worst.variance <= 1e-12 * scale.variance)
+        #expect(worst.gamma <= 1e-12 * scale.gamma)
+        #expect(worst.asymmetry <= 1e-12 * max(scale.asymmetry, 1e-300))
+        if asymmetry == .none { #expect(kernel.dAsymmetry[0..<range.count].allSatisfy { $0 == 0 }) }
+        else { #expect(scale.asymmetry > 0) }
+    }
+}
