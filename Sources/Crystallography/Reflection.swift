@@ -45,10 +45,8 @@ public enum ReflectionGenerator {
                     let q = cell.inverseDSquared(h, k, l)
                     if q > limit { continue }
                     let m = MillerIndex(h, k, l)
-                    let orbit = group.equivalentReflections(m)
-                    guard SpaceGroup.representative(of: orbit) == m else { continue }
-                    if group.isSystematicallyAbsent(m) { continue }
-                    out.append(Reflection(index: m, d: 1 / q.squareRoot(), multiplicity: orbit.count))
+                    guard group.isRepresentative(m), !group.isSystematicallyAbsent(m) else { continue }
+                    out.append(Reflection(index: m, d: 1 / q.squareRoot(), multiplicity: group.multiplicity(m)))
                 }
             }
         }

@@ -43,10 +43,23 @@ extension SpaceGroup {
     public func canonical(_ m: MillerIndex) -> MillerIndex { Self.representative(of: equivalentReflections(m)) }
 
     static func representative(of orbit: Set<MillerIndex>) -> MillerIndex {
+        orbit.max(by: ranksBelow)!
+    }
+
+    /// The order that picks the representative: fewer negative indices first, then larger (h, k, l).
+    static func ranksBelow(_ a: MillerIndex, _ b: MillerIndex) -> Bool {
         func negatives(_ x: MillerIndex) -> Int { (x.h < 0 ? 1 : 0) + (x.k < 0 ? 1 : 0) + (x.l < 0 ? 1 : 0) }
-        return orbit.max { a, b in
-            let (na, nb) = (negatives(a), negatives(b))
-            return na != nb ? na > nb : a < b
-        }!
+        let (na, nb) = (negatives(a), negatives(b))
+        return na != nb ? na > nb : a < b
+    }
+
+    /// Whether h is the representative of its orbit (`canonical(h) == h`), without building the orbit.
+    public func isRepresentative(_ m: MillerIndex) -> Bool {
+        for r in laueRotations {
+            let image = MillerIndex(m.h * r[0] + m.k * r[3] + m.l * r[6], m.h * r[1] + m.k * r[4] + m.l * r[7],
+                                    m.h * r[2] + m.k * r[5] + m.l * r[8])
+            if Self.ranksBelow(m, image) { return false }
+        }
+        return true
     }
 }

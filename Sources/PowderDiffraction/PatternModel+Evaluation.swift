@@ -66,21 +66,17 @@ struct EvaluationWork {
         let columns = bg.coefficients.indices.map { column[.background(term: $0)] }
         let n = points
         basis.withUnsafeBufferPointer { b in
-            background.withUnsafeMutableBufferPointer { bg in
-                for k in 0..<terms {
-                    let ck = model.background.coefficients[k]
-                    let base = k * n
-                    for i in 0..<n { bg[i] += ck * b[base + i] }
-                }
+            background.withUnsafeMutableBufferPointer { out in
+                LinearAlgebra.accumulateProduct(b, rows: n, columns: terms, bg.coefficients, into: out)
             }
             yc.withUnsafeMutableBufferPointer { y in
                 background.withUnsafeBufferPointer { bg in for i in 0..<n { y[i] += bg[i] } }
             }
+            // ∂yc/∂(term k) is the basis function itself: one block copy per column.
             jacobian.withUnsafeMutableBufferPointer { jac in
                 for k in 0..<terms {
                     guard let c = columns[k] else { continue }
-                    let from = k * n, to = c * n
-                    for i in 0..<n { jac[to + i] = b[from + i] }
+                    (jac.baseAddress! + c * n).update(from: b.baseAddress! + k * n, count: n)
                 }
             }
         }

@@ -186,6 +186,14 @@ public struct PatternModel: Sendable {
     /// threshold; frozen, yc is a smooth function of every parameter and the analytic derivatives are exact.
     /// A refinement freezes the layout at the start of each stage.
     public mutating func freezePeakLayout() {
+        releasePeakLayout()
+        peakLayout = evaluate().peakLayout
+    }
+
+    /// Brings the reflection lists up to the current cell and empties the peak layout, so that the next
+    /// evaluation chooses it afresh; a caller that keeps that evaluation's layout (as a refinement does) has
+    /// frozen it without an extra evaluation.
+    public mutating func releasePeakLayout() {
         peakLayout = []
         // The reflections in range follow the cell: regenerate them so that a peak that moved past the upper
         // limit (or into it) is dropped (or taken) as the convention says.
@@ -193,7 +201,6 @@ public struct PatternModel: Sendable {
             let dMin = Self.dMin(wavelength: instrument.radiation.wavelength, lastTwoTheta: last, margin: reflectionMargin)
             for p in phases.indices { phases[p].regenerateReflections(dMin: dMin) }
         }
-        peakLayout = evaluate().peakLayout
     }
 
     /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).

@@ -7,8 +7,9 @@ public protocol LeastSquaresProblem {
     /// Sets the parameters; returns false when they are not admissible (e.g. an impossible cell).
     mutating func setParameters(_ p: [Double]) -> Bool
     /// Weighted residuals at the current parameters, and the Jacobian of the weighted calculated values
-    /// (∂(√w yc)/∂p, points × parameters) when asked.
-    func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?)
+    /// (∂(√w yc)/∂p, points × parameters) when asked. Mutating: the first evaluation may fix how the model
+    /// is evaluated from then on (a pattern model's peak layout).
+    mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?)
 }
 
 /// Why a minimization stopped. Non-convergence is a result, not an error.
@@ -76,6 +77,13 @@ public struct LevenbergMarquardt: Sendable {
         var singularCombos: [String] = []
         var lastShiftRatio = Double.infinity
 
+        // λ follows the gain ratio ρ = actual / predicted χ² reduction (Nielsen's rule): steps the linear model
+        // predicts well shrink λ smoothly, poor ones grow it, so a curved valley is followed instead of being
+        // crossed back and forth.
+        var nu = 2.0
+        // The Jacobian is computed with the trial values only while steps are being accepted; the first trial
+        // of a run and those after a rejection compute yc alone (a rejection would waste the Jacobian).
+        var jacobianAtTrial = false
         while iterations < maximumIterations {
             iterations += 1
             guard let j = jOpt else { break }
@@ -84,20 +92,31 @@ public struct LevenbergMarquardt: Sendable {
             let g = LinearAlgebra.transposeTimes(j, r)
             let d = (0..<n).map { max(normal[$0, $0], 0).squareRoot() }
             var accepted = false
-            var step = [Double](repeating: 0, count: n)
             for _ in 0..<12 {
                 let (s, combos) = solveScaled(normal, g, d, lambda: lambda, names: names)
                 singularCombos = combos
                 var trial = p
                 for i in 0..<n { trial[i] = min(max(p[i] + s[i], lower[i]), upper[i]) }
-                step = (0..<n).map { trial[$0] - p[$0] }
+                let step = (0..<n).map { trial[$0] - p[$0] }
+                // Reduction the linear model predicts for the (clipped) step: 2 sᵀg − sᵀNs.
+                var predicted = 0.0
+                for a in 0..<n {
+                    var ns = 0.0
+                    for b in 0..<n { ns += normal[a, b] * step[b] }
+                    predicted += step[a] * (2 * g[a] - ns)
+                }
                 if problem.setParameters(trial) {
-                    let rt = problem.residuals(jacobian: false).residuals
+                    let (rt, jt) = problem.residuals(jacobian: jacobianAtTrial)
                     let chiT = rt.reduce(0) { $0 + $1 * $1 }
                     if chiT.isFinite && chiT <= chi2 {
                         let relative = (chi2 - chiT) / max(chi2, 1e-300)
+                        let rho = predicted > 0 ? (chi2 - chiT) / predicted : 0
+                        let t = 2 * rho - 1
+                        lambda = min(max(lambda * (rho > 0.75 ? 0.1 : max(1.0 / 3, 1 - t * t * t)), 1e-12), 1e10)
+                        nu = 2
                         p = trial
-                        lambda = max(lambda / 10, 1e-12)
+                        (r, jOpt) = jt == nil ? problem.residuals(jacobian: true) : (rt, jt)
+                        jacobianAtTrial = true
                         // Shift/esd with esd² ≈ (N⁻¹)ᵢᵢ χ²/(m − n) approximated from the diagonal.
                         let dof = Double(max(1, rt.count - n))
                         lastShiftRatio = (0..<n).map { i in
@@ -110,17 +129,19 @@ public struct LevenbergMarquardt: Sendable {
                         break
                     }
                 }
-                lambda *= 10
+                lambda *= nu
+                nu *= 2
+                jacobianAtTrial = false
                 if lambda > 1e10 { break }
             }
-            _ = problem.setParameters(p)
-            (r, jOpt) = problem.residuals(jacobian: true)
             if termination == .converged { break }
             if !accepted {
+                _ = problem.setParameters(p)
                 termination = lastShiftRatio < shiftTolerance * 10 ? .converged : .stalled
                 break
             }
         }
+        _ = problem.setParameters(p)
         if !singularCombos.isEmpty { termination = .singular(singularCombos) }
         let normal = jOpt.map { LinearAlgebra.normalMatrix(jacobian: $0) } ?? Matrix(rows: n, columns: n)
         let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)

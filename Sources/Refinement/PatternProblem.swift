@@ -22,8 +22,11 @@ struct PatternProblem: LeastSquaresProblem {
         }
     }
 
-    func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?) {
+    /// An empty peak layout (see `PatternModel.releasePeakLayout`) is chosen by the first evaluation and
+    /// frozen from then on.
+    mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?) {
         let e = model.evaluate(derivativesFor: jacobian ? parameters : [])
+        if model.peakLayout.isEmpty { model.peakLayout = e.peakLayout }
         let n = observed.count
         var r = [Double](repeating: 0, count: n)
         for i in 0..<n { r[i] = rootWeights[i] * (observed[i] - e.calculated[i]) }

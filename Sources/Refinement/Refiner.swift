@@ -51,6 +51,7 @@ public enum Refiner {
         var lastParameters: [ModelParameter] = []
         var lastWeights: [Double] = []
         for stage in stages {
+            let stageStarted = clock.now
             let weights = Self.weights(pattern, settings: settings, twoThetaMax: stage.twoThetaMax)
             var restoreSize: [(Int, Double)] = []
             if let size = stage.temporarySize {
@@ -59,8 +60,24 @@ public enum Refiner {
                     current.phases[p].size = min(current.phases[p].size, size)
                 }
             }
-            current.freezePeakLayout()
-            var problem = PatternProblem(model: current, parameters: stage.parameters, observed: pattern.intensity,
+            // Chebyshev terms span the whole pattern: fitted on part of it they are free to run away beyond
+            // the stage's 2θ limit, so such a stage uses its background but leaves the one it started with.
+            let limited = stage.twoThetaMax.map { $0 < (pattern.twoTheta.last ?? 0) } ?? false
+            let restoreBackground = limited ? current.background.coefficients : nil
+            let restoreWindow = (current.windowLowFWHMs, current.windowHighFWHMs)
+            if let w = stage.temporaryPeakWindow {
+                current.windowLowFWHMs = min(current.windowLowFWHMs, w)
+                current.windowHighFWHMs = min(current.windowHighFWHMs, w)
+            }
+            current.releasePeakLayout()
+            // A stage that broadens the model compares it with the pattern broadened alike (see
+            // `Pattern.smoothed`); its Rwp is against those smoothed intensities.
+            var observed = pattern.intensity
+            if let size = stage.temporarySize, let phase = current.phases.first {
+                observed = pattern.smoothed(bySize: size, wavelength: current.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
+                                            reach: stage.temporaryPeakWindow ?? current.windowLowFWHMs, include: { weights[$0] > 0 }).intensity
+            }
+            var problem = PatternProblem(model: current, parameters: stage.parameters, observed: observed,
                                          rootWeights: weights.map { $0.squareRoot() })
             let start = stage.parameters.map { current.value(of: $0) }
             let bounds = stage.parameters.map { settings.bounds[$0] ?? RefinementSettings.defaultBounds($0) }
@@ -75,17 +92,20 @@ public enum Refiner {
                                                    names: stage.parameters.map { current.name(of: $0) })
             current = problem.model
             for (p, size) in restoreSize { current.phases[p].size = size }
+            (current.windowLowFWHMs, current.windowHighFWHMs) = restoreWindow
+            if let b = restoreBackground { current.background.coefficients = b }
             totalIterations += outcome.iterations
             let n = weights.filter { $0 > 0 }.count
-            let rwp = 100 * (outcome.chiSquared / max(zip(weights, pattern.intensity).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }, 1e-300)).squareRoot()
+            let rwp = 100 * (outcome.chiSquared / max(zip(weights, observed).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }, 1e-300)).squareRoot()
             summaries.append(StageSummary(name: stage.name, parameters: stage.parameters.count, iterations: outcome.iterations,
                                           rwp: rwp, termination: outcome.termination))
-            progress?("stage \(summaries.count)/\(stages.count) \(stage.name): \(stage.parameters.count) parameters, \(outcome.iterations) cycles, Rwp \(String(format: "%.3f", rwp)) % over \(n) points, \(outcome.termination)")
+            progress?("stage \(summaries.count)/\(stages.count) \(stage.name): \(stage.parameters.count) parameters, \(outcome.iterations) cycles, Rwp \(String(format: "%.3f", rwp)) % over \(n) points, \(outcome.termination), \(String(format: "%.1f", (clock.now - stageStarted) / .milliseconds(1))) ms")
             lastOutcome = outcome
             lastParameters = stage.parameters
             lastWeights = weights
         }
-        current.freezePeakLayout()
+        // The result keeps the last stage's reflections and peak layout: its statistics and covariance describe
+        // exactly the model that was fitted.
         let seconds = (clock.now - started) / .seconds(1)
         return RefinementResult(model: current, pattern: pattern, weights: lastWeights, parameters: lastParameters,
                                 outcome: lastOutcome, stages: summaries, iterations: totalIterations, seconds: seconds,
