@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries: only NumericCore imports these.
@@ -29,7 +30,8 @@ let package = Package(
         .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Lithiation", dependencies: ["Crystallography"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "Lithiation"]),
+        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "Lithiation",
+                                                   .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "rietveld",
             dependencies: [

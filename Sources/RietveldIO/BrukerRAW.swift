@@ -1,64 +1,116 @@
 import Foundation
 import PowderDiffraction
 
-/// Bruker DIFFRAC `.raw` binaries (little-endian). Layouts as documented by the readers of GSAS-II and
-/// xylib: version 2 (`RAW2`: block headers from byte 256, float32 start/step, float32 counts) and version 3
-/// (`RAW1.01`: block count at 12, first block header at 712, float64 start at +16 and step at +176, header
-/// length at +0 plus 40 bytes (or the supplementary length at +256 when there are several blocks), float32
-/// counts). Only the first scan (block) is read; σ = √max(y, 1).
+/// Bruker DIFFRAC `.raw` binaries (little-endian), all four versions, as described by the DIFFRAC-AT manual
+/// (appendix B, versions 1 and 2), the DIFFRAC^plus XCH manual (appendix A, `RAW1.01`, which Bruker calls
+/// version 3) and the segment layout of version 4 (`RAW4.00`) documented by xylib and GSAS-II:
+///
+/// - v1 `RAW `: ranges one after the other, each a 152-byte header (from byte 4 in the first: uint32 steps at
+///   +0, float32 step at +8, float32 start 2θ at +20, uint32 "another range follows" at +148) and float32
+///   counts.
+/// - v2 `RAW2`: block headers from byte 256 (uint16 header length at +0, uint16 steps at +2, float32 step at
+///   +12, float32 start at +16), float32 counts.
+/// - v3 `RAW1.01`: range count at 12, ranges from 712; header length at +0, steps at +4, float64 start 2θ at
+///   +16, float64 step at +176, supplementary-header length at +256; float32 counts after both headers.
+/// - v4 `RAW4.00`: a 61-byte preamble, then segments (uint32 kind, uint32 length); kind 0 or 160 opens a range:
+///   float64 start at +72, float64 step at +80, uint32 steps at +88, uint32 record size at +136, uint32 length
+///   of the drive records from +160; then one record per step whose first float32 is the count.
+///
+/// Only the first range is read (a note on stderr is the caller's business); σ = √max(y, 1).
 enum BrukerRAW {
     static func isRAW(_ data: Data) -> Bool {
         data.count >= 4 && (data.prefix(4) == Data("RAW ".utf8) || data.prefix(4) == Data("RAW2".utf8) || data.prefix(7) == Data("RAW1.01".utf8)
             || data.prefix(7) == Data("RAW4.00".utf8))
     }
 
-    static func read(_ data: Data, file: String, name: String) throws(RietveldIOError) -> Pattern {
-        let bytes = [UInt8](data)
+    /// Little-endian fields of a byte buffer, each access checked against its end.
+    struct Bytes {
+        let bytes: [UInt8]
+        let file: String
+
         func need(_ end: Int, _ what: String) throws(RietveldIOError) {
-            guard end <= bytes.count else { throw .malformed(file: file, line: 1, "file ends at byte \(bytes.count) inside \(what) (needs \(end))") }
+            guard end >= 0, end <= bytes.count else {
+                throw .malformed(file: file, line: 1, "file ends at byte \(bytes.count) inside \(what) (needs \(end))")
+            }
         }
-        func int32(_ o: Int) -> Int { Int(Int32(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)) }
+        func uint32(_ o: Int) -> Int { Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24) }
+        func int32(_ o: Int) -> Int { Int(Int32(bitPattern: UInt32(uint32(o)))) }
         func uint16(_ o: Int) -> Int { Int(UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8) }
-        func float32(_ o: Int) -> Double { Double(Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)) }
+        func float32(_ o: Int) -> Double { Double(Float(bitPattern: UInt32(uint32(o)))) }
         func float64(_ o: Int) -> Double {
             var v: UInt64 = 0
             for i in 0..<8 { v |= UInt64(bytes[o + i]) << (8 * UInt64(i)) }
             return Double(bitPattern: v)
         }
-        let start: Double, step: Double, count: Int, dataOffset: Int
+    }
+
+    /// One scan: its 2θ start and step, the number of steps, where the counts begin and how far apart.
+    struct Scan {
+        var start: Double, step: Double, count: Int, dataOffset: Int, stride = 4
+    }
+
+    static func read(_ data: Data, file: String, name: String) throws(RietveldIOError) -> Pattern {
+        let b = Bytes(bytes: [UInt8](data), file: file)
+        let scan: Scan
         if data.prefix(7) == Data("RAW1.01".utf8) {
-            try need(716, "the header")
-            let blocks = int32(12)
+            try b.need(716, "the header")
+            let blocks = b.int32(12)
             let pos = 712
-            try need(pos + 184, "the first block header")
-            var headLength = int32(pos)
-            count = int32(pos + 4)
-            headLength += blocks > 1 ? int32(pos + 256) : 40
-            start = float64(pos + 16)
-            step = float64(pos + 176)
-            dataOffset = pos + headLength
+            try b.need(pos + 260, "the first range header")
+            let headLength = b.int32(pos)
+            let supplementary = b.int32(pos + 256)
+            guard blocks >= 1, headLength >= 260, supplementary >= 0 else {
+                throw .malformed(file: file, line: 1, "RAW1.01 header gives \(blocks) ranges with a \(headLength)-byte range header; expected at least one range and a header of 260 bytes or more")
+            }
+            scan = Scan(start: b.float64(pos + 16), step: b.float64(pos + 176), count: b.int32(pos + 4), dataOffset: pos + headLength + supplementary)
         } else if data.prefix(4) == Data("RAW2".utf8) {
-            try need(256 + 20, "the first block header")
+            try b.need(256 + 20, "the first block header")
             let pos = 256
-            let headLength = uint16(pos)
-            count = uint16(pos + 2)
-            step = float32(pos + 12)
-            start = float32(pos + 16)
-            dataOffset = pos + headLength
+            scan = Scan(start: b.float32(pos + 16), step: b.float32(pos + 12), count: b.uint16(pos + 2), dataOffset: pos + b.uint16(pos))
+        } else if data.prefix(7) == Data("RAW4.00".utf8) {
+            scan = try version4(b)
         } else {
-            throw .unknownFormat(file: file, "Bruker RAW version \(String(decoding: data.prefix(7), as: UTF8.self)) is not supported (versions 2 and 3 are); export the scan as .xy or .brml")
+            // Version 1: the first range header follows the 4-byte magic.
+            let pos = 4
+            try b.need(pos + 152, "the first range header")
+            scan = Scan(start: b.float32(pos + 20), step: b.float32(pos + 8), count: b.uint32(pos), dataOffset: pos + 152)
         }
-        guard count > 1, count < 10_000_000, step.isFinite, step > 0, start.isFinite else {
-            throw .malformed(file: file, line: 1, "scan header gives \(count) steps of \(step)° from \(start)°; expected a positive step and at least two points")
+        guard scan.count > 1, scan.count < 10_000_000, scan.step.isFinite, scan.step > 0, scan.start.isFinite else {
+            throw .malformed(file: file, line: 1, "scan header gives \(scan.count) steps of \(scan.step)° from \(scan.start)°; expected a positive step and at least two points")
         }
-        try need(dataOffset + 4 * count, "the counts (\(count) points)")
+        try b.need(scan.dataOffset + scan.stride * (scan.count - 1) + 4, "the counts (\(scan.count) points)")
         var x: [Double] = [], y: [Double] = []
-        for i in 0..<count {
-            x.append(start + Double(i) * step)
-            let v = float32(dataOffset + 4 * i)
+        x.reserveCapacity(scan.count); y.reserveCapacity(scan.count)
+        for i in 0..<scan.count {
+            x.append(scan.start + Double(i) * scan.step)
+            let v = b.float32(scan.dataOffset + scan.stride * i)
             guard v.isFinite else { throw .malformed(file: file, line: 1, "count \(i + 1) is not a finite number") }
             y.append(v)
         }
         return Pattern(name: name, twoTheta: x, intensity: y)
+    }
+
+    /// Walks the segments of a version-4 file to its first range.
+    static func version4(_ b: Bytes) throws(RietveldIOError) -> Scan {
+        var cursor = 61
+        while true {
+            try b.need(cursor + 4, "a segment header at byte \(cursor)")
+            let kind = b.uint32(cursor)
+            if kind == 0 || kind == 160 {
+                try b.need(cursor + 160, "the range header at byte \(cursor)")
+                let recordSize = b.uint32(cursor + 136), driveBytes = b.uint32(cursor + 140)
+                guard recordSize >= 4, recordSize % 4 == 0 else {
+                    throw .malformed(file: b.file, line: 1, "range at byte \(cursor) has \(recordSize)-byte data records; expected a multiple of 4 (a float32 count first)")
+                }
+                return Scan(start: b.float64(cursor + 72), step: b.float64(cursor + 80), count: b.uint32(cursor + 88),
+                            dataOffset: cursor + 160 + driveBytes, stride: recordSize)
+            }
+            try b.need(cursor + 8, "a segment header at byte \(cursor)")
+            let length = b.uint32(cursor + 4)
+            guard length >= 8 else {
+                throw .malformed(file: b.file, line: 1, "segment at byte \(cursor) declares \(length) bytes; expected at least 8")
+            }
+            cursor += length
+        }
     }
 }

@@ -7,6 +7,8 @@ public enum PatternFormat: String, Sendable {
     case gsas = "GSAS powder file"
     case pdCIF = "powder CIF"
     case brukerRAW = "Bruker RAW"
+    case xrdml = "PANalytical XRDML"
+    case brml = "Bruker BRML"
 }
 
 public enum PatternFile {
@@ -18,6 +20,8 @@ public enum PatternFile {
             throw .cannotRead(file: url.path, reason: FileManager.default.fileExists(atPath: url.path) ? "not readable" : "no such file")
         }
         if BrukerRAW.isRAW(data) { return try BrukerRAW.read(data, file: url.path, name: name) }
+        if BRML.isZIP(data) { return try BRML.read(data, file: url.path, name: name) }
+        if XRDML.isXRDML(data) { return try XRDML.read(data, file: url.path, name: name) }
         let text = try TextFile.read(url)
         switch try detect(text, file: url.path) {
         case .columns:
@@ -27,7 +31,7 @@ public enum PatternFile {
             return try readColumns(text, file: url.path, name: name)
         case .gsas: return try readGSAS(text, file: url.path, name: name)
         case .pdCIF: return try readPowderCIF(text, file: url.path, name: name, block: block)
-        case .brukerRAW: throw .unknownFormat(file: url.path, "binary RAW content")
+        case .brukerRAW, .xrdml, .brml: throw .unknownFormat(file: url.path, "binary or XML content of an unexpected kind")
         }
     }
 

@@ -9,7 +9,7 @@ struct RietveldCommand: ParsableCommand {
     static func main() {
         if getenv("OPENBLAS_NUM_THREADS") == nil {
             setenv("OPENBLAS_NUM_THREADS", "1", 1)
-            var argv = CommandLine.unsafeArgv
+            let argv = CommandLine.unsafeArgv
             execv("/proc/self/exe", argv)
             _ = argv  // execv returned: run in this process as it is
         }
