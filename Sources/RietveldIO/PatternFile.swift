@@ -38,7 +38,7 @@ public enum PatternFile {
     /// The format of a file's text.
     public static func detect(_ text: String, file: String) throws(RietveldIOError) -> PatternFormat {
         let head = text.prefix(4000)
-        if head.contains("\u{0}") { throw .unknownFormat(file: file, "binary content that is not a supported pattern format") }
+        if head.utf8.contains(0) { throw .unknownFormat(file: file, "binary content that is not a supported pattern format") }
         let lines = head.split(whereSeparator: \.isNewline).prefix(40)
         if lines.contains(where: { $0.hasPrefix("BANK") }) { return .gsas }
         if lines.contains(where: { $0.lowercased().hasPrefix("data_") }) && text.contains("_pd_") { return .pdCIF }
