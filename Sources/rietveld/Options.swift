@@ -16,8 +16,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Numerical conventions: exact, or gsas2 to reproduce GSAS-II (its FCJ quadrature, 50/75-FWHM windows, reflections only inside the data range).")
     var convention: ModelConvention = .exact
 
-    @Option(help: "Threads for one model evaluation (reflections shared out).")
-    var threads = min(ProcessInfo.processInfo.activeProcessorCount, 4)
+    @Option(help: "Threads for one model evaluation (reflections shared out). 1 by default: for patterns of a few thousand points, merging the threads' Jacobians costs more than the second thread saves.")
+    var threads = 1
 
     @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (GSAS-II: 50 below, 75 above).")
     var peakWindow: Double?
