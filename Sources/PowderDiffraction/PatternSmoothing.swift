@@ -12,14 +12,17 @@ extension Pattern {
         let n = count
         guard n > 2, size > 0 else { return self }
         let x = twoTheta, y = intensity
-        // Each point stands for the interval halfway to its neighbours.
-        var width = [Double](repeating: 0, count: n)
-        for i in 0..<n { width[i] = 0.5 * (x[min(i + 1, n - 1)] - x[max(i - 1, 0)]) }
         var out = y
         let degreesPerCentidegree = 0.01
         // On an even step the kernel is tabulated once and reused while its width changes by < 0.5 %.
         let step = (x[n - 1] - x[0]) / Double(n - 1)
         let even = step > 0 && (1..<n).allSatisfy { abs(x[$0] - x[$0 - 1] - step) < 1e-6 * step + 1e-9 }
+        // On an uneven grid each point stands for the interval halfway to its neighbours.
+        var width: [Double] = []
+        if !even {
+            width = [Double](repeating: 0, count: n)
+            for i in 0..<n { width[i] = 0.5 * (x[min(i + 1, n - 1)] - x[max(i - 1, 0)]) }
+        }
         var table: [Double] = [], tableFWHM = 0.0
         var lo = 0, hi = 0
         for i in 0..<n where include(i) {

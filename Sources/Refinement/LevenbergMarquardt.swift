@@ -136,7 +136,6 @@ public struct LevenbergMarquardt: Sendable {
             }
             if termination == .converged { break }
             if !accepted {
-                _ = problem.setParameters(p)
                 termination = lastShiftRatio < shiftTolerance * 10 ? .converged : .stalled
                 break
             }

@@ -10,18 +10,8 @@ import ZIPFoundation
 /// first scan is read.
 enum XRDML {
     static func isXRDML(_ data: Data) -> Bool {
-        let head = [UInt8](data.prefix(4096))
-        return contains(head, "<xrdMeasurements") || contains(head, "www.xrdml.com")
-    }
-
-    /// Byte search (Foundation's substring search is slow enough to show in a run over thousands of files).
-    static func contains(_ bytes: [UInt8], _ needle: String) -> Bool {
-        let n = Array(needle.utf8)
-        guard bytes.count >= n.count else { return false }
-        for i in 0...(bytes.count - n.count) where bytes[i] == n[0] {
-            if bytes[i..<(i + n.count)].elementsEqual(n) { return true }
-        }
-        return false
+        let head = data.prefix(4096)
+        return head.range(of: Data("<xrdMeasurements".utf8)) != nil || head.range(of: Data("www.xrdml.com".utf8)) != nil
     }
 
     static func read(_ data: Data, file: String, name: String) throws(RietveldIOError) -> Pattern {
@@ -58,16 +48,13 @@ enum XRDML {
         }
         let unit = (yElement.attributes["unit"] ?? "counts").lowercased()
         let time = points.child("commonCountingTime").flatMap { Double($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let isRate = unit.contains("/s") || unit.contains("cps") || unit.contains("per second")
+        let countsPerValue = isRate ? (time.map { $0 > 0 ? $0 : 1 } ?? 1) : 1
         var intensity: [Double] = [], sigma: [Double] = []
         for i in y.indices {
-            if unit.contains("/s") || unit.contains("cps") || unit.contains("per second"), let t = time, t > 0 {
-                let counts = y[i] * t
-                intensity.append(counts * factors[i])
-                sigma.append(max(counts, 1).squareRoot() * factors[i])
-            } else {
-                intensity.append(y[i] * factors[i])
-                sigma.append(max(y[i], 1).squareRoot() * factors[i])
-            }
+            let counts = y[i] * countsPerValue
+            intensity.append(counts * factors[i])
+            sigma.append(max(counts, 1).squareRoot() * factors[i])
         }
         if x.count > 1 && x[0] > x[x.count - 1] {
             x.reverse(); intensity.reverse(); sigma.reverse()
