@@ -8,74 +8,100 @@ import Foundation
 /// |F|² = (Σ a C)² + (Σ b S)² + (Σ a S)² + (Σ b C)².
 public struct PowderStructureFactor: Sendable {
     public var squaredModulus: Double = 0
-    public var dOccupancy: [Double]
-    public var dUIso: [Double]
+    public var dOccupancy: [Double] = []
+    public var dUIso: [Double] = []
     /// ∂|F|²/∂x_j, ∂y_j, ∂z_j (meaningful along the directions the site symmetry allows).
-    public var dPosition: [SIMD3<Double>]
+    public var dPosition: [SIMD3<Double>] = []
     /// ∂|F|²/∂s at fixed structure.
     public var dS: Double = 0
+    /// Per atom: a_j, b_j, C_j, S_j, ∂a_j/∂s, ∂b_j/∂s, ∇C_j, ∇S_j (kept so that a reused value allocates nothing).
+    var a: [Double] = [], b: [Double] = [], cs: [Double] = [], sn: [Double] = [], daDs: [Double] = [], dbDs: [Double] = []
+    var dC: [SIMD3<Double>] = [], dSn: [SIMD3<Double>] = []
 
-    init(atoms: Int) {
-        dOccupancy = Array(repeating: 0, count: atoms)
-        dUIso = Array(repeating: 0, count: atoms)
-        dPosition = Array(repeating: .zero, count: atoms)
+    /// An empty value to pass to `StructureFactorCalculator.powderStructureFactor(_:s:atoms:derivatives:into:)`.
+    public init() {}
+
+    mutating func resize(atoms n: Int) {
+        guard a.count != n else { return }
+        dOccupancy = Array(repeating: 0, count: n)
+        dUIso = dOccupancy; a = dOccupancy; b = dOccupancy; cs = dOccupancy; sn = dOccupancy; daDs = dOccupancy; dbDs = dOccupancy
+        dPosition = Array(repeating: .zero, count: n)
+        dC = dPosition; dSn = dPosition
     }
 }
 
 extension StructureFactorCalculator {
     /// |F|² and its derivatives for h at s = sinθ/λ (pass the value for the current cell).
     public func powderStructureFactor(_ m: MillerIndex, s: Double, atoms: [AtomSite]) -> PowderStructureFactor {
+        var out = PowderStructureFactor()
+        powderStructureFactor(m, s: s, atoms: atoms, derivatives: true, into: &out)
+        return out
+    }
+
+    /// |F|² for h at s = sinθ/λ into `out`, reusing its storage; with `derivatives`, also every partial (else
+    /// they are left as they were). Atoms on the same position as an earlier atom of the same site (mixed
+    /// occupancy) share its phase sums.
+    public func powderStructureFactor(_ m: MillerIndex, s: Double, atoms: [AtomSite], derivatives: Bool,
+                                      into out: inout PowderStructureFactor) {
         let n = atoms.count
-        var out = PowderStructureFactor(atoms: n)
-        var a = [Double](repeating: 0, count: n), b = a, cs = a, sn = a, daDs = a, dbDs = a
-        var dC = [SIMD3<Double>](repeating: .zero, count: n), dSn = dC
+        out.resize(atoms: n)
         let twoPi = 2 * Double.pi
         let s2 = s * s
+        let h = Double(m.h), k = Double(m.k), l = Double(m.l)
         for j in 0..<n {
             let atom = atoms[j]
-            var c = 0.0, si = 0.0
-            var gc = SIMD3<Double>.zero, gs = SIMD3<Double>.zero
-            for op in imageOperations[j] {
-                let hr = op.transformIndices(m.tuple)
-                let t = op.fractionalTranslation
-                let phase = twoPi * (Double(hr.0) * atom.position.x + Double(hr.1) * atom.position.y + Double(hr.2) * atom.position.z
-                                     + Double(m.h) * t.x + Double(m.k) * t.y + Double(m.l) * t.z)
-                let (cp, sp) = (cos(phase), sin(phase))
-                c += cp
-                si += sp
-                let g = SIMD3(Double(hr.0), Double(hr.1), Double(hr.2)) * twoPi
-                gc -= g * sp
-                gs += g * cp
+            if let i = sharedImages[j], atoms[i].position == atom.position {
+                out.cs[j] = out.cs[i]; out.sn[j] = out.sn[i]
+                out.dC[j] = out.dC[i]; out.dSn[j] = out.dSn[i]
+            } else {
+                var c = 0.0, si = 0.0
+                var gc = SIMD3<Double>.zero, gs = SIMD3<Double>.zero
+                let hv = SIMD3(h, k, l)
+                let x = atom.position
+                for op in images[j] {
+                    let g = SIMD3((op.column0 * hv).sum(), (op.column1 * hv).sum(), (op.column2 * hv).sum())
+                    let phase = twoPi * ((g * x).sum() + (hv * op.translation).sum())
+                    let (cp, sp) = (cos(phase), sin(phase))
+                    c += cp
+                    si += sp
+                    if derivatives {
+                        gc -= g * (twoPi * sp)
+                        gs += g * (twoPi * cp)
+                    }
+                }
+                out.cs[j] = c; out.sn[j] = si
+                out.dC[j] = gc; out.dSn[j] = gs
             }
-            cs[j] = c; sn[j] = si
-            dC[j] = gc; dSn[j] = gs
             let dw = exp(-8 * Double.pi * Double.pi * atom.uIso * s2)
             let f0 = formFactors[j].f0(s)
+            out.a[j] = atom.occupancy * dw * (f0 + anomalous[j].fPrime)
+            out.b[j] = atom.occupancy * dw * anomalous[j].fDoublePrime
+            guard derivatives else { continue }
             var df0 = 0.0
             for i in 0..<5 { df0 -= 2 * formFactors[j].b[i] * s * formFactors[j].a[i] * exp(-formFactors[j].b[i] * s2) }
             let dDw = -16 * Double.pi * Double.pi * atom.uIso * s * dw
-            a[j] = atom.occupancy * dw * (f0 + anomalous[j].fPrime)
-            b[j] = atom.occupancy * dw * anomalous[j].fDoublePrime
-            daDs[j] = atom.occupancy * (dDw * (f0 + anomalous[j].fPrime) + dw * df0)
-            dbDs[j] = atom.occupancy * dDw * anomalous[j].fDoublePrime
+            out.daDs[j] = atom.occupancy * (dDw * (f0 + anomalous[j].fPrime) + dw * df0)
+            out.dbDs[j] = atom.occupancy * dDw * anomalous[j].fDoublePrime
         }
         var a1 = 0.0, a2 = 0.0, b1 = 0.0, b2 = 0.0
         for j in 0..<n {
-            a1 += a[j] * cs[j]; a2 += b[j] * sn[j]
-            b1 += a[j] * sn[j]; b2 += b[j] * cs[j]
+            a1 += out.a[j] * out.cs[j]; a2 += out.b[j] * out.sn[j]
+            b1 += out.a[j] * out.sn[j]; b2 += out.b[j] * out.cs[j]
         }
         out.squaredModulus = a1 * a1 + a2 * a2 + b1 * b1 + b2 * b2
+        guard derivatives else { return }
         let k8 = -8 * Double.pi * Double.pi * s2
+        out.dS = 0
         for j in 0..<n {
-            let pa = 2 * (a1 * cs[j] + b1 * sn[j])  // ∂|F|²/∂a_j
-            let pb = 2 * (a2 * sn[j] + b2 * cs[j])  // ∂|F|²/∂b_j
+            let (aj, bj, cj, sj) = (out.a[j], out.b[j], out.cs[j], out.sn[j])
+            let pa = 2 * (a1 * cj + b1 * sj)  // ∂|F|²/∂a_j
+            let pb = 2 * (a2 * sj + b2 * cj)  // ∂|F|²/∂b_j
             let occ = atoms[j].occupancy
-            out.dOccupancy[j] = occ != 0 ? (pa * a[j] + pb * b[j]) / occ
+            out.dOccupancy[j] = occ != 0 ? (pa * aj + pb * bj) / occ
                 : pa * exp(k8 * atoms[j].uIso) * (formFactors[j].f0(s) + anomalous[j].fPrime) + pb * exp(k8 * atoms[j].uIso) * anomalous[j].fDoublePrime
-            out.dUIso[j] = k8 * (pa * a[j] + pb * b[j])
-            out.dPosition[j] = 2 * (a1 * a[j] * dC[j] + a2 * b[j] * dSn[j] + b1 * a[j] * dSn[j] + b2 * b[j] * dC[j])
-            out.dS += pa * daDs[j] + pb * dbDs[j]
+            out.dUIso[j] = k8 * (pa * aj + pb * bj)
+            out.dPosition[j] = 2 * (a1 * aj * out.dC[j] + a2 * bj * out.dSn[j] + b1 * aj * out.dSn[j] + b2 * bj * out.dC[j])
+            out.dS += pa * out.daDs[j] + pb * out.dbDs[j]
         }
-        return out
     }
 }

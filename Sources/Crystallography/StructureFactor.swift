@@ -13,8 +13,12 @@ public struct StructureFactorCalculator: Sendable {
     let anomalous: [(fPrime: Double, fDoublePrime: Double)]
     let stabilizerOrders: [Int]
     /// Per atom, one operation for each distinct image of the atom in the cell (coset representatives of
-    /// its stabilizer): Σ over all operations / |stabilizer| equals the sum over these images.
-    let imageOperations: [[SymmetryOperation]]
+    /// its stabilizer): Σ over all operations / |stabilizer| equals the sum over these images. Held as columns
+    /// of R and t in Double, for the inner loop (h·(R x + t) = (Rᵀh)·x + h·t).
+    let images: [[ImageOperation]]
+    /// Per atom, an earlier atom at the same position when the structure was read (mixed sites): when they
+    /// still coincide, its phase sums are reused.
+    let sharedImages: [Int?]
 
     public init(structure: CrystalStructure, wavelength: Double) throws(CrystallographyError) {
         self.structure = structure
@@ -28,16 +32,18 @@ public struct StructureFactorCalculator: Sendable {
         formFactors = ff
         anomalous = an
         stabilizerOrders = structure.atoms.map { structure.spaceGroup.siteSymmetry($0.position).stabilizer.count }
-        imageOperations = structure.atoms.map { atom in
-            var images: [SIMD3<Double>] = []
+        images = structure.atoms.map { atom in
+            var seen: [SIMD3<Double>] = []
             var ops: [SymmetryOperation] = []
             for op in structure.spaceGroup.operations {
                 var p = op.apply(atom.position)
                 p -= p.rounded(.down)
-                if !images.contains(where: { SpaceGroup.sameModuloLattice($0, p) }) { images.append(p); ops.append(op) }
+                if !seen.contains(where: { SpaceGroup.sameModuloLattice($0, p) }) { seen.append(p); ops.append(op) }
             }
-            return ops
+            return ops.map(ImageOperation.init)
         }
+        let atoms = structure.atoms
+        sharedImages = atoms.indices.map { j in atoms[..<j].firstIndex { $0.position == atoms[j].position } }
     }
 
     /// The complex structure factor (real, imaginary) for h.
@@ -68,5 +74,20 @@ public struct StructureFactorCalculator: Sendable {
         let f = structureFactor(m)
         let fm = structure.spaceGroup.isCentrosymmetric ? f : structureFactor(m.negated)
         return 0.5 * (f.real * f.real + f.imaginary * f.imaginary + fm.real * fm.real + fm.imaginary * fm.imaginary)
+    }
+}
+
+/// A symmetry operation as the inner loop of a structure factor needs it: Rᵀh from three dot products.
+struct ImageOperation: Sendable {
+    /// Columns of R: (Rᵀh)_i = column_i · h.
+    let column0: SIMD3<Double>, column1: SIMD3<Double>, column2: SIMD3<Double>
+    let translation: SIMD3<Double>
+
+    init(_ op: SymmetryOperation) {
+        let r = op.rotation.map(Double.init)
+        column0 = SIMD3(r[0], r[3], r[6])
+        column1 = SIMD3(r[1], r[4], r[7])
+        column2 = SIMD3(r[2], r[5], r[8])
+        translation = op.fractionalTranslation
     }
 }

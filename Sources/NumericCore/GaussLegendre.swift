@@ -9,6 +9,14 @@ public enum GaussLegendre {
     /// the Legendre polynomial P_n (Numerical Recipes §4.5) and cached.
     public static func rule(_ n: Int) -> (nodes: [Double], weights: [Double]) {
         precondition(n >= 1, "at least one node")
+        if n <= small.count { return small[n - 1] }
+        return cached(n)
+    }
+
+    /// The rules up to 64 nodes, made once: the pattern model asks for one per reflection and evaluation.
+    private static let small: [(nodes: [Double], weights: [Double])] = (1...64).map { cached($0) }
+
+    private static func cached(_ n: Int) -> (nodes: [Double], weights: [Double]) {
         lock.lock()
         defer { lock.unlock() }
         if let r = cache[n] { return r }

@@ -78,84 +78,118 @@ public struct AxialDivergence: Sendable {
     /// them. Nil when S/L + H/L = 0 or the asymmetry vanishes (P = 90°).
     public init?(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double, nodes: Int? = nil,
                  quadrature: Quadrature = .exact) {
-        guard sOverL + hOverL > 0, abs(twoTheta - Double.pi / 2) > 1e-9 else { return nil }
-        let mirrored = twoTheta > Double.pi / 2
-        // Above 90° the geometry is mirrored: compute at π − P and flip the offsets.
-        let p = Dual3.variable(mirrored ? Double.pi - twoTheta : twoTheta, index: 0)
-        let sign = mirrored ? -1.0 : 1.0
-        let a = Dual3.variable(sOverL, index: 1)
-        let b = Dual3.variable(hOverL, index: 2)
-        let cosP = Dual3.cos(p)
-        func edge(_ t: Dual3) -> Dual3 {
-            let c = (1 + t * t).squareRoot() * cosP
-            return c.value >= 1 ? Dual3(0) : Dual3.acos(c)
+        var set = Nodes()
+        guard set.compute(twoTheta: twoTheta, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm, nodes: nodes, quadrature: quadrature)
+        else { return nil }
+        offsets = set.offsets.map(\.value)
+        weights = set.weights.map(\.value)
+        offsetPartials = set.offsets.map(\.d)
+        weightPartials = set.weights.map(\.d)
+    }
+
+    /// The FCJ sub-peaks in reusable storage (the pattern model computes one set per reflection and
+    /// evaluation; once grown, no allocation): offsets 2φ_k − P and normalized weights, each with its
+    /// partials with respect to (P, S/L, H/L).
+    public struct Nodes: Sendable {
+        public private(set) var offsets: [Dual3] = []
+        public private(set) var weights: [Dual3] = []
+
+        public init() {}
+
+        /// Sets the sub-peaks for a reflection at P (see `AxialDivergence.init`); false, and empty, when there
+        /// is no asymmetry.
+        public mutating func compute(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double, nodes: Int? = nil,
+                                     quadrature: Quadrature = .exact) -> Bool {
+            offsets.removeAll(keepingCapacity: true)
+            weights.removeAll(keepingCapacity: true)
+            guard sOverL + hOverL > 0, abs(twoTheta - Double.pi / 2) > 1e-9 else { return false }
+            let mirrored = twoTheta > Double.pi / 2
+            // Above 90° the geometry is mirrored: compute at π − P and flip the offsets.
+            let p = Dual3.variable(mirrored ? Double.pi - twoTheta : twoTheta, index: 0)
+            let a = Dual3.variable(sOverL, index: 1)
+            let b = Dual3.variable(hOverL, index: 2)
+            let cosP = Dual3.cos(p)
+            func edge(_ t: Dual3) -> Dual3 {
+                let c = (1 + t * t).squareRoot() * cosP
+                return c.value >= 1 ? Dual3(0) : Dual3.acos(c)
+            }
+            let eMin = edge(a + b)
+            // With S/L = H/L the inflection point is P itself; computing acos(cos P) would leave a sliver of
+            // rounding-error width whose weights have meaningless derivatives.
+            let eInfl = sOverL == hOverL ? p : edge(a - b)
+            let minAB = sOverL < hOverL ? a : b
+            let collapse: Int? = quadrature == .exact && (nodes ?? 3) <= 2 ? (nodes ?? 3) : nil
+            let integrationNodes: Int? = collapse == nil ? nodes : 8
+            switch quadrature {
+            case .exact:
+                // Each interval after 2φ = E_top − (E_top − E_bottom) u².
+                for interval in 0..<2 {
+                    let (bottom, top) = interval == 0 ? (eMin, eInfl) : (eInfl, p)
+                    let span = top - bottom
+                    guard span.value > 1e-12 * max(1, top.value) else { continue }
+                    let (u, w) = GaussLegendre.rule(integrationNodes ?? AxialDivergence.nodeCount(span: span.value, fwhm: fwhm))
+                    for k in 0..<u.count {
+                        add(top - span * (u[k] * u[k]), factor: w[k] * 2 * span * u[k], p: p, cosP: cosP, a: a, b: b,
+                            minAB: minAB, inner: sOverL == hOverL, eInfl: eInfl.value, mirrored: mirrored)
+                    }
+                }
+            case .gsas2:
+                // Upper half of the order-n rule on [−1, 1], mapped linearly onto [2φ_min, P].
+                let order = max(2, nodes ?? 2)
+                let (u, w) = GaussLegendre.rule(order)
+                for k in 0..<order where u[k] > 0.5 {
+                    add(eMin + (p - eMin) * (2 * u[k] - 1), factor: Dual3(w[k]), p: p, cosP: cosP, a: a, b: b,
+                        minAB: minAB, inner: sOverL == hOverL, eInfl: eInfl.value, mirrored: mirrored)
+                }
+            }
+            guard !weights.isEmpty else { return false }
+            var total = Dual3(0)
+            for w in weights { total = total + w }
+            for k in weights.indices { weights[k] = weights[k] / total }
+            // A narrow asymmetry is carried by one or two sub-peaks with the exact mean (and spread) of the full
+            // FCJ distribution: the centroid of the peak, which sets the refined zero and cell, stays exact.
+            if let c = collapse, c < offsets.count {
+                var mean = Dual3(0)
+                for k in offsets.indices { mean = mean + weights[k] * offsets[k] }
+                var variance = Dual3(0)
+                if c == 2 {
+                    for k in offsets.indices { let d = offsets[k] - mean; variance = variance + weights[k] * d * d }
+                }
+                offsets.removeAll(keepingCapacity: true)
+                weights.removeAll(keepingCapacity: true)
+                if c == 1 {
+                    offsets.append(mean)
+                    weights.append(Dual3(1))
+                } else {
+                    let sd = variance.squareRoot()
+                    offsets.append(mean - sd); offsets.append(mean + sd)
+                    weights.append(Dual3(0.5)); weights.append(Dual3(0.5))
+                }
+            }
+            return true
         }
-        let eMin = edge(a + b)
-        // With S/L = H/L the inflection point is P itself; computing acos(cos P) would leave a sliver of
-        // rounding-error width whose weights have meaningless derivatives.
-        let eInfl = sOverL == hOverL ? p : edge(a - b)
-        let minAB = sOverL < hOverL ? a : b
-        let collapse: Int? = quadrature == .exact && (nodes ?? 3) <= 2 ? (nodes ?? 3) : nil
-        let integrationNodes: Int? = collapse == nil ? nodes : 8
-        var offsets: [Double] = [], weights: [Dual3] = [], dOffsets: [SIMD3<Double>] = []
-        /// Adds the sub-peak at 2φ = δ with quadrature weight `factor` × D(δ), D = W/(h |cos δ|).
-        func addNode(_ delta: Dual3, factor: Dual3) {
+
+        /// Adds the sub-peak at 2φ = δ with quadrature weight `factor` × D(δ), D = W/(h |cos δ|) (weights not yet
+        /// normalized).
+        private mutating func add(_ delta: Dual3, factor: Dual3, p: Dual3, cosP: Dual3, a: Dual3, b: Dual3, minAB: Dual3,
+                                  inner sameLengths: Bool, eInfl: Double, mirrored: Bool) {
             let cosD = Dual3.cos(delta)
             let h = cosD * cosD / (cosP * cosP) - 1
             guard h.value > 0 else { return }
             let hRoot = h.squareRoot()
-            let inner = sOverL == hOverL || delta.value <= eInfl.value
+            let inner = sameLengths || delta.value <= eInfl
             let density = inner ? (a + b - hRoot) : 2 * minAB
             guard density.value > 0 else { return }
             var weight = factor * density / (hRoot * Dual3.abs(cosD))
-            let offset = delta - p
-            offsets.append(sign * offset.value)
-            var d = offset.d
+            var offset = delta - p
             // Mirrored: ∂(π−P)/∂P = −1 and the offset flips sign, so the P component keeps its sign.
-            if mirrored { d = SIMD3(d.x, -d.y, -d.z); weight.d.x = -weight.d.x }
-            dOffsets.append(d)
+            if mirrored {
+                offset = Dual3(-offset.value, SIMD3(offset.d.x, -offset.d.y, -offset.d.z))
+                weight.d.x = -weight.d.x
+            }
+            offsets.append(offset)
             weights.append(weight)
         }
-        switch quadrature {
-        case .exact:
-            // Each interval after 2φ = E_top − (E_top − E_bottom) u².
-            for (bottom, top) in [(eMin, eInfl), (eInfl, p)] {
-                let span = top - bottom
-                guard span.value > 1e-12 * max(1, top.value) else { continue }
-                let (u, w) = GaussLegendre.rule(integrationNodes ?? Self.nodeCount(span: span.value, fwhm: fwhm))
-                for k in 0..<u.count { addNode(top - span * (u[k] * u[k]), factor: w[k] * 2 * span * u[k]) }
-            }
-        case .gsas2:
-            // Upper half of the order-n rule on [−1, 1], mapped linearly onto [2φ_min, P].
-            let order = max(2, nodes ?? 2)
-            let (u, w) = GaussLegendre.rule(order)
-            for k in 0..<order where u[k] > 0.5 { addNode(eMin + (p - eMin) * (2 * u[k] - 1), factor: Dual3(w[k])) }
-        }
-        guard !weights.isEmpty else { return nil }
-        var total = Dual3(0)
-        for w in weights { total = total + w }
-        var normalized = weights.map { $0 / total }
-        var outOffsets = offsets.indices.map { Dual3(offsets[$0], dOffsets[$0]) }
-        // A narrow asymmetry is carried by one or two sub-peaks with the exact mean (and spread) of the full
-        // FCJ distribution: the centroid of the peak, which sets the refined zero and cell, stays exact.
-        if let c = collapse, c < outOffsets.count {
-            var mean = Dual3(0)
-            for k in outOffsets.indices { mean = mean + normalized[k] * outOffsets[k] }
-            if c == 1 {
-                outOffsets = [mean]
-                normalized = [Dual3(1)]
-            } else {
-                var variance = Dual3(0)
-                for k in outOffsets.indices { let d = outOffsets[k] - mean; variance = variance + normalized[k] * d * d }
-                let sd = variance.squareRoot()
-                outOffsets = [mean - sd, mean + sd]
-                normalized = [Dual3(0.5), Dual3(0.5)]
-            }
-        }
-        self.offsets = outOffsets.map(\.value)
-        self.weights = normalized.map(\.value)
-        self.offsetPartials = outOffsets.map(\.d)
-        self.weightPartials = normalized.map(\.d)
     }
 
     /// The asymmetric profile at offset x = 2θ − P from the nominal position, with its partials with respect

@@ -9,6 +9,20 @@ struct LineSensitivity {
     var dIntensity = 0.0, dPosition = 0.0, dVariance = 0.0, dGamma = 0.0, dAsymmetry = 0.0
 }
 
+/// A derivative of a per-reflection quantity (|F|², 1/d²) with respect to the parameter in `column`.
+struct ColumnDerivative {
+    var column: Int
+    var value: Double
+}
+
+/// An emission line a phase's peaks are drawn with: wavelength, intensity relative to Kα1, and whether it
+/// is the Kα2 copy.
+struct EmissionLine {
+    var wavelength: Double
+    var ratio: Double
+    var isSecond: Bool
+}
+
 /// The per-evaluation work of `PatternModel.evaluate`: shared quantities are computed once per reflection,
 /// then each peak is spread over the points of its window.
 struct EvaluationWork {
@@ -23,6 +37,13 @@ struct EvaluationWork {
     var layouts: [[PeakLayout]] = []
     var recordProfiles = false
     var kernel = PeakKernel()
+    /// Per-reflection scratch, reused: FCJ sub-peaks, |F|² with its derivatives, ∂|F|²/∂p, ∂q/∂p, the
+    /// line sensitivities.
+    var asymmetryNodes = AxialDivergence.Nodes()
+    var structureFactor = PowderStructureFactor()
+    var structureDerivatives: [ColumnDerivative] = []
+    var latticeDerivatives: [ColumnDerivative] = []
+    var sensitivities: [LineSensitivity] = []
     /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
     var share = 0, shares = 1
     var includeBackground = true
@@ -99,14 +120,14 @@ struct EvaluationWork {
         let atoms = phase.structure.atoms
         let cell = phase.structure.cell
         let lambda1 = inst.radiation.wavelength
-        var lines: [(lambda: Double, ratio: Double, second: Bool)] = [(lambda1, 1, false)]
+        var lines = [EmissionLine(wavelength: lambda1, ratio: 1, isSecond: false)]
         var fp = inst.fundamentalParameters
         fp?.size = phase.size
         if let f = fp {
             // The FP profile holds every emission line itself: one line, at the strongest wavelength.
-            lines = [(f.primary.wavelength, 1, false)]
+            lines = [EmissionLine(wavelength: f.primary.wavelength, ratio: 1, isSecond: false)]
         } else if let l2 = inst.radiation.secondWavelength, inst.radiation.secondLineRatio > 0 || column[.secondLineRatio] != nil {
-            lines.append((l2, inst.radiation.secondLineRatio, true))
+            lines.append(EmissionLine(wavelength: l2, ratio: inst.radiation.secondLineRatio, isSecond: true))
         }
         let lowLimit = model.twoTheta.first ?? 0, highLimit = model.twoTheta.last ?? 0
         let lp = LorentzPolarization(polarization: inst.polarization)
@@ -115,18 +136,26 @@ struct EvaluationWork {
 
         // Columns this phase's reflections respond to.
         let scaleColumn = column[.scale(phase: pi)]
-        let latticeColumns = phase.independentLattice.compactMap { l in column[.lattice(phase: pi, l)].map { (l, $0) } }
-        var positionColumns: [(site: Int, axis: Int, column: Int)] = []
-        var uIsoColumns: [(site: Int, column: Int)] = []
-        for s in phase.sites.indices {
-            for axis in phase.siteSymmetries[s].coordinates.freeComponents {
-                if let c = column[.position(phase: pi, site: s, axis: axis)] { positionColumns.append((s, axis, c)) }
-            }
-            if let c = column[.uIso(phase: pi, site: s)] { uIsoColumns.append((s, c)) }
+        let latticeColumns = phase.independentLattice.compactMap { l in
+            column[.lattice(phase: pi, l)].map { LatticeColumn(parameter: l, column: $0, dVolume: phase.volumeDerivative(l)) }
         }
-        let occupancyColumns = atoms.indices.compactMap { a in column[.occupancy(phase: pi, atom: a)].map { (a, $0) } }
+        // Coordinates: ∂|F|²/∂(free component) = Σ_atoms of the site Σ_xyz basis[xyz, component] ∂|F|²/∂x_xyz.
+        var positionColumns: [PositionColumn] = []
+        var uIsoColumns: [SiteColumn] = []
+        for s in phase.sites.indices {
+            let constraint = phase.siteSymmetries[s].coordinates
+            let nf = constraint.freeComponents.count
+            for (f, axis) in constraint.freeComponents.enumerated() {
+                if let c = column[.position(phase: pi, site: s, axis: axis)] {
+                    let basis = SIMD3(constraint.basis[f], constraint.basis[nf + f], constraint.basis[2 * nf + f])
+                    positionColumns.append(PositionColumn(site: s, basis: basis, column: c))
+                }
+            }
+            if let c = column[.uIso(phase: pi, site: s)] { uIsoColumns.append(SiteColumn(site: s, column: c)) }
+        }
+        let occupancyColumns = atoms.indices.compactMap { a in column[.occupancy(phase: pi, atom: a)].map { SiteColumn(site: a, column: $0) } }
         let mixingColumn = phase.cationMixing == nil ? nil : column[.cationMixing(phase: pi)]
-        let profileColumns = ProfileTerm.allCases.compactMap { t in column[.profile(t)].map { (t, $0) } }
+        let profileColumns = ProfileTerm.allCases.compactMap { t in column[.profile(t)].map { ProfileColumn(term: t, column: $0) } }
         let sizeColumn = column[.size(phase: pi)], strainColumn = column[.microstrain(phase: pi)]
         let textureColumn = column[.texture(phase: pi)]
         let zeroColumn = column[.zero]
@@ -143,10 +172,11 @@ struct EvaluationWork {
         let ratioColumn = column[.secondLineRatio]
         let useTexture = phase.marchDollase != 1 || textureColumn != nil
         let frozen = pi < model.peakLayout.count && model.peakLayout[pi].count == phase.reflections.count ? model.peakLayout[pi] : nil
-        var used = [PeakLayout](repeating: PeakLayout(asymmetryNodes: 3, ranges: []), count: phase.reflections.count)
+        var used = [PeakLayout](repeating: PeakLayout(asymmetryNodes: 3), count: phase.reflections.count)
         defer { layouts.append(used) }
-        var sensitivities: [LineSensitivity] = []
         sensitivities.reserveCapacity(parameters.count)
+        placed.reserveCapacity(placed.count + lines.count * phase.reflections.count / shares + 1)
+        let wantDerivatives = !parameters.isEmpty
 
         for (ri, reflection) in phase.reflections.enumerated() where ri % shares == share {
             let m = reflection.index
@@ -155,40 +185,48 @@ struct EvaluationWork {
             // Skip reflections whose peak cannot reach the pattern (checked again per line below).
             guard lambda1 * sq / 2 < 1 else { continue }
             let s = sq / 2
-            let sf = phase.calculator.powderStructureFactor(m, s: s, atoms: atoms)
-            let f2 = sf.squaredModulus
+            phase.calculator.powderStructureFactor(m, s: s, atoms: atoms, derivatives: wantDerivatives, into: &structureFactor)
+            let f2 = structureFactor.squaredModulus
+            let dS = structureFactor.dS
             let multiplicity = Double(reflection.multiplicity)
 
             // ∂|F|²/∂p for the structural parameters, and ∂q/∂p for the cell.
-            var dF2: [(column: Int, value: Double)] = []
-            for (a, c) in occupancyColumns { dF2.append((c, sf.dOccupancy[a])) }
-            if let c = mixingColumn, let mix = phase.cationMixing {
-                dF2.append((c, mix.occupancyDerivatives.reduce(0) { $0 + $1.derivative * sf.dOccupancy[$1.atom] }))
-            }
-            for (site, c) in uIsoColumns { dF2.append((c, phase.sites[site].reduce(0) { $0 + sf.dUIso[$1] })) }
-            for (site, axis, c) in positionColumns {
-                let constraint = phase.siteSymmetries[site].coordinates
-                let nf = constraint.freeComponents.count
-                let col = constraint.freeComponents.firstIndex(of: axis)!
-                var g = 0.0
-                for atom in phase.sites[site] {
-                    for comp in 0..<3 { g += constraint.basis[comp * nf + col] * sf.dPosition[atom][comp] }
+            structureDerivatives.removeAll(keepingCapacity: true)
+            latticeDerivatives.removeAll(keepingCapacity: true)
+            if wantDerivatives {
+                let sf = structureFactor
+                for o in occupancyColumns { structureDerivatives.append(ColumnDerivative(column: o.column, value: sf.dOccupancy[o.site])) }
+                if let c = mixingColumn, let mix = phase.cationMixing {
+                    var g = 0.0
+                    for d in mix.occupancyDerivatives { g += d.derivative * sf.dOccupancy[d.atom] }
+                    structureDerivatives.append(ColumnDerivative(column: c, value: g))
                 }
-                dF2.append((c, g))
+                for u in uIsoColumns {
+                    var g = 0.0
+                    for atom in phase.sites[u.site] { g += sf.dUIso[atom] }
+                    structureDerivatives.append(ColumnDerivative(column: u.column, value: g))
+                }
+                for p in positionColumns {
+                    var g = 0.0
+                    for atom in phase.sites[p.site] { g += (p.basis * sf.dPosition[atom]).sum() }
+                    structureDerivatives.append(ColumnDerivative(column: p.column, value: g))
+                }
+                for l in latticeColumns {
+                    latticeDerivatives.append(ColumnDerivative(column: l.column, value: phase.inverseDSquaredDerivative(m, l.parameter)))
+                }
             }
-            let dqDLattice = latticeColumns.map { (column: $0.1, value: phase.inverseDSquaredDerivative(m, $0.0)) }
 
             // Widths are those of the Kα1 peak (the Kα2 copy keeps them), computed at its position.
             var widthPosition = 0.0
             var variance = 0.0, gamma = 0.0, dVarDPos = 0.0, dGamDPos = 0.0
-            var dPos1DQ = 0.0, dPos1DShift: [Double] = []
+            var dPos1DQ = 0.0, dPos1DShift = (first: 0.0, second: 0.0)
             var sample = SampleBroadening.Widths()
             var texture = (value: 1.0, dRatio: 0.0)
             if useTexture {
                 let axis = phase.textureAxis
+                let gs = cell.reciprocalMetric
                 let cos2 = phase.orbits[ri].map { h -> Double in
-                    let gs = cell.reciprocalMetric
-                    let hv = [Double(h.h), Double(h.k), Double(h.l)], tv = [Double(axis.h), Double(axis.k), Double(axis.l)]
+                    let hv = SIMD3(Double(h.h), Double(h.k), Double(h.l)), tv = SIMD3(Double(axis.h), Double(axis.k), Double(axis.l))
                     var hh = 0.0, tt = 0.0, ht = 0.0
                     for i in 0..<3 { for j in 0..<3 { hh += hv[i] * gs[3 * i + j] * hv[j]; tt += tv[i] * gs[3 * i + j] * tv[j]; ht += hv[i] * gs[3 * i + j] * tv[j] } }
                     return ht * ht / (hh * tt)
@@ -196,12 +234,13 @@ struct EvaluationWork {
                 texture = MarchDollase.factor(ratio: phase.marchDollase, cosSquared: cos2)
             }
 
-            for (li, line) in lines.enumerated() {
-                let sinTheta = line.lambda * sq / 2
+            for li in lines.indices {
+                let line = lines[li]
+                let sinTheta = line.wavelength * sq / 2
                 guard sinTheta < 1 else { continue }
                 let cosTheta = (1 - sinTheta * sinTheta).squareRoot()
                 let braggDegrees = 2 * asin(sinTheta) / rad
-                let dBraggDQ = line.lambda / (2 * sq * cosTheta) / rad
+                let dBraggDQ = line.wavelength / (2 * sq * cosTheta) / rad
                 let shift = model.geometricShift(braggDegrees)
                 let pos = braggDegrees + inst.zero + shift.shift
                 let dPosDQ = dBraggDQ * (1 + shift.dTwoTheta)
@@ -209,7 +248,7 @@ struct EvaluationWork {
                 if li == 0 {
                     widthPosition = pos
                     dPos1DQ = dPosDQ
-                    dPos1DShift = [shift.dFirst, shift.dSecond]
+                    dPos1DShift = (shift.dFirst, shift.dSecond)
                     let th = pos * rad / 2
                     let (t, c) = (tan(th), cos(th))
                     let dtDPos = rad / 2 / (c * c)
@@ -231,8 +270,11 @@ struct EvaluationWork {
                         ?? AxialDivergence.adaptiveNodeCount(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm,
                                                              quadrature: inst.asymmetryQuadrature, gamma: gamma * k)
                 }
-                let asymmetry = inst.shl > 0 ? AxialDivergence(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm, nodes: used[ri].asymmetryNodes, quadrature: inst.asymmetryQuadrature) : nil
-                let asymmetryExtent = (asymmetry?.offsets.map { abs($0) }.max() ?? 0) / rad
+                let asymmetric = inst.shl > 0
+                    && asymmetryNodes.compute(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm,
+                                              nodes: used[ri].asymmetryNodes, quadrature: inst.asymmetryQuadrature)
+                var asymmetryExtent = 0.0
+                if asymmetric { for o in asymmetryNodes.offsets { asymmetryExtent = max(asymmetryExtent, abs(o.value) / rad) } }
                 var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent
                 var above = model.windowHighFWHMs * fwhmDegrees
                 if pos > 90 { swap(&below, &above) }
@@ -242,13 +284,12 @@ struct EvaluationWork {
                     (below, above) = (reach, reach)
                 }
                 let range: Range<Int>
-                if let f = frozen?[ri], li < f.ranges.count {
-                    range = f.ranges[li]
+                if let f = frozen?[ri].range(line: li) {
+                    range = f
                 } else {
                     range = (pos + above >= lowLimit && pos - below <= highLimit) ? lowerBound(pos - below)..<lowerBound(pos + above) : 0..<0
                 }
-                while used[ri].ranges.count <= li { used[ri].ranges.append(0..<0) }
-                used[ri].ranges[li] = range
+                used[ri].setRange(range, line: li)
                 guard !range.isEmpty else { continue }
 
                 // Intensity and its dependence on the line position.
@@ -265,18 +306,18 @@ struct EvaluationWork {
                 let perF2 = phase.scale * common * lpValue * absorption.value
                 placed.append(PlacedReflection(phase: pi, index: m, multiplicity: reflection.multiplicity, twoTheta: pos,
                                                intensity: intensity,
-                                               isSecondLine: line.second))
+                                               isSecondLine: line.isSecond))
 
                 // Sensitivities of this line to every requested parameter.
                 sensitivities.removeAll(keepingCapacity: true)
                 if !parameters.isEmpty {
                     if let c = scaleColumn { sensitivities.append(LineSensitivity(column: c, dIntensity: f2 * common * lpValue * absorption.value)) }
-                    for (c, v) in dF2 { sensitivities.append(LineSensitivity(column: c, dIntensity: perF2 * v)) }
-                    for (c, dq) in dqDLattice {
+                    for d in structureDerivatives { sensitivities.append(LineSensitivity(column: d.column, dIntensity: perF2 * d.value)) }
+                    for (l, d) in zip(latticeColumns, latticeDerivatives) {
+                        let dq = d.value
                         let dPos = dPosDQ * dq
                         let dPos1 = dPos1DQ * dq
-                        let dVolume = phase.volumeDerivative(latticeColumns.first { $0.1 == c }!.0)
-                        sensitivities.append(LineSensitivity(column: c, dIntensity: perF2 * sf.dS / (8 * s) * dq + dIDPos * dPos - intensity / cell.volume * dVolume,
+                        sensitivities.append(LineSensitivity(column: d.column, dIntensity: perF2 * dS / (8 * s) * dq + dIDPos * dPos - intensity / cell.volume * l.dVolume,
                                                              dPosition: dPos * rad, dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
                     }
                     if let c = zeroColumn {
@@ -284,15 +325,15 @@ struct EvaluationWork {
                     }
                     for (c, first) in shiftColumns {
                         let dPos = first ? shift.dFirst : shift.dSecond
-                        let dPos1 = dPos1DShift[first ? 0 : 1]
+                        let dPos1 = first ? dPos1DShift.first : dPos1DShift.second
                         sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos * dPos, dPosition: dPos * rad,
                                                              dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
                     }
                     let th = widthPosition * rad / 2
                     let (t, cth) = (tan(th), cos(th))
-                    for (term, c) in profileColumns {
-                        var e = LineSensitivity(column: c)
-                        switch term {
+                    for p in profileColumns {
+                        var e = LineSensitivity(column: p.column)
+                        switch p.term {
                         case .u: e.dVariance = t * t * k * k
                         case .v: e.dVariance = t * k * k
                         case .w: e.dVariance = k * k
@@ -315,7 +356,7 @@ struct EvaluationWork {
                     if let c = textureColumn, texture.value != 0 {
                         sensitivities.append(LineSensitivity(column: c, dIntensity: intensity / texture.value * texture.dRatio))
                     }
-                    if let c = ratioColumn, line.second {
+                    if let c = ratioColumn, line.isSecond {
                         sensitivities.append(LineSensitivity(column: c, dIntensity: phase.scale * f2 * multiplicity * texture.value / cell.volume * lpValue * absorption.value))
                     }
                 }
@@ -324,10 +365,10 @@ struct EvaluationWork {
                 // yc and one contiguous update per Jacobian column.
                 let count = range.count
                 if let f = fp {
-                    fillFundamentalParameters(f, d: 1 / sq, center: pos, range: range, sizeColumn: sizeColumn, sensitivities: &sensitivities)
+                    fillFundamentalParameters(f, d: 1 / sq, center: pos, range: range, sizeColumn: sizeColumn)
                 } else {
-                    kernel.evaluate(twoTheta: model.twoTheta, range: range, position: pos, shape: shape, asymmetry: asymmetry,
-                                    wantPartials: !sensitivities.isEmpty)
+                    kernel.evaluate(twoTheta: model.twoTheta, range: range, position: pos, shape: shape,
+                                    nodes: asymmetric ? asymmetryNodes : nil, wantPartials: !sensitivities.isEmpty)
                 }
                 kernel.value.withUnsafeBufferPointer { v in
                     yc.withUnsafeMutableBufferPointer { y in
@@ -345,9 +386,9 @@ struct EvaluationWork {
     /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
     /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
     /// γ slot, ∂/∂size by a central difference. The instrument's U V W X Y Z and SH/L and the microstrain do
-    /// not act on an FP profile: their sensitivities are dropped, the width terms of the others cleared.
+    /// not act on an FP profile: their `sensitivities` are dropped, the width terms of the others cleared.
     mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>,
-                                            sizeColumn: Int?, sensitivities: inout [LineSensitivity]) {
+                                            sizeColumn: Int?) {
         let count = range.count
         kernel.grow(count)
         var values = [Double](repeating: 0, count: count), slopes = values
@@ -383,4 +424,31 @@ struct EvaluationWork {
             return e
         }
     }
+}
+
+/// A lattice parameter the model refines: its column and ∂V/∂parameter.
+struct LatticeColumn {
+    var parameter: LatticeParameter
+    var column: Int
+    var dVolume: Double
+}
+
+/// A free coordinate of a site: the column and the direction it moves the atoms in (a column of the site's
+/// constraint basis).
+struct PositionColumn {
+    var site: Int
+    var basis: SIMD3<Double>
+    var column: Int
+}
+
+/// A per-site (or per-atom) parameter's column.
+struct SiteColumn {
+    var site: Int
+    var column: Int
+}
+
+/// A profile term's column.
+struct ProfileColumn {
+    var term: ProfileTerm
+    var column: Int
 }

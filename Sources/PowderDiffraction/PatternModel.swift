@@ -32,8 +32,21 @@ public struct ModelEvaluation: Sendable {
 public struct PeakLayout: Sendable, Equatable {
     /// FCJ quadrature nodes per interval.
     public var asymmetryNodes: Int
-    /// Point index range of each line (Kα1, Kα2).
-    public var ranges: [Range<Int>]
+    /// How many lines (Kα1, then Kα2) have a range.
+    public private(set) var lines = 0
+    private var first = 0..<0, second = 0..<0
+
+    public init(asymmetryNodes: Int) { self.asymmetryNodes = asymmetryNodes }
+
+    /// Point index range of line 0 (Kα1) or 1 (Kα2); nil when not laid out.
+    public func range(line: Int) -> Range<Int>? { line < lines ? (line == 0 ? first : second) : nil }
+
+    /// Sets a line's range (setting the Kα2 line lays out an empty Kα1 range if it had none).
+    public mutating func setRange(_ range: Range<Int>, line: Int) {
+        precondition(line == 0 || line == 1, "a peak has a Kα1 and a Kα2 line")
+        if line == 0 { first = range } else { second = range }
+        lines = max(lines, line + 1)
+    }
 }
 
 /// yc(2θ) = background + Σ_phases Σ_reflections I_h · Φ(2θ − 2θ_h) with analytic derivatives.

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// The inner loop of the pattern model: one peak's profile and its partial derivatives on the points of its
 /// window, in reusable buffers (no allocation per peak once they have grown).
@@ -35,24 +36,50 @@ struct PeakKernel {
         }
     }
 
+    /// The profile with the FCJ sub-peaks of `asymmetry` (nil: symmetric).
     mutating func evaluate(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
                            asymmetry: AxialDivergence?, wantPartials: Bool) {
-        let count = range.count
-        grow(count)
+        clearNodes()
+        if let a = asymmetry {
+            for k in a.offsets.indices {
+                addNode(offset: Dual3(a.offsets[k], a.offsetPartials[k]), weight: Dual3(a.weights[k], a.weightPartials[k]))
+            }
+        } else {
+            addNode(offset: Dual3(0), weight: Dual3(1))
+        }
+        evaluateLoaded(twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
+    }
+
+    /// The profile with the FCJ sub-peaks in `nodes` (nil or empty: symmetric).
+    mutating func evaluate(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
+                           nodes: AxialDivergence.Nodes?, wantPartials: Bool) {
+        clearNodes()
+        if let a = nodes, !a.offsets.isEmpty {
+            for k in a.offsets.indices { addNode(offset: a.offsets[k], weight: a.weights[k]) }
+        } else {
+            addNode(offset: Dual3(0), weight: Dual3(1))
+        }
+        evaluateLoaded(twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
+    }
+
+    private mutating func clearNodes() {
         nodeOffset.removeAll(keepingCapacity: true); nodeWeight.removeAll(keepingCapacity: true)
         nodeDOffsetP.removeAll(keepingCapacity: true); nodeDWeightP.removeAll(keepingCapacity: true)
         nodeDOffsetA.removeAll(keepingCapacity: true); nodeDWeightA.removeAll(keepingCapacity: true)
-        if let a = asymmetry {
-            for k in a.offsets.indices {
-                nodeOffset.append(a.offsets[k]); nodeWeight.append(a.weights[k])
-                nodeDOffsetP.append(a.offsetPartials[k].x); nodeDWeightP.append(a.weightPartials[k].x)
-                nodeDOffsetA.append(0.5 * (a.offsetPartials[k].y + a.offsetPartials[k].z))
-                nodeDWeightA.append(0.5 * (a.weightPartials[k].y + a.weightPartials[k].z))
-            }
-        } else {
-            nodeOffset.append(0); nodeWeight.append(1)
-            nodeDOffsetP.append(0); nodeDWeightP.append(0); nodeDOffsetA.append(0); nodeDWeightA.append(0)
-        }
+    }
+
+    /// One sub-peak; partials with respect to (P, S/L, H/L).
+    private mutating func addNode(offset: Dual3, weight: Dual3) {
+        nodeOffset.append(offset.value); nodeWeight.append(weight.value)
+        nodeDOffsetP.append(offset.d.x); nodeDWeightP.append(weight.d.x)
+        nodeDOffsetA.append(0.5 * (offset.d.y + offset.d.z))
+        nodeDWeightA.append(0.5 * (weight.d.y + weight.d.z))
+    }
+
+    private mutating func evaluateLoaded(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
+                                         wantPartials: Bool) {
+        let count = range.count
+        grow(count)
         let f = shape.fwhm, eta = shape.eta
         let invF = 1 / f, invF2 = invF * invF
         let cL = 2 / (Double.pi * f), cG = Self.gaussNorm * invF
@@ -75,6 +102,29 @@ struct PeakKernel {
                 if nodes == 1 && wt[0] == 1 && dwP[0] == 0 && dwA[0] == 0 {
                     // One sub-peak (no asymmetry, or a narrow one collapsed to its centroid).
                     let o = off[0], dO = 1 + doP[0], dOA = doA[0]
+                    if !wantPartials {
+                        // The Lorentzian over the whole window (a loop the compiler vectorizes), then the
+                        // Gaussian only where it is above the cutoff.
+                        let lorentzFactor = eta * cL * Self.norm, gaussFactor = (1 - eta) * cG * Self.norm
+                        let start = range.lowerBound
+                        for j in 0..<count {
+                            let x = (tt[start + j] - position) * rad - o
+                            v[j] = lorentzFactor / (1 + 4 * x * x * invF2)
+                        }
+                        guard gaussFactor != 0 else { return }
+                        // |x| < reach ⇔ 4 ln2 (x/Γ)² < cutoff; the bounds are found by bisection, the test
+                        // kept per point.
+                        let reach = f * (Self.gaussianCutoff / k4).squareRoot()
+                        let centre = position + o / rad
+                        let low = Self.firstIndex(tt, in: range, atLeast: centre - reach / rad)
+                        let high = Self.firstIndex(tt, in: range, atLeast: centre + reach / rad)
+                        for i in max(low - 1, start)..<min(high + 1, range.upperBound) {
+                            let x = (tt[i] - position) * rad - o
+                            let e = k4 * x * x * invF2
+                            if e < Self.gaussianCutoff { v[i - start] += gaussFactor * exp(-e) }
+                        }
+                        return
+                    }
                     for j in 0..<count {
                         let x = (tt[range.lowerBound + j] - position) * rad - o
                         let r2 = x * x * invF2
@@ -127,6 +177,16 @@ struct PeakKernel {
                 }
             }}}}}}}}}}}
         }
+    }
+
+    /// The first index in `range` whose 2θ is ≥ x (range.upperBound if none).
+    static func firstIndex(_ tt: UnsafeBufferPointer<Double>, in range: Range<Int>, atLeast x: Double) -> Int {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if tt[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     /// J[range, column] += ∂I/∂p · Φ + I (∂Φ/∂pos ∂pos/∂p + ∂Φ/∂σ² ∂σ²/∂p + ∂Φ/∂γ ∂γ/∂p + ∂Φ/∂SH/L ∂SH/L/∂p).
