@@ -17,11 +17,17 @@ public struct PowderStructureFactor: Sendable {
     /// Per atom: a_j, b_j, C_j, S_j, ∂a_j/∂s, ∂b_j/∂s, ∇C_j, ∇S_j (kept so that a reused value allocates nothing).
     var a: [Double] = [], b: [Double] = [], cs: [Double] = [], sn: [Double] = [], daDs: [Double] = [], dbDs: [Double] = []
     var dC: [SIMD3<Double>] = [], dSn: [SIMD3<Double>] = []
+    /// Per species: f0 and ∂f0/∂s.
+    var f0: [Double] = [], df0: [Double] = []
 
     /// An empty value to pass to `StructureFactorCalculator.powderStructureFactor(_:s:atoms:derivatives:into:)`.
     public init() {}
 
-    mutating func resize(atoms n: Int) {
+    mutating func resize(atoms n: Int, species: Int) {
+        if f0.count != species {
+            f0 = Array(repeating: 0, count: species)
+            df0 = f0
+        }
         guard a.count != n else { return }
         dOccupancy = Array(repeating: 0, count: n)
         dUIso = dOccupancy; a = dOccupancy; b = dOccupancy; cs = dOccupancy; sn = dOccupancy; daDs = dOccupancy; dbDs = dOccupancy
@@ -44,7 +50,8 @@ extension StructureFactorCalculator {
     public func powderStructureFactor(_ m: MillerIndex, s: Double, atoms: [AtomSite], derivatives: Bool,
                                       into out: inout PowderStructureFactor) {
         let n = atoms.count
-        out.resize(atoms: n)
+        out.resize(atoms: n, species: species.count)
+        for i in species.indices { (out.f0[i], out.df0[i]) = species[i].valueAndSlope(s) }
         let twoPi = 2 * Double.pi
         let s2 = s * s
         let h = Double(m.h), k = Double(m.k), l = Double(m.l)
@@ -73,12 +80,11 @@ extension StructureFactorCalculator {
                 out.dC[j] = gc; out.dSn[j] = gs
             }
             let dw = exp(-8 * Double.pi * Double.pi * atom.uIso * s2)
-            let f0 = formFactors[j].f0(s)
+            let f0 = out.f0[speciesOfAtom[j]]
             out.a[j] = atom.occupancy * dw * (f0 + anomalous[j].fPrime)
             out.b[j] = atom.occupancy * dw * anomalous[j].fDoublePrime
             guard derivatives else { continue }
-            var df0 = 0.0
-            for i in 0..<5 { df0 -= 2 * formFactors[j].b[i] * s * formFactors[j].a[i] * exp(-formFactors[j].b[i] * s2) }
+            let df0 = out.df0[speciesOfAtom[j]]
             let dDw = -16 * Double.pi * Double.pi * atom.uIso * s * dw
             out.daDs[j] = atom.occupancy * (dDw * (f0 + anomalous[j].fPrime) + dw * df0)
             out.dbDs[j] = atom.occupancy * dDw * anomalous[j].fDoublePrime
@@ -98,7 +104,7 @@ extension StructureFactorCalculator {
             let pb = 2 * (a2 * sj + b2 * cj)  // ∂|F|²/∂b_j
             let occ = atoms[j].occupancy
             out.dOccupancy[j] = occ != 0 ? (pa * aj + pb * bj) / occ
-                : pa * exp(k8 * atoms[j].uIso) * (formFactors[j].f0(s) + anomalous[j].fPrime) + pb * exp(k8 * atoms[j].uIso) * anomalous[j].fDoublePrime
+                : pa * exp(k8 * atoms[j].uIso) * (out.f0[speciesOfAtom[j]] + anomalous[j].fPrime) + pb * exp(k8 * atoms[j].uIso) * anomalous[j].fDoublePrime
             out.dUIso[j] = k8 * (pa * aj + pb * bj)
             out.dPosition[j] = 2 * (a1 * aj * out.dC[j] + a2 * bj * out.dSn[j] + b1 * aj * out.dSn[j] + b2 * bj * out.dC[j])
             out.dS += pa * out.daDs[j] + pb * out.dbDs[j]

@@ -10,6 +10,10 @@ public struct StructureFactorCalculator: Sendable {
     public let structure: CrystalStructure
     public let wavelength: Double
     let formFactors: [FormFactor]
+    /// The distinct form factors of the structure, and which one each atom has (the inner loop evaluates
+    /// each species once per reflection).
+    let species: [FormFactorCoefficients]
+    let speciesOfAtom: [Int]
     let anomalous: [(fPrime: Double, fDoublePrime: Double)]
     let stabilizerOrders: [Int]
     /// Per atom, one operation for each distinct image of the atom in the cell (coset representatives of
@@ -30,6 +34,13 @@ public struct StructureFactorCalculator: Sendable {
             an.append(try ScatteringFactors.anomalous(element: atom.element, wavelength: wavelength))
         }
         formFactors = ff
+        var distinct: [FormFactor] = []
+        speciesOfAtom = ff.map { f in
+            if let i = distinct.firstIndex(of: f) { return i }
+            distinct.append(f)
+            return distinct.count - 1
+        }
+        species = distinct.map(FormFactorCoefficients.init)
         anomalous = an
         stabilizerOrders = structure.atoms.map { structure.spaceGroup.siteSymmetry($0.position).stabilizer.count }
         images = structure.atoms.map { atom in
@@ -89,5 +100,31 @@ struct ImageOperation: Sendable {
         column1 = SIMD3(r[1], r[4], r[7])
         column2 = SIMD3(r[2], r[5], r[8])
         translation = op.fractionalTranslation
+    }
+}
+
+/// A Waasmaier–Kirfel form factor's coefficients in registers (no references to retain in the inner loop).
+struct FormFactorCoefficients: Sendable {
+    let a: SIMD8<Double>, b: SIMD8<Double>
+    let c: Double
+
+    init(_ f: FormFactor) {
+        var a = SIMD8<Double>.zero, b = SIMD8<Double>.zero
+        for i in 0..<5 { a[i] = f.a[i]; b[i] = f.b[i] }
+        self.a = a
+        self.b = b
+        c = f.c
+    }
+
+    /// f0(s) and ∂f0/∂s.
+    func valueAndSlope(_ s: Double) -> (value: Double, slope: Double) {
+        let s2 = s * s
+        var f = c, d = 0.0
+        for i in 0..<5 {
+            let t = a[i] * exp(-b[i] * s2)
+            f += t
+            d -= 2 * b[i] * s * t
+        }
+        return (f, d)
     }
 }

@@ -81,101 +81,139 @@ struct PeakKernel {
         let count = range.count
         grow(count)
         let f = shape.fwhm, eta = shape.eta
-        let invF = 1 / f, invF2 = invF * invF
-        let cL = 2 / (Double.pi * f), cG = Self.gaussNorm * invF
-        let k4 = 4 * Self.ln2
-        let (dFdV, dFdG, dEdV, dEdG) = (shape.dFwhmDVariance, shape.dFwhmDGamma, shape.dEtaDVariance, shape.dEtaDGamma)
+        let invF = 1 / f
+        let widths = Widths(invF: invF, invF2: invF * invF, eta: eta, cL: 2 / (Double.pi * f), cG: Self.gaussNorm * invF,
+                            dFdV: shape.dFwhmDVariance, dFdG: shape.dFwhmDGamma, dEdV: shape.dEtaDVariance, dEdG: shape.dEtaDGamma)
+        // |x| < reach ⇔ 4 ln2 (x/Γ)² < cutoff: where the Gaussian part is evaluated.
+        let reach = f * (Self.gaussianCutoff / (4 * Self.ln2)).squareRoot()
         let rad = Double.pi / 180
-        let nodes = nodeOffset.count
+        let (offsets, weights) = (nodeOffset, nodeWeight)
+        let (dOffsetsP, dWeightsP, dOffsetsA, dWeightsA) = (nodeDOffsetP, nodeDWeightP, nodeDOffsetA, nodeDWeightA)
         twoTheta.withUnsafeBufferPointer { tt in
             value.withUnsafeMutableBufferPointer { v in
             dPosition.withUnsafeMutableBufferPointer { dp in
             dVariance.withUnsafeMutableBufferPointer { dv in
             dGamma.withUnsafeMutableBufferPointer { dg in
             dAsymmetry.withUnsafeMutableBufferPointer { da in
-            nodeOffset.withUnsafeBufferPointer { off in
-            nodeWeight.withUnsafeBufferPointer { wt in
-            nodeDOffsetP.withUnsafeBufferPointer { doP in
-            nodeDWeightP.withUnsafeBufferPointer { dwP in
-            nodeDOffsetA.withUnsafeBufferPointer { doA in
-            nodeDWeightA.withUnsafeBufferPointer { dwA in
-                if nodes == 1 && wt[0] == 1 && dwP[0] == 0 && dwA[0] == 0 {
-                    // One sub-peak (no asymmetry, or a narrow one collapsed to its centroid).
-                    let o = off[0], dO = 1 + doP[0], dOA = doA[0]
-                    if !wantPartials {
-                        // The Lorentzian over the whole window (a loop the compiler vectorizes), then the
-                        // Gaussian only where it is above the cutoff.
-                        let lorentzFactor = eta * cL * Self.norm, gaussFactor = (1 - eta) * cG * Self.norm
-                        let start = range.lowerBound
-                        for j in 0..<count {
-                            let x = (tt[start + j] - position) * rad - o
-                            v[j] = lorentzFactor / (1 + 4 * x * x * invF2)
-                        }
-                        guard gaussFactor != 0 else { return }
-                        // |x| < reach ⇔ 4 ln2 (x/Γ)² < cutoff; the bounds are found by bisection, the test
-                        // kept per point.
-                        let reach = f * (Self.gaussianCutoff / k4).squareRoot()
-                        let centre = position + o / rad
-                        let low = Self.firstIndex(tt, in: range, atLeast: centre - reach / rad)
-                        let high = Self.firstIndex(tt, in: range, atLeast: centre + reach / rad)
-                        for i in max(low - 1, start)..<min(high + 1, range.upperBound) {
-                            let x = (tt[i] - position) * rad - o
-                            let e = k4 * x * x * invF2
-                            if e < Self.gaussianCutoff { v[i - start] += gaussFactor * exp(-e) }
-                        }
-                        return
+                let out = Outputs(value: v.baseAddress!, dPosition: dp.baseAddress!, dVariance: dv.baseAddress!,
+                                  dGamma: dg.baseAddress!, dAsymmetry: da.baseAddress!)
+                let t = tt.baseAddress! + range.lowerBound
+                // Sub-peak by sub-peak: the Lorentzian over the whole window (loops without branches, which
+                // the compiler vectorizes), then the Gaussian only where it is above the cutoff.
+                for n in offsets.indices {
+                    let node = SubPeak(offset: offsets[n], weight: weights[n] * Self.norm, dWeightP: dWeightsP[n] * Self.norm,
+                                       dWeightA: dWeightsA[n] * Self.norm, dOffsetP: 1 + dOffsetsP[n], dOffsetA: dOffsetsA[n])
+                    if wantPartials {
+                        Self.lorentzian(t, count, position: position, node, widths, out, assign: n == 0)
+                    } else {
+                        Self.lorentzianValue(t, count, position: position, node, widths, out, assign: n == 0)
                     }
-                    for j in 0..<count {
-                        let x = (tt[range.lowerBound + j] - position) * rad - o
-                        let r2 = x * x * invF2
-                        let den = 1 + 4 * r2
-                        let lorentz = cL / den
-                        let e = k4 * r2
-                        let gauss = e < Self.gaussianCutoff ? cG * exp(-e) : 0
-                        v[j] = (eta * lorentz + (1 - eta) * gauss) * Self.norm
-                        guard wantPartials else { continue }
-                        let dx = eta * (-lorentz * 8 * x * invF2 / den) + (1 - eta) * (-gauss * 2 * k4 * x * invF2)
-                        let dF = eta * lorentz * invF * (-1 + 8 * r2 / den) + (1 - eta) * gauss * invF * (-1 + 2 * e)
-                        let dEta = lorentz - gauss
-                        dv[j] = (dF * dFdV + dEta * dEdV) * Self.norm
-                        dg[j] = (dF * dFdG + dEta * dEdG) * Self.norm
-                        dp[j] = -dx * dO * Self.norm
-                        da[j] = -dx * dOA * Self.norm
-                    }
-                    return
+                    guard eta < 1 else { continue }
+                    let centre = position + node.offset / rad
+                    let low = Self.firstIndex(tt, in: range, atLeast: centre - reach / rad)
+                    let high = Self.firstIndex(tt, in: range, atLeast: centre + reach / rad)
+                    let core = max(low - 1, range.lowerBound) - range.lowerBound..<min(high + 1, range.upperBound) - range.lowerBound
+                    Self.gaussian(t, core, position: position, node, widths, out, partials: wantPartials)
                 }
-                for j in 0..<count {
-                    let x0 = (tt[range.lowerBound + j] - position) * rad
-                    var sv = 0.0, sp = 0.0, svar = 0.0, sg = 0.0, sa = 0.0
-                    for n in 0..<nodes {
-                        let x = x0 - off[n]
-                        let r2 = x * x * invF2
-                        let den = 1 + 4 * r2
-                        let lorentz = cL / den
-                        let e = k4 * r2
-                        let gauss = e < Self.gaussianCutoff ? cG * exp(-e) : 0
-                        let val = eta * lorentz + (1 - eta) * gauss
-                        sv += wt[n] * val
-                        guard wantPartials else { continue }
-                        let dLdx = -lorentz * 8 * x * invF2 / den
-                        let dGdx = -gauss * 2 * k4 * x * invF2
-                        let dx = eta * dLdx + (1 - eta) * dGdx
-                        let dLdf = lorentz * invF * (-1 + 8 * r2 / den)
-                        let dGdf = gauss * invF * (-1 + 2 * e)
-                        let dF = eta * dLdf + (1 - eta) * dGdf
-                        let dEta = lorentz - gauss
-                        svar += wt[n] * (dF * dFdV + dEta * dEdV)
-                        sg += wt[n] * (dF * dFdG + dEta * dEdG)
-                        sp += dwP[n] * val - wt[n] * dx * (1 + doP[n])
-                        sa += dwA[n] * val - wt[n] * dx * doA[n]
-                    }
-                    v[j] = sv * Self.norm
-                    dp[j] = sp * Self.norm
-                    dv[j] = svar * Self.norm
-                    dg[j] = sg * Self.norm
-                    da[j] = sa * Self.norm
-                }
-            }}}}}}}}}}}
+            }}}}}
+        }
+    }
+
+    /// The widths of the pseudo-Voigt and the derivatives of its FWHM and η.
+    private struct Widths {
+        var invF, invF2, eta, cL, cG, dFdV, dFdG, dEdV, dEdG: Double
+    }
+
+    /// One FCJ sub-peak: offset (rad), weight × normalization and its partials, ∂(2θ − offset)/∂P factors.
+    private struct SubPeak {
+        var offset, weight, dWeightP, dWeightA, dOffsetP, dOffsetA: Double
+    }
+
+    private struct Outputs {
+        var value, dPosition, dVariance, dGamma, dAsymmetry: UnsafeMutablePointer<Double>
+    }
+
+    /// The Lorentzian part's value (η L) of one sub-peak, stored (`assign`) or added.
+    @inline(__always)
+    private static func lorentzianValue(_ t: UnsafePointer<Double>, _ count: Int, position: Double, _ node: SubPeak, _ w: Widths,
+                                        _ out: Outputs, assign: Bool) {
+        let rad = Double.pi / 180, offset = node.offset
+        let factor = node.weight * w.eta * w.cL, invF2 = w.invF2
+        let v = out.value
+        if assign {
+            for j in 0..<count { let x = (t[j] - position) * rad - offset; v[j] = factor / (1 + 4 * x * x * invF2) }
+        } else {
+            for j in 0..<count { let x = (t[j] - position) * rad - offset; v[j] += factor / (1 + 4 * x * x * invF2) }
+        }
+    }
+
+    /// The Lorentzian part of one sub-peak with every partial, stored (`assign`) or added.
+    @inline(__always)
+    private static func lorentzian(_ t: UnsafePointer<Double>, _ count: Int, position: Double, _ node: SubPeak, _ w: Widths,
+                                   _ out: Outputs, assign: Bool) {
+        let rad = Double.pi / 180, offset = node.offset
+        let (eta, invF, invF2, cL) = (w.eta, w.invF, w.invF2, w.cL)
+        let (wt, wP, wA, dO, dOA) = (node.weight, node.dWeightP, node.dWeightA, node.dOffsetP, node.dOffsetA)
+        let (dFdV, dFdG, dEdV, dEdG) = (w.dFdV, w.dFdG, w.dEdV, w.dEdG)
+        let (v, dp, dv, dg, da) = (out.value, out.dPosition, out.dVariance, out.dGamma, out.dAsymmetry)
+        // The same loop twice, so that neither reads what it is about to overwrite.
+        if assign {
+            for j in 0..<count {
+                let x = (t[j] - position) * rad - offset
+                let r2 = x * x * invF2
+                let den = 1 + 4 * r2
+                let lorentz = cL / den
+                let val = eta * lorentz
+                let dx = -eta * lorentz * 8 * x * invF2 / den
+                let dF = eta * lorentz * invF * (-1 + 8 * r2 / den)
+                v[j] = wt * val
+                dv[j] = wt * (dF * dFdV + lorentz * dEdV)
+                dg[j] = wt * (dF * dFdG + lorentz * dEdG)
+                dp[j] = wP * val - wt * dx * dO
+                da[j] = wA * val - wt * dx * dOA
+            }
+        } else {
+            for j in 0..<count {
+                let x = (t[j] - position) * rad - offset
+                let r2 = x * x * invF2
+                let den = 1 + 4 * r2
+                let lorentz = cL / den
+                let val = eta * lorentz
+                let dx = -eta * lorentz * 8 * x * invF2 / den
+                let dF = eta * lorentz * invF * (-1 + 8 * r2 / den)
+                v[j] += wt * val
+                dv[j] += wt * (dF * dFdV + lorentz * dEdV)
+                dg[j] += wt * (dF * dFdG + lorentz * dEdG)
+                dp[j] += wP * val - wt * dx * dO
+                da[j] += wA * val - wt * dx * dOA
+            }
+        }
+    }
+
+    /// Adds the Gaussian part ((1 − η) G) of one sub-peak on the points `core` (window-relative), where
+    /// 4 ln2 (x/Γ)² is below the cutoff.
+    @inline(__always)
+    private static func gaussian(_ t: UnsafePointer<Double>, _ core: Range<Int>, position: Double, _ node: SubPeak, _ w: Widths,
+                                 _ out: Outputs, partials: Bool) {
+        let rad = Double.pi / 180, offset = node.offset
+        let k4 = 4 * ln2
+        let (eta, invF, invF2, cG) = (w.eta, w.invF, w.invF2, w.cG)
+        let (wt, wP, wA, dO, dOA) = (node.weight, node.dWeightP, node.dWeightA, node.dOffsetP, node.dOffsetA)
+        let (v, dp, dv, dg, da) = (out.value, out.dPosition, out.dVariance, out.dGamma, out.dAsymmetry)
+        for j in core {
+            let x = (t[j] - position) * rad - offset
+            let e = k4 * x * x * invF2
+            guard e < gaussianCutoff else { continue }
+            let gauss = cG * exp(-e)
+            let val = (1 - eta) * gauss
+            v[j] += wt * val
+            guard partials else { continue }
+            let dx = -(1 - eta) * gauss * 2 * k4 * x * invF2
+            let dF = (1 - eta) * gauss * invF * (-1 + 2 * e)
+            dv[j] += wt * (dF * w.dFdV - gauss * w.dEdV)
+            dg[j] += wt * (dF * w.dFdG - gauss * w.dEdG)
+            dp[j] += wP * val - wt * dx * dO
+            da[j] += wA * val - wt * dx * dOA
         }
     }
 
