@@ -55,6 +55,9 @@ extension StructureFactorCalculator {
         let twoPi = 2 * Double.pi
         let s2 = s * s
         let h = Double(m.h), k = Double(m.k), l = Double(m.l)
+        // Whether every centring translation t has h·t integral (the reflection is not extinguished by it).
+        let hi = SIMD3(m.h, m.k, m.l)
+        let centred = centring.count > 1 && centring.allSatisfy { (hi &* $0).wrappedSum() % SymmetryOperation.translationDenominator == 0 }
         for j in 0..<n {
             let atom = atoms[j]
             if let i = sharedImages[j], atoms[i].position == atom.position {
@@ -65,7 +68,8 @@ extension StructureFactorCalculator {
                 var gc = SIMD3<Double>.zero, gs = SIMD3<Double>.zero
                 let hv = SIMD3(h, k, l)
                 let x = atom.position
-                for op in images[j] {
+                let (list, copies) = centred && !primitiveImages[j].isEmpty ? (primitiveImages[j], Double(centring.count)) : (images[j], 1.0)
+                for op in list {
                     let g = SIMD3((op.column0 * hv).sum(), (op.column1 * hv).sum(), (op.column2 * hv).sum())
                     let phase = twoPi * ((g * x).sum() + (hv * op.translation).sum())
                     let (cp, sp) = (cos(phase), sin(phase))
@@ -76,8 +80,8 @@ extension StructureFactorCalculator {
                         gs += g * (twoPi * cp)
                     }
                 }
-                out.cs[j] = c; out.sn[j] = si
-                out.dC[j] = gc; out.dSn[j] = gs
+                out.cs[j] = copies * c; out.sn[j] = copies * si
+                out.dC[j] = copies * gc; out.dSn[j] = copies * gs
             }
             let dw = exp(-8 * Double.pi * Double.pi * atom.uIso * s2)
             let f0 = out.f0[speciesOfAtom[j]]

@@ -20,6 +20,11 @@ public struct StructureFactorCalculator: Sendable {
     /// its stabilizer): Σ over all operations / |stabilizer| equals the sum over these images. Held as columns
     /// of R and t in Double, for the inner loop (h·(R x + t) = (Rᵀh)·x + h·t).
     let images: [[ImageOperation]]
+    /// The lattice-centring translations of the group (1/24 units, the null one included), and per atom its
+    /// images up to centring: for a reflection the centring does not extinguish, every centring translate of
+    /// an image has the same phase, so the sum over `images` is `centring.count` × the sum over these.
+    let centring: [SIMD3<Int>]
+    let primitiveImages: [[ImageOperation]]
     /// Per atom, an earlier atom at the same position when the structure was read (mixed sites): when they
     /// still coincide, its phase sums are reused.
     let sharedImages: [Int?]
@@ -43,16 +48,30 @@ public struct StructureFactorCalculator: Sendable {
         species = distinct.map(FormFactorCoefficients.init)
         anomalous = an
         stabilizerOrders = structure.atoms.map { structure.spaceGroup.siteSymmetry($0.position).stabilizer.count }
-        images = structure.atoms.map { atom in
-            var seen: [SIMD3<Double>] = []
-            var ops: [SymmetryOperation] = []
+        let centringOperations = structure.spaceGroup.operations.filter(\.isPureTranslation)
+        var all: [[ImageOperation]] = [], primitive: [[ImageOperation]] = []
+        for atom in structure.atoms {
+            var seen: [SIMD3<Double>] = [], kept: [SIMD3<Double>] = []
+            var ops: [SymmetryOperation] = [], keptOps: [SymmetryOperation] = []
             for op in structure.spaceGroup.operations {
                 var p = op.apply(atom.position)
                 p -= p.rounded(.down)
-                if !seen.contains(where: { SpaceGroup.sameModuloLattice($0, p) }) { seen.append(p); ops.append(op) }
+                guard !seen.contains(where: { SpaceGroup.sameModuloLattice($0, p) }) else { continue }
+                seen.append(p)
+                ops.append(op)
+                let translates = centringOperations.map { $0.apply(p) }
+                if !kept.contains(where: { k in translates.contains { SpaceGroup.sameModuloLattice($0, k) } }) {
+                    kept.append(p)
+                    keptOps.append(op)
+                }
             }
-            return ops.map(ImageOperation.init)
+            all.append(ops.map(ImageOperation.init))
+            // Each kept image stands for exactly `centring.count` images; otherwise use them all.
+            primitive.append(keptOps.count * centringOperations.count == ops.count ? keptOps.map(ImageOperation.init) : [])
         }
+        images = all
+        centring = centringOperations.map { SIMD3($0.translation[0], $0.translation[1], $0.translation[2]) }
+        primitiveImages = primitive
         let atoms = structure.atoms
         sharedImages = atoms.indices.map { j in atoms[..<j].firstIndex { $0.position == atoms[j].position } }
     }

@@ -372,7 +372,8 @@ struct EvaluationWork {
                 }
                 kernel.value.withUnsafeBufferPointer { v in
                     yc.withUnsafeMutableBufferPointer { y in
-                        for j in 0..<count { y[range.lowerBound + j] += intensity * v[j] }
+                        let (out, profile) = (y.baseAddress! + range.lowerBound, v.baseAddress!)
+                        for j in 0..<count { out[j] += intensity * profile[j] }
                     }
                     if recordProfiles { profiles.append((0..<count).map { (range.lowerBound + $0, intensity * v[$0]) }) }
                 }

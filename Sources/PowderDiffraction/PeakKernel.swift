@@ -16,11 +16,8 @@ struct PeakKernel {
     var dGamma: [Double] = []
     var dAsymmetry: [Double] = []
 
-    /// Sub-peaks of the FCJ sum: offset, weight, ∂offset/∂P, ∂weight/∂P, and the SH/L derivatives of each
-    /// (S/L = H/L = SH/L / 2, so ∂/∂SH/L = (∂/∂S/L + ∂/∂H/L) / 2).
-    private var nodeOffset: [Double] = [], nodeWeight: [Double] = []
-    private var nodeDOffsetP: [Double] = [], nodeDWeightP: [Double] = []
-    private var nodeDOffsetA: [Double] = [], nodeDWeightA: [Double] = []
+    /// Sub-peaks of the FCJ sum.
+    private var subPeaks: [SubPeak] = []
 
     static let norm = Double.pi / 18000
     /// Beyond 4 ln2 (x/Γ)² = 40 the Gaussian is below 5e-18 of its peak: taken as zero (saves the exp).
@@ -62,18 +59,14 @@ struct PeakKernel {
         evaluateLoaded(twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
     }
 
-    private mutating func clearNodes() {
-        nodeOffset.removeAll(keepingCapacity: true); nodeWeight.removeAll(keepingCapacity: true)
-        nodeDOffsetP.removeAll(keepingCapacity: true); nodeDWeightP.removeAll(keepingCapacity: true)
-        nodeDOffsetA.removeAll(keepingCapacity: true); nodeDWeightA.removeAll(keepingCapacity: true)
-    }
+    private mutating func clearNodes() { subPeaks.removeAll(keepingCapacity: true) }
 
-    /// One sub-peak; partials with respect to (P, S/L, H/L).
+    /// One sub-peak from its offset and weight with their partials with respect to (P, S/L, H/L)
+    /// (S/L = H/L = SH/L / 2, so ∂/∂SH/L = (∂/∂S/L + ∂/∂H/L) / 2).
     private mutating func addNode(offset: Dual3, weight: Dual3) {
-        nodeOffset.append(offset.value); nodeWeight.append(weight.value)
-        nodeDOffsetP.append(offset.d.x); nodeDWeightP.append(weight.d.x)
-        nodeDOffsetA.append(0.5 * (offset.d.y + offset.d.z))
-        nodeDWeightA.append(0.5 * (weight.d.y + weight.d.z))
+        subPeaks.append(SubPeak(offset: offset.value, weight: weight.value * Self.norm, dWeightP: weight.d.x * Self.norm,
+                                dWeightA: 0.5 * (weight.d.y + weight.d.z) * Self.norm, dOffsetP: 1 + offset.d.x,
+                                dOffsetA: 0.5 * (offset.d.y + offset.d.z)))
     }
 
     private mutating func evaluateLoaded(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
@@ -87,8 +80,7 @@ struct PeakKernel {
         // |x| < reach ⇔ 4 ln2 (x/Γ)² < cutoff: where the Gaussian part is evaluated.
         let reach = f * (Self.gaussianCutoff / (4 * Self.ln2)).squareRoot()
         let rad = Double.pi / 180
-        let (offsets, weights) = (nodeOffset, nodeWeight)
-        let (dOffsetsP, dWeightsP, dOffsetsA, dWeightsA) = (nodeDOffsetP, nodeDWeightP, nodeDOffsetA, nodeDWeightA)
+        let nodes = subPeaks
         twoTheta.withUnsafeBufferPointer { tt in
             value.withUnsafeMutableBufferPointer { v in
             dPosition.withUnsafeMutableBufferPointer { dp in
@@ -100,9 +92,8 @@ struct PeakKernel {
                 let t = tt.baseAddress! + range.lowerBound
                 // Sub-peak by sub-peak: the Lorentzian over the whole window (loops without branches, which
                 // the compiler vectorizes), then the Gaussian only where it is above the cutoff.
-                for n in offsets.indices {
-                    let node = SubPeak(offset: offsets[n], weight: weights[n] * Self.norm, dWeightP: dWeightsP[n] * Self.norm,
-                                       dWeightA: dWeightsA[n] * Self.norm, dOffsetP: 1 + dOffsetsP[n], dOffsetA: dOffsetsA[n])
+                for n in nodes.indices {
+                    let node = nodes[n]
                     if wantPartials {
                         Self.lorentzian(t, count, position: position, node, widths, out, assign: n == 0)
                     } else {
@@ -124,7 +115,8 @@ struct PeakKernel {
         var invF, invF2, eta, cL, cG, dFdV, dFdG, dEdV, dEdG: Double
     }
 
-    /// One FCJ sub-peak: offset (rad), weight × normalization and its partials, ∂(2θ − offset)/∂P factors.
+    /// One FCJ sub-peak: offset (rad); weight × normalization and its partials with respect to P and SH/L;
+    /// 1 + ∂offset/∂P and ∂offset/∂SH/L.
     private struct SubPeak {
         var offset, weight, dWeightP, dWeightA, dOffsetP, dOffsetA: Double
     }
@@ -230,20 +222,21 @@ struct PeakKernel {
     /// J[range, column] += ∂I/∂p · Φ + I (∂Φ/∂pos ∂pos/∂p + ∂Φ/∂σ² ∂σ²/∂p + ∂Φ/∂γ ∂γ/∂p + ∂Φ/∂SH/L ∂SH/L/∂p).
     func accumulate(into jacobian: inout [Double], points: Int, range: Range<Int>, intensity: Double, sensitivities: [LineSensitivity]) {
         let count = range.count
-        value.withUnsafeBufferPointer { v in
-        dPosition.withUnsafeBufferPointer { dp in
-        dVariance.withUnsafeBufferPointer { dv in
-        dGamma.withUnsafeBufferPointer { dg in
-        dAsymmetry.withUnsafeBufferPointer { da in
+        value.withUnsafeBufferPointer { vb in
+        dPosition.withUnsafeBufferPointer { dpb in
+        dVariance.withUnsafeBufferPointer { dvb in
+        dGamma.withUnsafeBufferPointer { dgb in
+        dAsymmetry.withUnsafeBufferPointer { dab in
         jacobian.withUnsafeMutableBufferPointer { jac in
+            let (v, dp, dv, dg, da) = (vb.baseAddress!, dpb.baseAddress!, dvb.baseAddress!, dgb.baseAddress!, dab.baseAddress!)
             for e in sensitivities {
-                let base = e.column * points + range.lowerBound
+                let column = jac.baseAddress! + (e.column * points + range.lowerBound)
                 let a = e.dIntensity
                 let b = intensity * e.dPosition, c = intensity * e.dVariance, d = intensity * e.dGamma, f = intensity * e.dAsymmetry
                 if b == 0 && c == 0 && d == 0 && f == 0 {
-                    for j in 0..<count { jac[base + j] += a * v[j] }
+                    for j in 0..<count { column[j] += a * v[j] }
                 } else {
-                    for j in 0..<count { jac[base + j] += a * v[j] + b * dp[j] + c * dv[j] + d * dg[j] + f * da[j] }
+                    for j in 0..<count { column[j] += a * v[j] + b * dp[j] + c * dv[j] + d * dg[j] + f * da[j] }
                 }
             }
         }}}}}}

@@ -33,9 +33,10 @@ struct PatternProblem: LeastSquaresProblem {
         guard jacobian, var j = e.jacobian else { return (r, nil) }
         rootWeights.withUnsafeBufferPointer { w in
             j.storage.withUnsafeMutableBufferPointer { s in
+                let weight = w.baseAddress!
                 for c in 0..<parameters.count {
-                    let base = c * n
-                    for i in 0..<n { s[base + i] *= w[i] }
+                    let column = s.baseAddress! + c * n
+                    for i in 0..<n { column[i] *= weight[i] }
                 }
             }
         }

@@ -52,4 +52,27 @@ import Testing
         let expected = 32 * ((f + fp) * (f + fp) + fpp * fpp) * t * t
         #expect(abs(calc.squaredModulus(MillerIndex(1, 1, 1)) - expected) < 1e-6 * expected)
     }
+
+    /// The pattern model's |F|² (images up to lattice centring, phase sums shared by atoms on one position,
+    /// derivatives optional) against the clear sum over every operation of the group, for every hkl in a box
+    /// — extinguished ones included — in primitive (LaB6), rhombohedral (LiNiO2, NCM85 with mixed sites) and
+    /// face-centred (Si, CeO2) groups.
+    @Test(arguments: ["LiNiO2", "NCM85", "LaB6", "Si", "CeO2"])
+    func powderPathMatchesSumOverAllOperations(name: String) throws {
+        let structure = try StructureCIF.read(Self.root.appendingPathComponent("structures/\(name).cif"))
+        let calc = try StructureFactorCalculator(structure: structure, wavelength: 0.70926)
+        var scratch = PowderStructureFactor()
+        var checked = 0
+        for h in -4...4 { for k in -4...4 { for l in -6...6 where h != 0 || k != 0 || l != 0 {
+            let m = MillerIndex(h, k, l)
+            let s = 0.5 * structure.cell.inverseDSquared(h, k, l).squareRoot()
+            let clear = calc.squaredModulus(m)
+            for derivatives in [false, true] {
+                calc.powderStructureFactor(m, s: s, atoms: structure.atoms, derivatives: derivatives, into: &scratch)
+                #expect(abs(scratch.squaredModulus - clear) <= 1e-9 * max(clear, 1), "\(name) \(m): \(scratch.squaredModulus) vs \(clear)")
+            }
+            checked += 1
+        }}}
+        #expect(checked == 9 * 9 * 13 - 1)
+    }
 }
