@@ -8,7 +8,9 @@ public struct Dual3: Sendable, Equatable {
     public var value: Double
     public var d: SIMD3<Double>
 
-    @inlinable public init(_ value: Double, _ d: SIMD3<Double> = .zero) { self.value = value; self.d = d }
+    @inlinable public init(_ value: Double, _ d: SIMD3<Double>) { self.value = value; self.d = d }
+    /// A constant.
+    @inlinable public init(_ value: Double) { self.init(value, .zero) }
     /// The i-th independent variable (i in 0..<3).
     @inlinable public static func variable(_ value: Double, index: Int) -> Dual3 {
         var d = SIMD3<Double>.zero
@@ -49,4 +51,40 @@ public struct Dual3: Sendable, Equatable {
         let v = Foundation.pow(a.value, p)
         return Dual3(v, a.value == 0 ? .zero : p * v / a.value * a.d)
     }
+}
+
+/// A real number that may carry derivatives — `Double` (none) or `Dual3` (three) — so that one generic
+/// routine gives either the value alone, cheaply, or the value with exact partials.
+public protocol DifferentiableScalar {
+    init(_ value: Double)
+    var value: Double { get }
+    /// As a dual number (zero partials for `Double`).
+    var dual: Dual3 { get }
+    /// The i-th independent variable (for `Double`, just the value).
+    static func variable(_ value: Double, index: Int) -> Self
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func / (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Double) -> Self
+    static func * (a: Double, b: Self) -> Self
+    static func + (a: Double, b: Self) -> Self
+    static func - (a: Self, b: Double) -> Self
+    func squareRoot() -> Self
+    static func cos(_ a: Self) -> Self
+    static func acos(_ a: Self) -> Self
+    static func abs(_ a: Self) -> Self
+}
+
+extension Dual3: DifferentiableScalar {
+    @inlinable public var dual: Dual3 { self }
+}
+
+extension Double: DifferentiableScalar {
+    @inlinable public var value: Double { self }
+    @inlinable public var dual: Dual3 { Dual3(self) }
+    @inlinable public static func variable(_ value: Double, index: Int) -> Double { value }
+    @inlinable public static func cos(_ a: Double) -> Double { Foundation.cos(a) }
+    @inlinable public static func acos(_ a: Double) -> Double { Foundation.acos(a) }
+    @inlinable public static func abs(_ a: Double) -> Double { Swift.abs(a) }
 }

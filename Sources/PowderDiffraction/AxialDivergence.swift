@@ -97,21 +97,27 @@ public struct AxialDivergence: Sendable {
         public init() {}
 
         /// Sets the sub-peaks for a reflection at P (see `AxialDivergence.init`); false, and empty, when there
-        /// is no asymmetry.
+        /// is no asymmetry. Without `partials` the derivatives are left zero (and cost nothing).
         public mutating func compute(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double, nodes: Int? = nil,
-                                     quadrature: Quadrature = .exact) -> Bool {
+                                     quadrature: Quadrature = .exact, partials: Bool = true) -> Bool {
+            partials ? fill(Dual3.self, twoTheta: twoTheta, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm, nodes: nodes, quadrature: quadrature)
+                : fill(Double.self, twoTheta: twoTheta, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm, nodes: nodes, quadrature: quadrature)
+        }
+
+        private mutating func fill<T: DifferentiableScalar>(_: T.Type, twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double,
+                                                           nodes: Int?, quadrature: Quadrature) -> Bool {
             offsets.removeAll(keepingCapacity: true)
             weights.removeAll(keepingCapacity: true)
             guard sOverL + hOverL > 0, abs(twoTheta - Double.pi / 2) > 1e-9 else { return false }
             let mirrored = twoTheta > Double.pi / 2
             // Above 90° the geometry is mirrored: compute at π − P and flip the offsets.
-            let p = Dual3.variable(mirrored ? Double.pi - twoTheta : twoTheta, index: 0)
-            let a = Dual3.variable(sOverL, index: 1)
-            let b = Dual3.variable(hOverL, index: 2)
-            let cosP = Dual3.cos(p)
-            func edge(_ t: Dual3) -> Dual3 {
+            let p = T.variable(mirrored ? Double.pi - twoTheta : twoTheta, index: 0)
+            let a = T.variable(sOverL, index: 1)
+            let b = T.variable(hOverL, index: 2)
+            let cosP = T.cos(p)
+            func edge(_ t: T) -> T {
                 let c = (1 + t * t).squareRoot() * cosP
-                return c.value >= 1 ? Dual3(0) : Dual3.acos(c)
+                return c.value >= 1 ? T(0) : T.acos(c)
             }
             let eMin = edge(a + b)
             // With S/L = H/L the inflection point is P itself; computing acos(cos P) would leave a sliver of
@@ -120,6 +126,8 @@ public struct AxialDivergence: Sendable {
             let minAB = sOverL < hOverL ? a : b
             let collapse: Int? = quadrature == .exact && (nodes ?? 3) <= 2 ? (nodes ?? 3) : nil
             let integrationNodes: Int? = collapse == nil ? nodes : 8
+            let shape = Shape(p: p, cosP: cosP, a: a, b: b, minAB: minAB, sameLengths: sOverL == hOverL, eInfl: eInfl.value,
+                              mirrored: mirrored)
             switch quadrature {
             case .exact:
                 // Each interval after 2φ = E_top − (E_top − E_bottom) u².
@@ -128,19 +136,13 @@ public struct AxialDivergence: Sendable {
                     let span = top - bottom
                     guard span.value > 1e-12 * max(1, top.value) else { continue }
                     let (u, w) = GaussLegendre.rule(integrationNodes ?? AxialDivergence.nodeCount(span: span.value, fwhm: fwhm))
-                    for k in 0..<u.count {
-                        add(top - span * (u[k] * u[k]), factor: w[k] * 2 * span * u[k], p: p, cosP: cosP, a: a, b: b,
-                            minAB: minAB, inner: sOverL == hOverL, eInfl: eInfl.value, mirrored: mirrored)
-                    }
+                    for k in 0..<u.count { add(top - span * (u[k] * u[k]), factor: w[k] * 2 * u[k] * span, shape) }
                 }
             case .gsas2:
                 // Upper half of the order-n rule on [−1, 1], mapped linearly onto [2φ_min, P].
                 let order = max(2, nodes ?? 2)
                 let (u, w) = GaussLegendre.rule(order)
-                for k in 0..<order where u[k] > 0.5 {
-                    add(eMin + (p - eMin) * (2 * u[k] - 1), factor: Dual3(w[k]), p: p, cosP: cosP, a: a, b: b,
-                        minAB: minAB, inner: sOverL == hOverL, eInfl: eInfl.value, mirrored: mirrored)
-                }
+                for k in 0..<order where u[k] > 0.5 { add(eMin + (p - eMin) * (2 * u[k] - 1), factor: T(w[k]), shape) }
             }
             guard !weights.isEmpty else { return false }
             var total = Dual3(0)
@@ -169,21 +171,28 @@ public struct AxialDivergence: Sendable {
             return true
         }
 
+        /// What the density of one reflection's FCJ distribution depends on.
+        private struct Shape<T: DifferentiableScalar> {
+            let p, cosP, a, b, minAB: T
+            let sameLengths: Bool
+            let eInfl: Double
+            let mirrored: Bool
+        }
+
         /// Adds the sub-peak at 2φ = δ with quadrature weight `factor` × D(δ), D = W/(h |cos δ|) (weights not yet
         /// normalized).
-        private mutating func add(_ delta: Dual3, factor: Dual3, p: Dual3, cosP: Dual3, a: Dual3, b: Dual3, minAB: Dual3,
-                                  inner sameLengths: Bool, eInfl: Double, mirrored: Bool) {
-            let cosD = Dual3.cos(delta)
-            let h = cosD * cosD / (cosP * cosP) - 1
+        private mutating func add<T: DifferentiableScalar>(_ delta: T, factor: T, _ s: Shape<T>) {
+            let cosD = T.cos(delta)
+            let h = cosD * cosD / (s.cosP * s.cosP) - 1
             guard h.value > 0 else { return }
             let hRoot = h.squareRoot()
-            let inner = sameLengths || delta.value <= eInfl
-            let density = inner ? (a + b - hRoot) : 2 * minAB
+            let inner = s.sameLengths || delta.value <= s.eInfl
+            let density = inner ? (s.a + s.b - hRoot) : 2 * s.minAB
             guard density.value > 0 else { return }
-            var weight = factor * density / (hRoot * Dual3.abs(cosD))
-            var offset = delta - p
+            var weight = (factor * density / (hRoot * T.abs(cosD))).dual
+            var offset = (delta - s.p).dual
             // Mirrored: ∂(π−P)/∂P = −1 and the offset flips sign, so the P component keeps its sign.
-            if mirrored {
+            if s.mirrored {
                 offset = Dual3(-offset.value, SIMD3(offset.d.x, -offset.d.y, -offset.d.z))
                 weight.d.x = -weight.d.x
             }

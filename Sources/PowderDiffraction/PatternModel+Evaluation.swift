@@ -272,7 +272,8 @@ struct EvaluationWork {
                 }
                 let asymmetric = inst.shl > 0
                     && asymmetryNodes.compute(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm,
-                                              nodes: used[ri].asymmetryNodes, quadrature: inst.asymmetryQuadrature)
+                                              nodes: used[ri].asymmetryNodes, quadrature: inst.asymmetryQuadrature,
+                                              partials: wantDerivatives)
                 var asymmetryExtent = 0.0
                 if asymmetric { for o in asymmetryNodes.offsets { asymmetryExtent = max(asymmetryExtent, abs(o.value) / rad) } }
                 var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent

@@ -61,4 +61,24 @@ import Testing
         if asymmetry == .none { #expect(kernel.dAsymmetry[0..<range.count].allSatisfy { $0 == 0 }) }
         else { #expect(scale.asymmetry > 0) }
     }
+
+    /// The FCJ sub-peaks computed without partials (plain doubles, for yc alone) are the same numbers as those
+    /// computed with them (dual numbers), for the collapsed, integrated and GSAS-II rules, below and above 90°.
+    @Test(arguments: [(8.0, 1), (8.0, 2), (8.0, 12), (40.0, 1), (120.0, 2), (150.0, 12)])
+    func subPeaksWithoutPartialsAreTheSameNumbers(position: Double, nodes: Int) {
+        let rad = Double.pi / 180
+        for quadrature in AxialDivergence.Quadrature.allCases {
+            var plain = AxialDivergence.Nodes(), dual = AxialDivergence.Nodes()
+            let a = plain.compute(twoTheta: position * rad, sOverL: 0.004, hOverL: 0.006, fwhm: 0.05 * rad, nodes: nodes,
+                                  quadrature: quadrature, partials: false)
+            let b = dual.compute(twoTheta: position * rad, sOverL: 0.004, hOverL: 0.006, fwhm: 0.05 * rad, nodes: nodes,
+                                 quadrature: quadrature, partials: true)
+            #expect(a && b && plain.offsets.count == dual.offsets.count && !plain.offsets.isEmpty)
+            #expect(dual.offsets.contains { $0.d != .zero } && plain.offsets.allSatisfy { $0.d == .zero })
+            for k in plain.offsets.indices {
+                #expect(abs(plain.offsets[k].value - dual.offsets[k].value) <= 1e-15 * max(1e-6, abs(dual.offsets[k].value)) * 10)
+                #expect(abs(plain.weights[k].value - dual.weights[k].value) <= 1e-14)
+            }
+        }
+    }
 }
