@@ -76,19 +76,23 @@ public enum SequentialRefinement {
 
     /// Chained refinement of `patterns` in order. `start` is the model the first pattern starts from (or a
     /// resumed run's last good model with `startIsRefined`, and `previous` the good one before it); `onRow`
-    /// receives each finished pattern at once.
+    /// receives each finished pattern at once. Each pattern is read on another thread while the one before it
+    /// is refined; a read that fails is thrown when its turn comes, after every earlier row.
     public static func chained(template: PatternModel, start: PatternModel? = nil, startIsRefined: Bool = false,
                                previous: PatternModel? = nil,
-                               patterns: [(index: Int, file: String)], load: (Int) throws -> Pattern, stages: [RefinementStage],
-                               options: Options = Options(), onRow: (SequentialRow) -> Void) rethrows {
+                               patterns: [(index: Int, file: String)], load: @escaping @Sendable (Int) throws -> Pattern,
+                               stages: [RefinementStage], options: Options = Options(), onRow: (SequentialRow) -> Void) throws {
         var lastGood: PatternModel? = startIsRefined ? start : nil
         var previousGood: PatternModel? = startIsRefined ? previous : nil
         var recentRwp: [Double] = []
         let quick = chainedStages(from: stages)
         let final = stages.last.map { [$0] } ?? []
+        let reader = Prefetcher(load: load)
+        if !patterns.isEmpty { reader.request(0) }
         for (n, item) in patterns.enumerated() {
-            // Patterns are read one at a time: a run over thousands keeps one in memory.
-            let pattern = try load(n)
+            // Patterns are read one ahead: a run over thousands keeps two in memory.
+            let pattern = try reader.take(n)
+            if n + 1 < patterns.count { reader.request(n + 1) }
             var attempts: [(RefinementResult, String?)] = []
             func attempt(_ from: PatternModel, _ s: [RefinementStage]) -> Bool {
                 let r = Refiner.refine(model(from, on: pattern), against: pattern, stages: s, settings: options.settings)
@@ -141,6 +145,36 @@ public enum SequentialRefinement {
             }
         }
         return loadFailure.error
+    }
+
+    /// Reads one pattern ahead on another thread.
+    final class Prefetcher: @unchecked Sendable {
+        private let load: @Sendable (Int) throws -> Pattern
+        private let condition = NSCondition()
+        private var ready: (index: Int, result: Result<Pattern, any Error>)?
+
+        init(load: @escaping @Sendable (Int) throws -> Pattern) { self.load = load }
+
+        /// Starts reading pattern i (the one before must have been taken).
+        func request(_ i: Int) {
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                let result = Result { try load(i) }
+                condition.lock()
+                ready = (i, result)
+                condition.signal()
+                condition.unlock()
+            }
+        }
+
+        /// Pattern i once read, or its read error.
+        func take(_ i: Int) throws -> Pattern {
+            condition.lock()
+            while ready?.index != i { condition.wait() }
+            let result = ready!.result
+            ready = nil
+            condition.unlock()
+            return try result.get()
+        }
     }
 
     /// The first error of several threads.

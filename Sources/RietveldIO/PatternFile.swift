@@ -22,13 +22,14 @@ public enum PatternFile {
         if BrukerRAW.isRAW(data) { return try BrukerRAW.read(data, file: url.path, name: name) }
         if BRML.isZIP(data) { return try BRML.read(data, file: url.path, name: name) }
         if XRDML.isXRDML(data) { return try XRDML.read(data, file: url.path, name: name) }
+        // Only a clean file of two or three numeric columns passes the fast reader (a GSAS file has its BANK
+        // line, a CIF its data_ block): it needs neither detection nor a decoded text.
+        if let fast = FastColumns.parse(data) {
+            return Pattern(name: name, twoTheta: fast.x, intensity: fast.y, sigma: fast.e)
+        }
         let text = try TextFile.read(url)
         switch try detect(text, file: url.path) {
-        case .columns:
-            if let fast = FastColumns.parse(data) {
-                return Pattern(name: name, twoTheta: fast.x, intensity: fast.y, sigma: fast.e)
-            }
-            return try readColumns(text, file: url.path, name: name)
+        case .columns: return try readColumns(text, file: url.path, name: name)
         case .gsas: return try readGSAS(text, file: url.path, name: name)
         case .pdCIF: return try readPowderCIF(text, file: url.path, name: name, block: block)
         case .brukerRAW, .xrdml, .brml: throw .unknownFormat(file: url.path, "binary or XML content of an unexpected kind")
@@ -205,9 +206,10 @@ public enum PatternFile {
     }
 }
 
-/// A fast reader for clean column files (most operando series): strtod over the raw bytes. Anything unusual —
-/// a header, a text field, a changing column count, a non-finite number, 2θ not increasing, an esd ≤ 0 —
-/// returns nil and the careful reader takes over, with its precise error messages.
+/// A fast reader for clean column files (most operando series): plain decimals read exactly in place, strtod
+/// for the rest, over the raw bytes. Anything unusual — a header, a text field, a changing column count, a
+/// non-finite number, 2θ not increasing, an esd ≤ 0 — returns nil and the careful reader takes over, with its
+/// precise error messages.
 enum FastColumns {
     static func parse(_ data: Data) -> (x: [Double], y: [Double], e: [Double]?)? {
         var bytes = [CChar](repeating: 0, count: data.count + 1)
@@ -235,7 +237,12 @@ enum FastColumns {
                 var count = 0
                 while p < end && p.pointee != 10 {
                     var stop: UnsafeMutablePointer<CChar>?
-                    let v = strtod(p, &stop)
+                    var v = 0.0
+                    if let (fast, next) = shortDecimal(p, end) {
+                        (v, stop) = (fast, next)
+                    } else {
+                        v = strtod(p, &stop)
+                    }
                     guard let stop, stop != p, count < 4, v.isFinite else { return false }
                     values[count] = v
                     count += 1
@@ -254,5 +261,38 @@ enum FastColumns {
             return x.count >= 2
         }
         return ok ? (x, y, columns == 3 ? e : nil) : nil
+    }
+
+    /// 10⁰ … 10²², each exactly representable.
+    static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// A plain decimal (`-12.345`: sign, at most 15 digits, no exponent) at p, and the byte after it; nil for
+    /// anything else, which strtod then reads. The digits form an integer m < 2⁵³ and the value is m / 10ᵏ with
+    /// k ≤ 22: both exact in binary64, so one correctly rounded division gives the correctly rounded value
+    /// (Clinger's fast path, PLDI 1990) — the same double strtod returns.
+    static func shortDecimal(_ start: UnsafeMutablePointer<CChar>, _ end: UnsafeMutablePointer<CChar>) -> (Double, UnsafeMutablePointer<CChar>)? {
+        var p = start
+        var negative = false
+        if p < end && (p.pointee == 45 || p.pointee == 43) { negative = p.pointee == 45; p += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, fraction = 0
+        var seenPoint = false
+        while p < end {
+            let c = p.pointee
+            if c >= 48 && c <= 57 {
+                mantissa = mantissa &* 10 &+ UInt64(c - 48)
+                digits += 1
+                if seenPoint { fraction += 1 }
+            } else if c == 46 && !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            p += 1
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+        if p < end && (p.pointee == 101 || p.pointee == 69 || p.pointee == 120 || p.pointee == 88) { return nil }  // e E x X
+        let magnitude = Double(mantissa) / powersOfTen[fraction]
+        return (negative ? -magnitude : magnitude, p)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import PowderDiffraction
-import RietveldIO
+@testable import RietveldIO
 import Testing
 
 /// Readers on the real files in patterns/ (copied from shared/data with provenance) and on malformed copies.
@@ -135,5 +135,42 @@ import Testing
         }
         #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PXC\nU:1\n", file: "nolambda.instprm") }
         #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PNT\nLam:1.5\n", file: "neutron.instprm") }
+    }
+
+    /// The column reader's in-place decimal parser gives bit for bit the double glibc's strtod gives, on
+    /// random plain decimals of every length it accepts and on the forms it hands over to strtod.
+    @Test func shortDecimalsAreExactlyWhatStrtodReads() {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "+7", "5.00000", "1325.0", "36.401", "0.1", "0.3", ".5", "5.", "123456789012345",
+                     "0.000000000000001", "9007199254740993", "1e5", "2.5E-3", "0x1p3", "nan", "inf", "1234567890123456", "-",
+                     "0.30000000000000004", "99999999999999.9"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...15, using: &generator)
+            var t = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
+            let point = Int.random(in: 0...digits, using: &generator)
+            t.insert(".", at: t.index(t.startIndex, offsetBy: point))
+            texts.append(Bool.random(using: &generator) ? "-" + t : t)
+        }
+        var fast = 0
+        for text in texts {
+            var bytes = Array(text.utf8CString)
+            bytes.withUnsafeMutableBufferPointer { b in
+                let start = b.baseAddress!, end = start + text.utf8.count
+                var stop: UnsafeMutablePointer<CChar>?
+                let reference = strtod(start, &stop)
+                if let (value, next) = FastColumns.shortDecimal(start, end) {
+                    fast += 1
+                    #expect(value.bitPattern == reference.bitPattern, "\(text): \(value) vs strtod \(reference)")
+                    #expect(next == stop, "\(text): stops at a different byte")
+                }
+            }
+        }
+        // Everything random is a plain decimal; exponents, hex, nan, inf, 16+ digits and a bare sign are not.
+        #expect(fast >= 20_000 && fast < texts.count)
+        for text in ["1e5", "2.5E-3", "0x1p3", "nan", "inf", "1234567890123456", "9007199254740993", "-"] {
+            var bytes = Array(text.utf8CString)
+            let n = text.utf8.count
+            #expect(bytes.withUnsafeMutableBufferPointer { FastColumns.shortDecimal($0.baseAddress!, $0.baseAddress! + n) } == nil, "\(text)")
+        }
     }
 }
