@@ -1,5 +1,14 @@
 import Foundation
 
+/// Σ cos 2πh·x and Σ sin 2πh·x over the images of one atom in the cell, with their gradients with respect to
+/// the atom's fractional coordinates. They depend on h and the position only — not on the cell — so a phase
+/// keeps a table of them that changes only when atoms move (`Phase.phaseSums`).
+public struct PhaseSum: Sendable, Equatable {
+    public var cosine = 0.0, sine = 0.0
+    public var cosineGradient = SIMD3<Double>.zero, sineGradient = SIMD3<Double>.zero
+    public init() {}
+}
+
 /// |F|² of one reflection for a powder pattern and its derivatives with respect to each atom's occupancy,
 /// U_iso and fractional coordinates, and to s = sinθ/λ (through f0 and the Debye–Waller factor).
 ///
@@ -14,9 +23,9 @@ public struct PowderStructureFactor: Sendable {
     public var dPosition: [SIMD3<Double>] = []
     /// ∂|F|²/∂s at fixed structure.
     public var dS: Double = 0
-    /// Per atom: a_j, b_j, C_j, S_j, ∂a_j/∂s, ∂b_j/∂s, ∇C_j, ∇S_j (kept so that a reused value allocates nothing).
-    var a: [Double] = [], b: [Double] = [], cs: [Double] = [], sn: [Double] = [], daDs: [Double] = [], dbDs: [Double] = []
-    var dC: [SIMD3<Double>] = [], dSn: [SIMD3<Double>] = []
+    /// Per atom: a_j, b_j, ∂a_j/∂s, ∂b_j/∂s and the phase sums (kept so that a reused value allocates nothing).
+    var a: [Double] = [], b: [Double] = [], daDs: [Double] = [], dbDs: [Double] = []
+    var sums: [PhaseSum] = []
     /// Per species: f0 and ∂f0/∂s.
     var f0: [Double] = [], df0: [Double] = []
 
@@ -30,9 +39,9 @@ public struct PowderStructureFactor: Sendable {
         }
         guard a.count != n else { return }
         dOccupancy = Array(repeating: 0, count: n)
-        dUIso = dOccupancy; a = dOccupancy; b = dOccupancy; cs = dOccupancy; sn = dOccupancy; daDs = dOccupancy; dbDs = dOccupancy
+        dUIso = dOccupancy; a = dOccupancy; b = dOccupancy; daDs = dOccupancy; dbDs = dOccupancy
         dPosition = Array(repeating: .zero, count: n)
-        dC = dPosition; dSn = dPosition
+        sums = Array(repeating: PhaseSum(), count: n)
     }
 }
 
@@ -51,66 +60,92 @@ extension StructureFactorCalculator {
                                       into out: inout PowderStructureFactor) {
         let n = atoms.count
         out.resize(atoms: n, species: species.count)
-        for i in species.indices { (out.f0[i], out.df0[i]) = species[i].valueAndSlope(s) }
+        for j in 0..<n {
+            if let i = sharedImages[j], atoms[i].position == atoms[j].position {
+                out.sums[j] = out.sums[i]
+            } else {
+                out.sums[j] = phaseSum(m, atom: j, position: atoms[j].position, gradients: derivatives)
+            }
+        }
+        combine(s: s, atoms: atoms, derivatives: derivatives, into: &out)
+    }
+
+    /// The same from phase sums computed before (one per atom, for the atoms' current positions).
+    public func powderStructureFactor(s: Double, atoms: [AtomSite], phaseSums: ArraySlice<PhaseSum>, derivatives: Bool,
+                                      into out: inout PowderStructureFactor) {
+        precondition(phaseSums.count == atoms.count, "one phase sum per atom")
+        out.resize(atoms: atoms.count, species: species.count)
+        for (j, sum) in phaseSums.enumerated() { out.sums[j] = sum }
+        combine(s: s, atoms: atoms, derivatives: derivatives, into: &out)
+    }
+
+    /// The phase sums of atom j at `position` for h; with `gradients`, also their gradients.
+    public func phaseSum(_ m: MillerIndex, atom j: Int, position x: SIMD3<Double>, gradients: Bool = true) -> PhaseSum {
         let twoPi = 2 * Double.pi
-        let s2 = s * s
-        let h = Double(m.h), k = Double(m.k), l = Double(m.l)
+        let hv = SIMD3(Double(m.h), Double(m.k), Double(m.l))
         // Whether every centring translation t has h·t integral (the reflection is not extinguished by it).
         let hi = SIMD3(m.h, m.k, m.l)
-        let centred = centring.count > 1 && centring.allSatisfy { (hi &* $0).wrappedSum() % SymmetryOperation.translationDenominator == 0 }
+        let centred = centring.count > 1 && !primitiveImages[j].isEmpty
+            && centring.allSatisfy { (hi &* $0).wrappedSum() % SymmetryOperation.translationDenominator == 0 }
+        let (list, copies) = centred ? (primitiveImages[j], Double(centring.count)) : (images[j], 1.0)
+        var c = 0.0, si = 0.0
+        var gc = SIMD3<Double>.zero, gs = SIMD3<Double>.zero
+        for op in list {
+            let g = SIMD3((op.column0 * hv).sum(), (op.column1 * hv).sum(), (op.column2 * hv).sum())
+            let phase = twoPi * ((g * x).sum() + (hv * op.translation).sum())
+            let (cp, sp) = (cos(phase), sin(phase))
+            c += cp
+            si += sp
+            if gradients {
+                gc -= g * (twoPi * sp)
+                gs += g * (twoPi * cp)
+            }
+        }
+        var out = PhaseSum()
+        out.cosine = copies * c
+        out.sine = copies * si
+        out.cosineGradient = copies * gc
+        out.sineGradient = copies * gs
+        return out
+    }
+
+    /// |F|² and (with `derivatives`) its partials from the phase sums in `out.sums`.
+    func combine(s: Double, atoms: [AtomSite], derivatives: Bool, into out: inout PowderStructureFactor) {
+        let n = atoms.count
+        for i in species.indices { (out.f0[i], out.df0[i]) = species[i].valueAndSlope(s) }
+        let s2 = s * s
+        var a1 = 0.0, a2 = 0.0, b1 = 0.0, b2 = 0.0
         for j in 0..<n {
             let atom = atoms[j]
-            if let i = sharedImages[j], atoms[i].position == atom.position {
-                out.cs[j] = out.cs[i]; out.sn[j] = out.sn[i]
-                out.dC[j] = out.dC[i]; out.dSn[j] = out.dSn[i]
-            } else {
-                var c = 0.0, si = 0.0
-                var gc = SIMD3<Double>.zero, gs = SIMD3<Double>.zero
-                let hv = SIMD3(h, k, l)
-                let x = atom.position
-                let (list, copies) = centred && !primitiveImages[j].isEmpty ? (primitiveImages[j], Double(centring.count)) : (images[j], 1.0)
-                for op in list {
-                    let g = SIMD3((op.column0 * hv).sum(), (op.column1 * hv).sum(), (op.column2 * hv).sum())
-                    let phase = twoPi * ((g * x).sum() + (hv * op.translation).sum())
-                    let (cp, sp) = (cos(phase), sin(phase))
-                    c += cp
-                    si += sp
-                    if derivatives {
-                        gc -= g * (twoPi * sp)
-                        gs += g * (twoPi * cp)
-                    }
-                }
-                out.cs[j] = copies * c; out.sn[j] = copies * si
-                out.dC[j] = copies * gc; out.dSn[j] = copies * gs
-            }
             let dw = exp(-8 * Double.pi * Double.pi * atom.uIso * s2)
             let f0 = out.f0[speciesOfAtom[j]]
-            out.a[j] = atom.occupancy * dw * (f0 + anomalous[j].fPrime)
-            out.b[j] = atom.occupancy * dw * anomalous[j].fDoublePrime
+            let (aj, bj) = (atom.occupancy * dw * (f0 + anomalous[j].fPrime), atom.occupancy * dw * anomalous[j].fDoublePrime)
+            out.a[j] = aj
+            out.b[j] = bj
+            let (cj, sj) = (out.sums[j].cosine, out.sums[j].sine)
+            a1 += aj * cj; a2 += bj * sj
+            b1 += aj * sj; b2 += bj * cj
             guard derivatives else { continue }
             let df0 = out.df0[speciesOfAtom[j]]
             let dDw = -16 * Double.pi * Double.pi * atom.uIso * s * dw
             out.daDs[j] = atom.occupancy * (dDw * (f0 + anomalous[j].fPrime) + dw * df0)
             out.dbDs[j] = atom.occupancy * dDw * anomalous[j].fDoublePrime
         }
-        var a1 = 0.0, a2 = 0.0, b1 = 0.0, b2 = 0.0
-        for j in 0..<n {
-            a1 += out.a[j] * out.cs[j]; a2 += out.b[j] * out.sn[j]
-            b1 += out.a[j] * out.sn[j]; b2 += out.b[j] * out.cs[j]
-        }
         out.squaredModulus = a1 * a1 + a2 * a2 + b1 * b1 + b2 * b2
         guard derivatives else { return }
         let k8 = -8 * Double.pi * Double.pi * s2
         out.dS = 0
         for j in 0..<n {
-            let (aj, bj, cj, sj) = (out.a[j], out.b[j], out.cs[j], out.sn[j])
+            let (aj, bj) = (out.a[j], out.b[j])
+            let sum = out.sums[j]
+            let (cj, sj) = (sum.cosine, sum.sine)
             let pa = 2 * (a1 * cj + b1 * sj)  // ∂|F|²/∂a_j
             let pb = 2 * (a2 * sj + b2 * cj)  // ∂|F|²/∂b_j
             let occ = atoms[j].occupancy
             out.dOccupancy[j] = occ != 0 ? (pa * aj + pb * bj) / occ
                 : pa * exp(k8 * atoms[j].uIso) * (out.f0[speciesOfAtom[j]] + anomalous[j].fPrime) + pb * exp(k8 * atoms[j].uIso) * anomalous[j].fDoublePrime
             out.dUIso[j] = k8 * (pa * aj + pb * bj)
-            out.dPosition[j] = 2 * (a1 * aj * out.dC[j] + a2 * bj * out.dSn[j] + b1 * aj * out.dSn[j] + b2 * bj * out.dC[j])
+            out.dPosition[j] = 2 * (a1 * aj * sum.cosineGradient + a2 * bj * sum.sineGradient + b1 * aj * sum.sineGradient + b2 * bj * sum.cosineGradient)
             out.dS += pa * out.daDs[j] + pb * out.dbDs[j]
         }
     }

@@ -185,7 +185,8 @@ struct EvaluationWork {
             // Skip reflections whose peak cannot reach the pattern (checked again per line below).
             guard lambda1 * sq / 2 < 1 else { continue }
             let s = sq / 2
-            phase.calculator.powderStructureFactor(m, s: s, atoms: atoms, derivatives: wantDerivatives, into: &structureFactor)
+            phase.calculator.powderStructureFactor(s: s, atoms: atoms, phaseSums: phase.phaseSums(reflection: ri),
+                                                   derivatives: wantDerivatives, into: &structureFactor)
             let f2 = structureFactor.squaredModulus
             let dS = structureFactor.dS
             let multiplicity = Double(reflection.multiplicity)

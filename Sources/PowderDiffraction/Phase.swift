@@ -27,6 +27,10 @@ public struct Phase: Sendable {
     public private(set) var reflections: [Reflection]
     /// The Laue orbit of each reflection (for texture).
     private(set) var orbits: [[MillerIndex]]
+    /// The phase sums of every atom for every reflection (row r of `atoms.count` entries for reflection r), at
+    /// the atoms' current positions. They do not depend on the cell, so they are made when the reflection list
+    /// changes and redone for a site when it moves — not at every evaluation.
+    public private(set) var phaseSums: [PhaseSum] = []
 
     /// Every reflection down to `generatedDMin` for the cell it was generated with, and their orbits; the list
     /// in use is filtered from it, which is much cheaper than generating anew.
@@ -64,6 +68,28 @@ public struct Phase: Sendable {
         let order = kept.indices.sorted { (kept[$0].d, kept[$0].index) > (kept[$1].d, kept[$1].index) }
         reflections = order.map { kept[$0] }
         orbits = order.map { keptOrbits[$0] }
+        computePhaseSums()
+    }
+
+    /// The phase sums of reflection r, one per atom.
+    func phaseSums(reflection r: Int) -> ArraySlice<PhaseSum> {
+        let n = structure.atoms.count
+        return phaseSums[r * n ..< (r + 1) * n]
+    }
+
+    /// The whole table for the current reflections and positions (atoms on one position computed once).
+    private mutating func computePhaseSums() {
+        let atoms = structure.atoms
+        let n = atoms.count
+        var table = [PhaseSum](repeating: PhaseSum(), count: reflections.count * n)
+        let twin = atoms.indices.map { j in atoms[..<j].firstIndex { $0.position == atoms[j].position } }
+        for (r, reflection) in reflections.enumerated() {
+            for j in 0..<n {
+                table[r * n + j] = twin[j].map { table[r * n + $0] }
+                    ?? calculator.phaseSum(reflection.index, atom: j, position: atoms[j].position)
+            }
+        }
+        phaseSums = table
     }
 
     /// Sets up a phase for patterns up to d = `dMin` Å at wavelength `wavelength` (for f′, f″).
@@ -81,6 +107,7 @@ public struct Phase: Sendable {
         // A little below dMin so that peaks just outside the range still contribute their tails.
         reflections = ReflectionGenerator.unique(cell: structure.cell, group: structure.spaceGroup, dMin: dMin)
         orbits = reflections.map { Array(structure.spaceGroup.equivalentReflections($0.index)) }
+        computePhaseSums()
     }
 
     static func independentParameters(_ s: CrystalStructure) -> [LatticeParameter] {
@@ -130,8 +157,14 @@ public struct Phase: Sendable {
         var step = [Double](repeating: 0, count: constraint.freeComponents.count)
         step[column] = delta
         let move = constraint.expand(step)
+        guard move.contains(where: { $0 != 0 }) else { return }
+        let n = structure.atoms.count
         for atom in sites[site] {
             structure.atoms[atom].position += SIMD3(move[0], move[1], move[2])
+            let position = structure.atoms[atom].position
+            for (r, reflection) in reflections.enumerated() {
+                phaseSums[r * n + atom] = calculator.phaseSum(reflection.index, atom: atom, position: position)
+            }
         }
     }
 
