@@ -94,10 +94,11 @@ struct PeakKernel {
                 // the compiler vectorizes), then the Gaussian only where it is above the cutoff.
                 for n in nodes.indices {
                     let node = nodes[n]
-                    if wantPartials {
-                        Self.lorentzian(t, count, position: position, node, widths, out, assign: n == 0)
-                    } else {
-                        Self.lorentzianValue(t, count, position: position, node, widths, out, assign: n == 0)
+                    switch (wantPartials, n == 0) {
+                    case (true, true): Self.lorentzian(Assign.self, t, count, position: position, node, widths, out)
+                    case (true, false): Self.lorentzian(Accumulate.self, t, count, position: position, node, widths, out)
+                    case (false, true): Self.lorentzianValue(Assign.self, t, count, position: position, node, widths, out)
+                    case (false, false): Self.lorentzianValue(Accumulate.self, t, count, position: position, node, widths, out)
                     }
                     guard eta < 1 else { continue }
                     let centre = position + node.offset / rad
@@ -125,60 +126,51 @@ struct PeakKernel {
         var value, dPosition, dVariance, dGamma, dAsymmetry: UnsafeMutablePointer<Double>
     }
 
-    /// The Lorentzian part's value (η L) of one sub-peak, stored (`assign`) or added.
+    /// The Lorentzian part's value (η L) of one sub-peak, stored or added (`S`).
     @inline(__always)
-    private static func lorentzianValue(_ t: UnsafePointer<Double>, _ count: Int, position: Double, _ node: SubPeak, _ w: Widths,
-                                        _ out: Outputs, assign: Bool) {
+    private static func lorentzianValue<S: Store>(_: S.Type, _ t: UnsafePointer<Double>, _ count: Int, position: Double,
+                                                  _ node: SubPeak, _ w: Widths, _ out: Outputs) {
         let rad = Double.pi / 180, offset = node.offset
         let factor = node.weight * w.eta * w.cL, invF2 = w.invF2
         let v = out.value
-        if assign {
-            for j in 0..<count { let x = (t[j] - position) * rad - offset; v[j] = factor / (1 + 4 * x * x * invF2) }
-        } else {
-            for j in 0..<count { let x = (t[j] - position) * rad - offset; v[j] += factor / (1 + 4 * x * x * invF2) }
+        for j in 0..<count {
+            let x = (t[j] - position) * rad - offset
+            S.put(v, j, factor / (1 + 4 * x * x * invF2))
         }
     }
 
-    /// The Lorentzian part of one sub-peak with every partial, stored (`assign`) or added.
+    /// How a sub-peak's loop writes its outputs: the first sub-peak stores (never reading what it is about to
+    /// overwrite), the others add. A type rather than a flag, so that each loop is compiled without a branch.
+    private protocol Store { static func put(_ p: UnsafeMutablePointer<Double>, _ j: Int, _ x: Double) }
+    private enum Assign: Store {
+        @inline(__always) static func put(_ p: UnsafeMutablePointer<Double>, _ j: Int, _ x: Double) { p[j] = x }
+    }
+    private enum Accumulate: Store {
+        @inline(__always) static func put(_ p: UnsafeMutablePointer<Double>, _ j: Int, _ x: Double) { p[j] += x }
+    }
+
+    /// The Lorentzian part of one sub-peak with every partial, stored or added (`S`).
     @inline(__always)
-    private static func lorentzian(_ t: UnsafePointer<Double>, _ count: Int, position: Double, _ node: SubPeak, _ w: Widths,
-                                   _ out: Outputs, assign: Bool) {
+    private static func lorentzian<S: Store>(_: S.Type, _ t: UnsafePointer<Double>, _ count: Int, position: Double,
+                                             _ node: SubPeak, _ w: Widths, _ out: Outputs) {
         let rad = Double.pi / 180, offset = node.offset
         let (eta, invF, invF2, cL) = (w.eta, w.invF, w.invF2, w.cL)
         let (wt, wP, wA, dO, dOA) = (node.weight, node.dWeightP, node.dWeightA, node.dOffsetP, node.dOffsetA)
         let (dFdV, dFdG, dEdV, dEdG) = (w.dFdV, w.dFdG, w.dEdV, w.dEdG)
         let (v, dp, dv, dg, da) = (out.value, out.dPosition, out.dVariance, out.dGamma, out.dAsymmetry)
-        // The same loop twice, so that neither reads what it is about to overwrite.
-        if assign {
-            for j in 0..<count {
-                let x = (t[j] - position) * rad - offset
-                let r2 = x * x * invF2
-                let den = 1 + 4 * r2
-                let lorentz = cL / den
-                let val = eta * lorentz
-                let dx = -eta * lorentz * 8 * x * invF2 / den
-                let dF = eta * lorentz * invF * (-1 + 8 * r2 / den)
-                v[j] = wt * val
-                dv[j] = wt * (dF * dFdV + lorentz * dEdV)
-                dg[j] = wt * (dF * dFdG + lorentz * dEdG)
-                dp[j] = wP * val - wt * dx * dO
-                da[j] = wA * val - wt * dx * dOA
-            }
-        } else {
-            for j in 0..<count {
-                let x = (t[j] - position) * rad - offset
-                let r2 = x * x * invF2
-                let den = 1 + 4 * r2
-                let lorentz = cL / den
-                let val = eta * lorentz
-                let dx = -eta * lorentz * 8 * x * invF2 / den
-                let dF = eta * lorentz * invF * (-1 + 8 * r2 / den)
-                v[j] += wt * val
-                dv[j] += wt * (dF * dFdV + lorentz * dEdV)
-                dg[j] += wt * (dF * dFdG + lorentz * dEdG)
-                dp[j] += wP * val - wt * dx * dO
-                da[j] += wA * val - wt * dx * dOA
-            }
+        for j in 0..<count {
+            let x = (t[j] - position) * rad - offset
+            let r2 = x * x * invF2
+            let den = 1 + 4 * r2
+            let lorentz = cL / den
+            let val = eta * lorentz
+            let dx = -eta * lorentz * 8 * x * invF2 / den
+            let dF = eta * lorentz * invF * (-1 + 8 * r2 / den)
+            S.put(v, j, wt * val)
+            S.put(dv, j, wt * (dF * dFdV + lorentz * dEdV))
+            S.put(dg, j, wt * (dF * dFdG + lorentz * dEdG))
+            S.put(dp, j, wP * val - wt * dx * dO)
+            S.put(da, j, wA * val - wt * dx * dOA)
         }
     }
 
