@@ -68,15 +68,19 @@ public final class FundamentalParametersProfiler {
 
     /// The profile (per degree, unit area) centred at `center` (degrees; the primary line's Bragg angle plus any
     /// zero and displacement shift) with its derivative with respect to the centre (per degree), at the
-    /// points of `range` in `twoTheta`, written into `values` and `slopes` (index 0 = range.lowerBound).
+    /// points of `range` in `twoTheta`, written into `values` and `slopes` (index 0 = range.lowerBound); with
+    /// `sizeSlopes`, also its derivative with respect to the crystallite size (per degree per µm).
     public func profile(_ fp: FundamentalParameters, d: Double, center: Double, twoTheta: [Double], range: Range<Int>,
-                        values: inout [Double], slopes: inout [Double], cache: FundamentalParametersCache? = nil) {
-        let g = cache?.grid(fp, d: d, profiler: self) ?? grid(fp, d: d)
+                        values: inout [Double], slopes: inout [Double], sizeSlopes: inout [Double]?,
+                        cache: FundamentalParametersCache? = nil) {
+        let wantSize = sizeSlopes != nil
+        let g = cache?.grid(fp, d: d, sizeDerivative: wantSize, profiler: self) ?? grid(fp, d: d, sizeDerivative: wantSize)
         for (j, i) in range.enumerated() {
             // The profile moves with its centre: ∂Φ/∂centre = −∂Φ/∂x.
             let s = g.sample(twoTheta[i] - center)
             values[j] = s.value
             slopes[j] = -s.slope
+            if wantSize, let dSize = g.sizeDerivative { sizeSlopes![j] = g.sample(twoTheta[i] - center, of: dSize).value }
         }
     }
 
@@ -104,14 +108,19 @@ public final class FundamentalParametersProfiler {
         return twoTheta.map { g.sample($0 - g.center).value }
     }
 
-    /// The convolved profile on its circular grid around the primary Bragg angle `center` (degrees).
+    /// The convolved profile on its circular grid around the primary Bragg angle `center` (degrees), and its
+    /// derivative with respect to the crystallite size when asked for.
     struct Grid {
         let values: [Double]
         let step: Double
         let center: Double
+        var sizeDerivative: [Double]? = nil
 
         /// Value and slope (per degree) at offset x from the centre, by linear interpolation on the grid.
-        func sample(_ x: Double) -> (value: Double, slope: Double) {
+        func sample(_ x: Double) -> (value: Double, slope: Double) { sample(x, of: values) }
+
+        /// The same for another function on this grid.
+        func sample(_ x: Double, of values: [Double]) -> (value: Double, slope: Double) {
             let m = values.count
             let u = x / step
             guard abs(u) < Double(m / 2 - 1) else { return (0, 0) }
@@ -123,23 +132,51 @@ public final class FundamentalParametersProfiler {
         }
     }
 
-    func grid(_ fp: FundamentalParameters, d: Double) -> Grid {
+    /// Everything but the crystallite size, as the spectrum of the convolved instrument profile on an FFT grid
+    /// of `length` points (interleaved re, im): it does not change while only the size is refined.
+    struct InstrumentSpectrum {
+        let spectrum: [Double]
+        let length: Int
+        let step: Double
+        let center: Double
+        let theta: Double
+    }
+
+    /// The grid length for a reflection with spacing d: every component's width (the size included), with
+    /// room for the Lorentzian tails.
+    func gridLength(_ fp: FundamentalParameters, d: Double) -> Int {
         let rad = Double.pi / 180
-        let lambda0 = fp.primary.wavelength
-        let theta = asin(lambda0 / (2 * d))
+        let theta = asin(fp.primary.wavelength / (2 * d))
         let center = 2 * theta / rad
-        // Extent of the profile: every component's width, with room for the Lorentzian tails.
         let lineOffsets = fp.emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - center }
         let lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
         let flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
         let slit = fp.receivingSlit / fp.radius / rad
-        let sizeWidth = fp.size.isFinite ? lambda0 / (fp.size * 1e4 * cos(theta)) / rad : 0
         let axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
         let axialSpan = (axial?.offsets.map(abs).max() ?? 0) / rad
-        let reach = (lineOffsets.map(abs).max() ?? 0) + 15 * ((lorentz.max() ?? 0) + sizeWidth) + flat + slit + axialSpan + 0.2
-        let n = RealFFT.fastLength(atLeast: Int((2 * reach / fp.step).rounded(.up)))
-        let plan = fft(n)
-        let m = plan.length
+        // The size's width in steps of √2, so that refining the size does not change the grid at every step.
+        let size = sizeWidth(fp, theta: theta)
+        let sizeBound = size > 0 ? pow(2, (2 * log2(size)).rounded(.up) / 2) : 0
+        let reach = (lineOffsets.map(abs).max() ?? 0) + 15 * ((lorentz.max() ?? 0) + sizeBound) + flat + slit + axialSpan + 0.2
+        return RealFFT.fastLength(atLeast: max(2, Int((2 * reach / fp.step).rounded(.up))))
+    }
+
+    /// The size broadening's Lorentzian FWHM (degrees) at θ (radians): λ / (D cos θ).
+    func sizeWidth(_ fp: FundamentalParameters, theta: Double) -> Double {
+        fp.size.isFinite ? fp.primary.wavelength / (fp.size * 1e4 * cos(theta)) / (Double.pi / 180) : 0
+    }
+
+    func instrumentSpectrum(_ fp: FundamentalParameters, d: Double, length m: Int) -> InstrumentSpectrum {
+        let rad = Double.pi / 180
+        let lambda0 = fp.primary.wavelength
+        let theta = asin(lambda0 / (2 * d))
+        let center = 2 * theta / rad
+        let lineOffsets = fp.emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - center }
+        let lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
+        let flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
+        let slit = fp.receivingSlit / fp.radius / rad
+        let axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
+        let plan = fft(m)
         let h = fp.step
         func offset(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) * h }
         // Emission.
@@ -152,15 +189,17 @@ public final class FundamentalParametersProfiler {
                 emission[k] += line.intensity / total * g / (Double.pi * (x * x + g * g)) * h
             }
         }
-        var components = [emission]
+        var spectrum = plan.forward(emission)
         // Receiving slit: a top-hat, sampled by the overlap of each grid cell with [−w/2, w/2].
-        if slit > h { components.append(Self.cells(m, h) { lo, hi in max(0, min(hi, slit / 2) - max(lo, -slit / 2)) / slit }) }
+        if slit > h {
+            spectrum = RealFFT.multiply(spectrum, plan.forward(Self.cells(m, h) { lo, hi in max(0, min(hi, slit / 2) - max(lo, -slit / 2)) / slit }))
+        }
         // Flat specimen: P(−ε ≤ t) = √(t / |εm|) on [0, |εm|].
         if flat > h {
-            components.append(Self.cells(m, h) { lo, hi in
+            spectrum = RealFFT.multiply(spectrum, plan.forward(Self.cells(m, h) { lo, hi in
                 let a = max(0, min(-lo, flat)), b = max(0, min(-hi, flat))
                 return abs((a / flat).squareRoot() - (b / flat).squareRoot())
-            })
+            }))
         }
         // Axial divergence: the FCJ sub-peaks, binned.
         if let axial {
@@ -170,17 +209,44 @@ public final class FundamentalParametersProfiler {
                 k = ((k % m) + m) % m
                 a[k] += w
             }
-            components.append(a)
+            spectrum = RealFFT.multiply(spectrum, plan.forward(a))
         }
-        // Crystallite size.
-        if sizeWidth > h {
-            let g = sizeWidth / 2
-            components.append((0..<m).map { k in let x = offset(k); return g / (Double.pi * (x * x + g * g)) * h })
+        return InstrumentSpectrum(spectrum: spectrum, length: m, step: h, center: center, theta: theta)
+    }
+
+    func grid(_ fp: FundamentalParameters, d: Double, sizeDerivative: Bool = false) -> Grid {
+        grid(fp, instrument: instrumentSpectrum(fp, d: d, length: gridLength(fp, d: d)), sizeDerivative: sizeDerivative)
+    }
+
+    /// The profile from the instrument's spectrum and the crystallite size. The size's Lorentzian of FWHM Γ
+    /// multiplies the spectrum by exp(−π Γ |ν|) (ν in cycles per degree: the transform of the Lorentzian
+    /// summed over the periodic grid), so its derivative with respect to D, through ∂Γ/∂D = −Γ/D, is the
+    /// inverse transform of (π Γ |ν| / D) exp(−π Γ |ν|) × spectrum. Both are divided by the area of the
+    /// profile, which the size does not change.
+    func grid(_ fp: FundamentalParameters, instrument: InstrumentSpectrum, sizeDerivative: Bool) -> Grid {
+        let m = instrument.length, h = instrument.step
+        let plan = fft(m)
+        let width = sizeWidth(fp, theta: instrument.theta)
+        var broadened = instrument.spectrum
+        var slope = sizeDerivative && width > 0 ? instrument.spectrum : nil
+        for k in 0..<(m / 2 + 1) {
+            let nu = Double(k) / (Double(m) * h)
+            let factor = exp(-Double.pi * width * nu)
+            broadened[2 * k] *= factor
+            broadened[2 * k + 1] *= factor
+            if slope != nil {
+                let dFactor = Double.pi * width * nu / fp.size * factor
+                slope![2 * k] *= dFactor
+                slope![2 * k + 1] *= dFactor
+            }
         }
-        var profile = plan.convolve(components)
+        var profile = plan.inverse(broadened)
         let area = profile.reduce(0, +) * h
-        if area > 0 { profile = profile.map { $0 / area } }
-        return Grid(values: profile, step: h, center: center)
+        guard area > 0 else { return Grid(values: profile, step: h, center: instrument.center) }
+        profile = profile.map { $0 / area }
+        let derivative = slope.map { plan.inverse($0).map { $0 / area } }
+        return Grid(values: profile, step: h, center: instrument.center,
+                    sizeDerivative: sizeDerivative ? (derivative ?? [Double](repeating: 0, count: m)) : nil)
     }
 
     /// A component sampled by cell: `weight(lo, hi)` is its probability inside the cell [lo, hi) around each
@@ -193,28 +259,53 @@ public final class FundamentalParametersProfiler {
     }
 }
 
-/// Convolved FP profiles kept across evaluations (shared by copies of a model, guarded for threads): a shape
-/// is reused while d stays within 1e-5 Å and the parameters (size included) are the same; the position is
-/// applied as a shift, so only cell changes larger than that recompute the convolution.
+/// FP profiles kept across evaluations (shared by copies of a model, guarded for threads). The instrument part
+/// of a reflection's profile is kept while d stays within 1e-5 Å and the instrument is the same; the size is
+/// applied to it in Fourier space, and whole profiles are kept per size too. The position is applied as a
+/// shift, so only cell changes larger than that recompute a convolution.
 public final class FundamentalParametersCache: @unchecked Sendable {
-    struct Key: Hashable { let d: Int64; let size: Double; let slit: Double; let divergence: Double; let s: Double; let h: Double }
-    private var grids: [Key: FundamentalParametersProfiler.Grid] = [:]
+    struct Key: Hashable { let d: Int64; let length: Int; let slit: Double; let divergence: Double; let s: Double; let h: Double }
+    struct GridKey: Hashable { let instrument: Key; let size: Double; let sizeDerivative: Bool }
+    private var spectra: [Key: FundamentalParametersProfiler.InstrumentSpectrum] = [:]
+    private var grids: [GridKey: FundamentalParametersProfiler.Grid] = [:]
+    /// Profilers (each with its FFT plans and buffers, for one thread at a time) not in use.
+    private var idle: [FundamentalParametersProfiler] = []
     private let lock = NSLock()
-    /// Entries kept at most (the cache is emptied beyond).
+    /// Entries kept at most (a cache is emptied beyond).
     static let capacity = 20_000
 
     public init() {}
 
-    func grid(_ fp: FundamentalParameters, d: Double, profiler: FundamentalParametersProfiler) -> FundamentalParametersProfiler.Grid {
-        let key = Key(d: Int64((d * 1e5).rounded()), size: fp.size, slit: fp.receivingSlit, divergence: fp.equatorialDivergence,
-                      s: fp.sOverL, h: fp.hOverL)
+    /// A profiler for one evaluation: its FFTW plans are made once and then reused by every later evaluation.
+    func borrowProfiler() -> FundamentalParametersProfiler {
         lock.lock()
-        if let g = grids[key] { lock.unlock(); return g }
+        defer { lock.unlock() }
+        return idle.popLast() ?? FundamentalParametersProfiler()
+    }
+
+    func giveBack(_ profiler: FundamentalParametersProfiler) {
+        lock.lock()
+        idle.append(profiler)
         lock.unlock()
-        let g = profiler.grid(fp, d: Double(key.d) / 1e5)
+    }
+
+    func grid(_ fp: FundamentalParameters, d: Double, sizeDerivative: Bool,
+              profiler: FundamentalParametersProfiler) -> FundamentalParametersProfiler.Grid {
+        let rounded = (d * 1e5).rounded()
+        let key = Key(d: Int64(rounded), length: profiler.gridLength(fp, d: rounded / 1e5), slit: fp.receivingSlit,
+                      divergence: fp.equatorialDivergence, s: fp.sOverL, h: fp.hOverL)
+        let gridKey = GridKey(instrument: key, size: fp.size, sizeDerivative: sizeDerivative)
         lock.lock()
+        if let g = grids[gridKey] { lock.unlock(); return g }
+        let cached = spectra[key]
+        lock.unlock()
+        let spectrum = cached ?? profiler.instrumentSpectrum(fp, d: rounded / 1e5, length: key.length)
+        let g = profiler.grid(fp, instrument: spectrum, sizeDerivative: sizeDerivative)
+        lock.lock()
+        if spectra.count > Self.capacity { spectra.removeAll(keepingCapacity: true) }
         if grids.count > Self.capacity { grids.removeAll(keepingCapacity: true) }
-        grids[key] = g
+        spectra[key] = spectrum
+        grids[gridKey] = g
         lock.unlock()
         return g
     }

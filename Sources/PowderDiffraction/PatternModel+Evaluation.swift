@@ -47,7 +47,8 @@ struct EvaluationWork {
     /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
     var share = 0, shares = 1
     var includeBackground = true
-    /// FFT plans for fundamental-parameters profiles (made on first use).
+    /// FFT plans for fundamental-parameters profiles (borrowed from the model's cache on first use, given back
+    /// at the end of `run`).
     var fpProfiler: FundamentalParametersProfiler?
     var profiles: [[(index: Int, value: Double)]] = []
 
@@ -77,6 +78,10 @@ struct EvaluationWork {
     mutating func run() {
         if includeBackground { addBackground() }
         for p in model.phases.indices { addPhase(p) }
+        if let profiler = fpProfiler {
+            model.fundamentalParametersCache.giveBack(profiler)
+            fpProfiler = nil
+        }
     }
 
     mutating func addBackground() {
@@ -281,7 +286,7 @@ struct EvaluationWork {
                 var above = model.windowHighFWHMs * fwhmDegrees
                 if pos > 90 { swap(&below, &above) }
                 if let f = fp {
-                    if fpProfiler == nil { fpProfiler = FundamentalParametersProfiler() }
+                    if fpProfiler == nil { fpProfiler = model.fundamentalParametersCache.borrowProfiler() }
                     let reach = fpProfiler!.reach(f, d: 1 / sq)
                     (below, above) = (reach, reach)
                 }
@@ -388,28 +393,19 @@ struct EvaluationWork {
 
     /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
     /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
-    /// γ slot, ∂/∂size by a central difference. The instrument's U V W X Y Z and SH/L and the microstrain do
+    /// γ slot, ∂/∂size. The instrument's U V W X Y Z and SH/L and the microstrain do
     /// not act on an FP profile: their `sensitivities` are dropped, the width terms of the others cleared.
     mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>,
                                             sizeColumn: Int?) {
         let count = range.count
         kernel.grow(count)
         var values = [Double](repeating: 0, count: count), slopes = values
+        // ∂/∂size in Fourier space (see `FundamentalParametersProfiler.grid(_:instrument:sizeDerivative:)`).
+        var sizeSlopes: [Double]? = sizeColumn.map { c in sensitivities.contains { $0.column == c } } == true ? values : nil
         fpProfiler!.profile(fp, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &values, slopes: &slopes,
-                            cache: model.fundamentalParametersCache)
+                            sizeSlopes: &sizeSlopes, cache: model.fundamentalParametersCache)
         let perCentidegree = 0.01, perRadian = 180 / Double.pi
-        var dSize = [Double](repeating: 0, count: count)
-        if let c = sizeColumn, sensitivities.contains(where: { $0.column == c }) {
-            let h = 1e-4 * fp.size
-            var up = fp, down = fp
-            up.size += h; down.size -= h
-            var vu = values, vd = values, scratch = values
-            fpProfiler!.profile(up, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vu, slopes: &scratch,
-                                cache: model.fundamentalParametersCache)
-            fpProfiler!.profile(down, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &vd, slopes: &scratch,
-                                cache: model.fundamentalParametersCache)
-            for j in 0..<count { dSize[j] = (vu[j] - vd[j]) / (2 * h) }
-        }
+        let dSize = sizeSlopes ?? [Double](repeating: 0, count: count)
         for j in 0..<count {
             kernel.value[j] = values[j] * perCentidegree
             kernel.dPosition[j] = slopes[j] * perRadian * perCentidegree
