@@ -142,6 +142,9 @@ public final class FundamentalParametersProfiler {
         let theta: Double
     }
 
+    /// Half-width (degrees) at which the grid stops growing.
+    static let maximumReach = 12.0
+
     /// The grid length for a reflection with spacing d: every component's width (the size included), with
     /// room for the Lorentzian tails.
     func gridLength(_ fp: FundamentalParameters, d: Double) -> Int {
@@ -157,7 +160,16 @@ public final class FundamentalParametersProfiler {
         // The size's width in steps of √2, so that refining the size does not change the grid at every step.
         let size = sizeWidth(fp, theta: theta)
         let sizeBound = size > 0 ? pow(2, (2 * log2(size)).rounded(.up) / 2) : 0
-        let reach = (lineOffsets.map(abs).max() ?? 0) + 15 * ((lorentz.max() ?? 0) + sizeBound) + flat + slit + axialSpan + 0.2
+        // Room for each line's Lorentzian tail in proportion to its weight (capped at its full width): a line
+        // of relative intensity I and HWHM g puts ≈ 4 I g / (π L) of the area beyond a circular grid of length
+        // L, and that part wraps around spread over the grid. For Cu Kα5's weak, broad satellite (I = 0.016)
+        // this keeps the wrapped part below 2e-5 of the peak height, with a grid a quarter as long.
+        let strongest = fp.emission.map(\.intensity).max() ?? 1
+        let tail = zip(lorentz, fp.emission).map { $0 * min(1, 10 * $1.intensity / strongest) }.max() ?? 0
+        // A size so small that its Lorentzian spans degrees (a trial step of a refinement, or nanocrystals) is
+        // applied in Fourier space all the same; the grid stops growing at ±`maximumReach` and the far tails
+        // wrap around it.
+        let reach = min((lineOffsets.map(abs).max() ?? 0) + 15 * (tail + sizeBound) + flat + slit + axialSpan + 0.2, Self.maximumReach)
         return RealFFT.fastLength(atLeast: max(2, Int((2 * reach / fp.step).rounded(.up))))
     }
 
@@ -264,8 +276,10 @@ public final class FundamentalParametersProfiler {
 /// applied to it in Fourier space, and whole profiles are kept per size too. The position is applied as a
 /// shift, so only cell changes larger than that recompute a convolution.
 public final class FundamentalParametersCache: @unchecked Sendable {
-    struct Key: Hashable { let d: Int64; let length: Int; let slit: Double; let divergence: Double; let s: Double; let h: Double }
-    struct GridKey: Hashable { let instrument: Key; let size: Double; let sizeDerivative: Bool }
+    /// Spacing of the angles whose instrument spectra are computed, degrees 2θ.
+    public static let angleStep = 0.02
+    struct Key: Hashable { let angle: Int; let length: Int; let slit: Double; let divergence: Double; let s: Double; let h: Double }
+    struct GridKey: Hashable { let d: Double; let length: Int; let size: Double; let sizeDerivative: Bool }
     private var spectra: [Key: FundamentalParametersProfiler.InstrumentSpectrum] = [:]
     private var grids: [GridKey: FundamentalParametersProfiler.Grid] = [:]
     /// Profilers (each with its FFT plans and buffers, for one thread at a time) not in use.
@@ -291,20 +305,39 @@ public final class FundamentalParametersCache: @unchecked Sendable {
 
     func grid(_ fp: FundamentalParameters, d: Double, sizeDerivative: Bool,
               profiler: FundamentalParametersProfiler) -> FundamentalParametersProfiler.Grid {
-        let rounded = (d * 1e5).rounded()
-        let key = Key(d: Int64(rounded), length: profiler.gridLength(fp, d: rounded / 1e5), slit: fp.receivingSlit,
-                      divergence: fp.equatorialDivergence, s: fp.sOverL, h: fp.hOverL)
-        let gridKey = GridKey(instrument: key, size: fp.size, sizeDerivative: sizeDerivative)
+        let rad = Double.pi / 180
+        let lambda = fp.primary.wavelength
+        let twoTheta = 2 * asin(min(1, lambda / (2 * d))) / rad
+        let q = twoTheta / Self.angleStep
+        let below = Int(q.rounded(.down))
+        let t = q - Double(below)
+        /// d at lattice angle k.
+        func spacing(_ k: Int) -> Double { lambda / (2 * sin(min(179.9, Double(k) * Self.angleStep) / 2 * rad)) }
+        let length = profiler.gridLength(fp, d: spacing(below))
+        let gridKey = GridKey(d: d, length: length, size: fp.size, sizeDerivative: sizeDerivative)
         lock.lock()
         if let g = grids[gridKey] { lock.unlock(); return g }
-        let cached = spectra[key]
         lock.unlock()
-        let spectrum = cached ?? profiler.instrumentSpectrum(fp, d: rounded / 1e5, length: key.length)
-        let g = profiler.grid(fp, instrument: spectrum, sizeDerivative: sizeDerivative)
+        func spectrum(_ k: Int) -> FundamentalParametersProfiler.InstrumentSpectrum {
+            let key = Key(angle: k, length: length, slit: fp.receivingSlit, divergence: fp.equatorialDivergence, s: fp.sOverL, h: fp.hOverL)
+            lock.lock()
+            if let cached = spectra[key] { lock.unlock(); return cached }
+            lock.unlock()
+            let computed = profiler.instrumentSpectrum(fp, d: spacing(k), length: length)
+            lock.lock()
+            if spectra.count > Self.capacity { spectra.removeAll(keepingCapacity: true) }
+            spectra[key] = computed
+            lock.unlock()
+            return computed
+        }
+        let (lower, upper) = (spectrum(below), spectrum(below + 1))
+        var mixed = lower.spectrum
+        for i in mixed.indices { mixed[i] = (1 - t) * lower.spectrum[i] + t * upper.spectrum[i] }
+        let instrument = FundamentalParametersProfiler.InstrumentSpectrum(spectrum: mixed, length: length, step: lower.step,
+                                                                          center: twoTheta, theta: twoTheta / 2 * rad)
+        let g = profiler.grid(fp, instrument: instrument, sizeDerivative: sizeDerivative)
         lock.lock()
-        if spectra.count > Self.capacity { spectra.removeAll(keepingCapacity: true) }
         if grids.count > Self.capacity { grids.removeAll(keepingCapacity: true) }
-        spectra[key] = spectrum
         grids[gridKey] = g
         lock.unlock()
         return g
