@@ -145,25 +145,43 @@ public final class FundamentalParametersProfiler {
     /// Half-width (degrees) at which the grid stops growing.
     static let maximumReach = 12.0
 
+    /// The instrument's components for a reflection with spacing d (degrees 2θ): primary Bragg angle θ
+    /// (radians) and 2θ, each line's offset and Lorentzian FWHM, the flat-specimen width, the slit width and
+    /// the FCJ sub-peaks.
+    struct Components {
+        let theta: Double, center: Double
+        let lineOffsets: [Double], lorentz: [Double]
+        let flat: Double, slit: Double
+        let axial: AxialDivergence?
+
+        init(_ fp: FundamentalParameters, d: Double) {
+            let rad = Double.pi / 180
+            theta = asin(fp.primary.wavelength / (2 * d))
+            let center = 2 * theta / rad
+            self.center = center
+            lineOffsets = fp.emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - center }
+            let theta = theta
+            lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
+            flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
+            slit = fp.receivingSlit / fp.radius / rad
+            axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
+        }
+    }
+
     /// The grid length for a reflection with spacing d: every component's width (the size included), with
     /// room for the Lorentzian tails.
     func gridLength(_ fp: FundamentalParameters, d: Double) -> Int {
-        let rad = Double.pi / 180
-        let theta = asin(fp.primary.wavelength / (2 * d))
-        let center = 2 * theta / rad
-        let lineOffsets = fp.emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - center }
-        let lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
-        let flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
-        let slit = fp.receivingSlit / fp.radius / rad
-        let axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
-        let axialSpan = (axial?.offsets.map(abs).max() ?? 0) / rad
+        let c = Components(fp, d: d)
+        let (theta, lineOffsets, lorentz, flat, slit) = (c.theta, c.lineOffsets, c.lorentz, c.flat, c.slit)
+        let axialSpan = (c.axial?.offsets.map(abs).max() ?? 0) / (Double.pi / 180)
         // The size's width in steps of √2, so that refining the size does not change the grid at every step.
         let size = sizeWidth(fp, theta: theta)
         let sizeBound = size > 0 ? pow(2, (2 * log2(size)).rounded(.up) / 2) : 0
         // Room for each line's Lorentzian tail in proportion to its weight (capped at its full width): a line
         // of relative intensity I and HWHM g puts ≈ 4 I g / (π L) of the area beyond a circular grid of length
-        // L, and that part wraps around spread over the grid. For Cu Kα5's weak, broad satellite (I = 0.016)
-        // this keeps the wrapped part below 2e-5 of the peak height, with a grid a quarter as long.
+        // L, and that part wraps around, spread over the grid. 15 widths leave ≈ 2/(π·30) of a main line's area
+        // there (profiles on grids of different length differ by ~4e-4 of the peak height); Cu Kα5's weak,
+        // broad satellite (I = 0.016) wraps no more than that with a grid a quarter as long.
         let strongest = fp.emission.map(\.intensity).max() ?? 1
         let tail = zip(lorentz, fp.emission).map { $0 * min(1, 10 * $1.intensity / strongest) }.max() ?? 0
         // A size so small that its Lorentzian spans degrees (a trial step of a refinement, or nanocrystals) is
@@ -180,14 +198,8 @@ public final class FundamentalParametersProfiler {
 
     func instrumentSpectrum(_ fp: FundamentalParameters, d: Double, length m: Int) -> InstrumentSpectrum {
         let rad = Double.pi / 180
-        let lambda0 = fp.primary.wavelength
-        let theta = asin(lambda0 / (2 * d))
-        let center = 2 * theta / rad
-        let lineOffsets = fp.emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - center }
-        let lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
-        let flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
-        let slit = fp.receivingSlit / fp.radius / rad
-        let axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
+        let c = Components(fp, d: d)
+        let (theta, center, lineOffsets, lorentz, flat, slit, axial) = (c.theta, c.center, c.lineOffsets, c.lorentz, c.flat, c.slit, c.axial)
         let plan = fft(m)
         let h = fp.step
         func offset(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) * h }
