@@ -46,28 +46,25 @@ public struct PowderStructureFactor: Sendable {
 }
 
 extension StructureFactorCalculator {
-    /// |F|² and its derivatives for h at s = sinθ/λ (pass the value for the current cell).
-    public func powderStructureFactor(_ m: MillerIndex, s: Double, atoms: [AtomSite]) -> PowderStructureFactor {
-        var out = PowderStructureFactor()
-        powderStructureFactor(m, s: s, atoms: atoms, derivatives: true, into: &out)
-        return out
-    }
-
-    /// |F|² for h at s = sinθ/λ into `out`, reusing its storage; with `derivatives`, also every partial (else
-    /// they are left as they were). Atoms on the same position as an earlier atom of the same site (mixed
-    /// occupancy) share its phase sums.
+    /// |F|² for h at s = sinθ/λ (pass the value for the current cell) into `out`, reusing its storage; with
+    /// `derivatives`, also every partial (else they are left as they were).
     public func powderStructureFactor(_ m: MillerIndex, s: Double, atoms: [AtomSite], derivatives: Bool,
                                       into out: inout PowderStructureFactor) {
-        let n = atoms.count
-        out.resize(atoms: n, species: species.count)
-        for j in 0..<n {
+        out.resize(atoms: atoms.count, species: species.count)
+        phaseSums(m, atoms: atoms, gradients: derivatives, into: &out.sums, at: 0)
+        combine(s: s, atoms: atoms, derivatives: derivatives, into: &out)
+    }
+
+    /// The phase sums of every atom for h, written to `sums[offset...]`. Atoms on the same position as an
+    /// earlier atom of their site (mixed occupancy) share its sums.
+    public func phaseSums(_ m: MillerIndex, atoms: [AtomSite], gradients: Bool = true, into sums: inout [PhaseSum], at offset: Int) {
+        for j in atoms.indices {
             if let i = sharedImages[j], atoms[i].position == atoms[j].position {
-                out.sums[j] = out.sums[i]
+                sums[offset + j] = sums[offset + i]
             } else {
-                out.sums[j] = phaseSum(m, atom: j, position: atoms[j].position, gradients: derivatives)
+                sums[offset + j] = phaseSum(m, atom: j, position: atoms[j].position, gradients: gradients)
             }
         }
-        combine(s: s, atoms: atoms, derivatives: derivatives, into: &out)
     }
 
     /// The same from phase sums computed before (one per atom, for the atoms' current positions).

@@ -77,17 +77,12 @@ public struct Phase: Sendable {
         return phaseSums[r * n ..< (r + 1) * n]
     }
 
-    /// The whole table for the current reflections and positions (atoms on one position computed once).
+    /// The whole table for the current reflections and positions.
     private mutating func computePhaseSums() {
         let atoms = structure.atoms
-        let n = atoms.count
-        var table = [PhaseSum](repeating: PhaseSum(), count: reflections.count * n)
-        let twin = atoms.indices.map { j in atoms[..<j].firstIndex { $0.position == atoms[j].position } }
+        var table = [PhaseSum](repeating: PhaseSum(), count: reflections.count * atoms.count)
         for (r, reflection) in reflections.enumerated() {
-            for j in 0..<n {
-                table[r * n + j] = twin[j].map { table[r * n + $0] }
-                    ?? calculator.phaseSum(reflection.index, atom: j, position: atoms[j].position)
-            }
+            calculator.phaseSums(reflection.index, atoms: atoms, into: &table, at: r * atoms.count)
         }
         phaseSums = table
     }
