@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "PowderDiffraction", targets: ["PowderDiffraction"]),
         .library(name: "Refinement", targets: ["Refinement"]),
         .library(name: "RietveldIO", targets: ["RietveldIO"]),
+        .library(name: "Workflow", targets: ["Workflow"]),
+        .library(name: "Lithiation", targets: ["Lithiation", "LithiationIO"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,31 +26,41 @@ let package = Package(
         // C libraries: only NumericCore imports these.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
-        .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Crystallography", dependencies: ["NumericCore"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK", "CMalloc"], swiftSettings: optimizedEvenInDebug),
+        // Pure Swift: no C library below it, so that lithium-map links none.
+        .target(name: "Crystallography", swiftSettings: optimizedEvenInDebug),
+        .target(name: "FileSupport"),
         .target(name: "PowderDiffraction", dependencies: ["Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Refinement", dependencies: ["PowderDiffraction", "Crystallography", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Lithiation", dependencies: ["Crystallography"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "Lithiation",
+        .target(name: "LithiationIO", dependencies: ["Lithiation", "Crystallography", "FileSupport"]),
+        // Readers and writers of the refinement's files: domain values in, text out; no strategy.
+        .target(name: "RietveldIO", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "FileSupport",
                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // What a command asks for, from files to a result: set-up, recipes, sequential runs, calibration.
+        .target(name: "Workflow", dependencies: ["Crystallography", "PowderDiffraction", "Refinement", "RietveldIO", "FileSupport"]),
         .executableTarget(
             name: "rietveld",
             dependencies: [
-                "Crystallography", "PowderDiffraction", "Refinement", "RietveldIO",
+                "Crystallography", "PowderDiffraction", "Refinement", "RietveldIO", "Workflow", "FileSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .executableTarget(
             name: "lithium-map",
-            dependencies: ["Lithiation", "RietveldIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Lithiation", "LithiationIO", "FileSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "LithiationTests", dependencies: ["Lithiation", "RietveldIO"]),
+        // Test helpers shared by the test targets (repository paths, set-ups, named tolerances).
+        .target(name: "_TestSupport", dependencies: ["PowderDiffraction", "Refinement", "Workflow"], path: "Tests/_TestSupport"),
+        .testTarget(name: "LithiationTests", dependencies: ["Lithiation", "LithiationIO", "FileSupport"]),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
-        .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO"], exclude: ["Fixtures"]),
-        .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO"]),
-        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Crystallography"]),
-        .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO"]),
-        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map"]),
+        .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO", "Refinement", "Workflow", "_TestSupport"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Workflow", "Crystallography", "FileSupport", "_TestSupport"]),
+        .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO", "Workflow", "FileSupport", "_TestSupport"]),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map", "_TestSupport"]),
     ]
 )

@@ -7,6 +7,7 @@ public enum CrystallographyError: Error, Equatable, Sendable, CustomStringConver
     case unknownElement(String)
     case wavelengthOutOfRange(Double)
     case invalidStructure(String)
+    case invalidFormula(String, String)
 
     public var description: String {
         switch self {
@@ -17,6 +18,7 @@ public enum CrystallographyError: Error, Equatable, Sendable, CustomStringConver
         case .unknownElement(let symbol): return "unknown element or ion '\(symbol)' (expected a symbol such as Ni, Ni2+, O2-)"
         case .wavelengthOutOfRange(let l): return "wavelength \(l) Å is outside the tabulated anomalous-scattering range (0.21–3.1 Å)"
         case .invalidStructure(let why): return "invalid structure: \(why)"
+        case let .invalidFormula(formula, why): return "formula \(formula): \(why)"
         }
     }
 }

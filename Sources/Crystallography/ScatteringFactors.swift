@@ -1,8 +1,5 @@
 import Foundation
 
-/// hc in eV·Å (CODATA 2018): E = hc/λ.
-public let planckTimesLightSpeedEVAngstrom = 12_398.419_843_320_026
-
 /// The Waasmaier–Kirfel form factor of one atom or ion: f0(s) = Σ₁⁵ aᵢ exp(−bᵢ s²) + c with
 /// s = sinθ/λ in Å⁻¹ (Acta Cryst. A51 (1995) 416; valid to s = 6 Å⁻¹).
 public struct FormFactor: Sendable, Equatable {
@@ -109,6 +106,9 @@ public enum ScatteringFactors {
         return f
     }
 
+    /// The atomic number of an element symbol (`Ni` → 28).
+    public static func atomicNumber(_ element: String) -> Int? { formFactors[element]?.atomicNumber }
+
     /// Whether `element` (e.g. `Ni`) is a known element symbol.
     public static func isElement(_ element: String) -> Bool { formFactors[element] != nil }
 
@@ -116,7 +116,7 @@ public enum ScatteringFactors {
     /// in log f″ versus log E, f′ linearly in E between tabulated points (the grid is dense at edges).
     public static func anomalous(element: String, wavelength: Double) throws(CrystallographyError) -> (fPrime: Double, fDoublePrime: Double) {
         guard let table = anomalousTable(element) else { throw .unknownElement(element) }
-        let e = planckTimesLightSpeedEVAngstrom / wavelength
+        let e = PhysicalConstants.planckTimesLightSpeedEVAngstrom / wavelength
         guard let first = table.energies.first, let last = table.energies.last, e >= first, e <= last, wavelength >= 0.21, wavelength <= 3.1 else {
             throw .wavelengthOutOfRange(wavelength)
         }

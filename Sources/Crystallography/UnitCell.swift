@@ -1,5 +1,4 @@
 import Foundation
-import NumericCore
 
 /// The seven crystal systems, with the cell parameters each leaves free.
 public enum CrystalSystem: String, Sendable, CaseIterable {
@@ -20,8 +19,13 @@ public enum CrystalSystem: String, Sendable, CaseIterable {
 }
 
 /// Indices of the six cell parameters in gradients and covariance matrices: a, b, c (Å), α, β, γ (degrees).
-public enum CellParameter: Int, CaseIterable, Sendable {
+public enum CellParameter: Int, CaseIterable, Sendable, Hashable {
     case a = 0, b, c, alpha, beta, gamma
+
+    /// The name users write: a, b, c, alpha, beta, gamma.
+    public var name: String { ["a", "b", "c", "alpha", "beta", "gamma"][rawValue] }
+    /// Lengths in Å, angles in degrees.
+    public var isLength: Bool { rawValue < 3 }
 }
 
 /// A unit cell: lengths in Å, angles in degrees; an immutable value that precomputes its metric tensors.
@@ -100,12 +104,45 @@ public struct UnitCell: Equatable, Sendable {
                 abc * sg * (cg - ca * cb) / root * rad]
     }
 
-    /// The esd of V from the 6×6 covariance matrix of (a, b, c, α, β, γ) (angles in degrees), by
-    /// σ²(V) = ∇Vᵀ C ∇V. Correlations between a and c enter; adding esds would be wrong.
-    public func volumeStandardUncertainty(covariance: Matrix) -> Double {
-        precondition(covariance.rows == 6 && covariance.columns == 6, "cell covariance must be 6×6")
-        return max(0, covariance.quadraticForm(volumeGradient)).squareRoot()
+    /// ∂G/∂p for one of the six cell parameters (angles per degree), row-major 3×3.
+    public func metricDerivative(_ p: CellParameter) -> [Double] {
+        let r = AngleUnit.radiansPerDegree
+        let (ca, cb, cg) = (cos(alpha * r), cos(beta * r), cos(gamma * r))
+        let (sa, sb, sg) = (sin(alpha * r), sin(beta * r), sin(gamma * r))
+        switch p {
+        case .a: return [2 * a, b * cg, c * cb, b * cg, 0, 0, c * cb, 0, 0]
+        case .b: return [0, a * cg, 0, a * cg, 2 * b, c * ca, 0, c * ca, 0]
+        case .c: return [0, 0, a * cb, 0, 0, b * ca, a * cb, b * ca, 2 * c]
+        case .alpha: let d = -b * c * sa * r; return [0, 0, 0, 0, 0, d, 0, d, 0]
+        case .beta: let d = -a * c * sb * r; return [0, 0, d, 0, 0, 0, d, 0, 0]
+        case .gamma: let d = -a * b * sg * r; return [0, d, 0, d, 0, 0, 0, 0, 0]
+        }
     }
+
+    /// ∂(1/d²)/∂p for one of the six cell parameters: since G* = G⁻¹, ∂G*/∂p = −G* (∂G/∂p) G*, so
+    /// ∂(hᵀG*h)/∂p = −vᵀ (∂G/∂p) v with v = G* h.
+    public func inverseDSquaredDerivative(_ h: Int, _ k: Int, _ l: Int, _ p: CellParameter) -> Double {
+        let gs = reciprocalMetric
+        let x = (Double(h), Double(k), Double(l))
+        let v = [gs[0] * x.0 + gs[1] * x.1 + gs[2] * x.2, gs[3] * x.0 + gs[4] * x.1 + gs[5] * x.2, gs[6] * x.0 + gs[7] * x.1 + gs[8] * x.2]
+        let dg = metricDerivative(p)
+        var q = 0.0
+        for i in 0..<3 { for j in 0..<3 { q += v[i] * dg[3 * i + j] * v[j] } }
+        return -q
+    }
+
+    /// The esd of V from the 6×6 covariance matrix of (a, b, c, α, β, γ) (angles in degrees, row-major), by
+    /// σ²(V) = ∇Vᵀ C ∇V. Correlations between a and c enter; adding esds would be wrong.
+    public func volumeStandardUncertainty(covariance: [Double]) -> Double {
+        precondition(covariance.count == 36, "cell covariance must be 6×6")
+        let g = volumeGradient
+        var q = 0.0
+        for i in 0..<6 { for j in 0..<6 { q += g[i] * covariance[6 * i + j] * g[j] } }
+        return max(0, q).squareRoot()
+    }
+
+    /// V of a hexagonal (or hexagonal-setting trigonal) cell, (√3/2) a² c, in Å³.
+    public static func hexagonalVolume(a: Double, c: Double) -> Double { 3.0.squareRoot() / 2 * a * a * c }
 
     static func invert3x3(_ m: [Double]) -> [Double] {
         let det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6])

@@ -1,42 +1,16 @@
+import Crystallography
 import Foundation
 
 /// From charge passed to lithium content: x(Li) = x0 − Q / (q_th · m), Q in mAh, q_th in mAh/g, m in g.
 public enum LithiumContent {
-    /// Faraday constant, C/mol (CODATA 2018).
-    public static let faraday = 96_485.332_12
-
-    /// Standard atomic weights (IUPAC 2021, abridged values) of the elements of cathode formulas.
-    public static let atomicWeights: [String: Double] = [
-        "H": 1.008, "Li": 6.94, "B": 10.81, "C": 12.011, "N": 14.007, "O": 15.999, "F": 18.998, "Na": 22.990, "Mg": 24.305,
-        "Al": 26.982, "Si": 28.085, "P": 30.974, "S": 32.06, "Cl": 35.45, "K": 39.098, "Ca": 40.078, "Ti": 47.867, "V": 50.942,
-        "Cr": 51.996, "Mn": 54.938, "Fe": 55.845, "Co": 58.933, "Ni": 58.693, "Cu": 63.546, "Zn": 65.38, "Zr": 91.224,
-        "Nb": 92.906, "Mo": 95.95, "La": 138.905, "Hf": 178.49, "Ta": 180.948, "W": 183.84,
-    ]
-
-    /// Molar mass (g/mol) of a formula such as `LiNi0.85Co0.1Mn0.05O2`.
+    /// Molar mass (g/mol) of a formula such as `LiNi0.85Co0.1Mn0.05O2` (IUPAC 2021 atomic weights).
     public static func molarMass(_ formula: String) throws(LithiationError) -> Double {
-        var total = 0.0
-        var i = formula.startIndex
-        while i < formula.endIndex {
-            guard formula[i].isUppercase else { throw .invalid("formula \(formula): expected an element symbol at '\(formula[i...])'") }
-            var j = formula.index(after: i)
-            while j < formula.endIndex && formula[j].isLowercase { j = formula.index(after: j) }
-            let symbol = String(formula[i..<j])
-            var k = j
-            while k < formula.endIndex && (formula[k].isNumber || formula[k] == ".") { k = formula.index(after: k) }
-            let count = k > j ? Double(formula[j..<k]) : 1
-            guard let w = atomicWeights[symbol] else { throw .invalid("formula \(formula): unknown element \(symbol)") }
-            guard let n = count else { throw .invalid("formula \(formula): '\(formula[j..<k])' is not a number") }
-            total += w * n
-            i = k
-        }
-        guard total > 0 else { throw .invalid("formula is empty") }
-        return total
+        do { return try AtomicWeights.molarMass(formula: formula) } catch { throw .invalid(error.description) }
     }
 
     /// Theoretical capacity for one Li per formula unit, mAh/g: F / (3.6 M). LiNiO2: 274.5 mAh/g.
     public static func theoreticalCapacity(formula: String) throws(LithiationError) -> Double {
-        faraday / (3.6 * (try molarMass(formula)))
+        PhysicalConstants.faraday / (3.6 * (try molarMass(formula)))
     }
 
     /// Cumulative charge (mAh) at each time from a current record (mA, time in s), by the trapezoid rule.

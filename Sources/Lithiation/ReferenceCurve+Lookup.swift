@@ -1,3 +1,4 @@
+import Crystallography
 import Foundation
 
 /// One place on the reference curve consistent with a measurement.
@@ -82,7 +83,7 @@ extension ReferenceCurve {
         }
         candidates.sort { $0.misfit < $1.misfit }
         let best = candidates[0]
-        let vMeasured = (3.0).squareRoot() / 2 * a * a * c
+        let vMeasured = UnitCell.hexagonalVolume(a: a, c: c)
         return LookupResult(candidates: candidates, soc: soc(best.x), deltaVOverV: vMeasured / pristineVolume - 1)
     }
 

@@ -45,3 +45,30 @@ public struct Instrument: Sendable, Equatable {
         self.goniometerRadius = goniometerRadius
     }
 }
+
+extension Instrument {
+    /// A profile term's value (GSAS-II units).
+    public func value(of t: ProfileTerm) -> Double {
+        switch t {
+        case .u: return u
+        case .v: return v
+        case .w: return w
+        case .x: return x
+        case .y: return y
+        case .z: return z
+        case .shl: return shl
+        }
+    }
+
+    public mutating func setValue(_ value: Double, for t: ProfileTerm) {
+        switch t {
+        case .u: u = value
+        case .v: v = value
+        case .w: w = value
+        case .x: x = value
+        case .y: y = value
+        case .z: z = value
+        case .shl: shl = value
+        }
+    }
+}

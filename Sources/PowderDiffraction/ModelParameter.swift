@@ -6,17 +6,9 @@ public enum ProfileTerm: String, Sendable, CaseIterable, Hashable {
     case u = "U", v = "V", w = "W", x = "X", y = "Y", z = "Z", shl = "SH/L"
 }
 
-/// Cell parameters by name.
-public enum LatticeParameter: Int, Sendable, CaseIterable, Hashable {
-    case a = 0, b, c, alpha, beta, gamma
-    public var name: String { ["a", "b", "c", "alpha", "beta", "gamma"][rawValue] }
-}
-
-/// The identity of every quantity the pattern model can differentiate with respect to. Values are in the
-/// units users see (GSAS-II's at the file boundary): zero in degrees, U V W in centideg², X Y Z in centideg,
-/// size in µm, microstrain in 10⁻⁶, displacements in µm, cell in Å and degrees, U_iso in Å².
-public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
-    case scale(phase: Int)
+/// Quantities of the measured pattern that every phase shares (GSAS-II's histogram parameters): background,
+/// peak offsets, absorption and the instrument's profile.
+public enum PatternParameter: Hashable, Sendable {
     case background(term: Int)
     case zero
     /// Debye–Scherrer sample displacement perpendicular (x) and parallel (y) to the beam, µm.
@@ -25,53 +17,106 @@ public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
     case specimenDisplacement, transparency
     /// Cylinder absorption μR (Debye–Scherrer).
     case muR
-    /// An independent cell parameter (the crystal system ties the others to it).
-    case lattice(phase: Int, LatticeParameter)
-    /// A free fractional coordinate (0 = x, 1 = y, 2 = z) of a crystallographic site; all atoms of the site move.
-    case position(phase: Int, site: Int, axis: Int)
-    /// U_iso shared by all atoms of a site.
-    case uIso(phase: Int, site: Int)
-    case occupancy(phase: Int, atom: Int)
-    /// Ni/Li exchange x of a layered oxide (see `CationMixing`).
-    case cationMixing(phase: Int)
     case profile(ProfileTerm)
-    case size(phase: Int)
-    case microstrain(phase: Int)
-    /// March–Dollase ratio r.
-    case texture(phase: Int)
     /// I(Kα2)/I(Kα1).
     case secondLineRatio
+}
 
+/// Quantities of one phase: its scale, cell, structure and sample broadening.
+public enum PhaseParameter: Hashable, Sendable {
+    case scale
+    /// An independent cell parameter (the crystal system ties the others to it).
+    case lattice(CellParameter)
+    /// A free fractional coordinate (0 = x, 1 = y, 2 = z) of a crystallographic site; all atoms of the site move.
+    case position(site: Int, axis: Int)
+    /// U_iso shared by all atoms of a site.
+    case uIso(site: Int)
+    case occupancy(atom: Int)
+    /// Ni/Li exchange x of a layered oxide (see `CationMixing`).
+    case cationMixing
+    case size
+    case microstrain
+    /// March–Dollase ratio r.
+    case texture
+}
+
+/// The identity of every quantity the pattern model can differentiate with respect to: a pattern parameter,
+/// or a parameter of the phase with the given index (GSAS-II's `ph::name` and `:h:name`, typed). A joint
+/// refinement of several patterns would add the pattern's index to both.
+///
+/// Values are in the units users see (GSAS-II's at the file boundary): zero in degrees, U V W in centideg²,
+/// X Y Z in centideg, size in µm, microstrain in 10⁻⁶, displacements in µm, cell in Å and degrees, U_iso in Å².
+public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
+    case pattern(PatternParameter)
+    case phase(Int, PhaseParameter)
+
+    // Shorthands, so that code reads like the quantities it names.
+    public static func background(term k: Int) -> ModelParameter { .pattern(.background(term: k)) }
+    public static var zero: ModelParameter { .pattern(.zero) }
+    public static var displacementPerpendicular: ModelParameter { .pattern(.displacementPerpendicular) }
+    public static var displacementParallel: ModelParameter { .pattern(.displacementParallel) }
+    public static var specimenDisplacement: ModelParameter { .pattern(.specimenDisplacement) }
+    public static var transparency: ModelParameter { .pattern(.transparency) }
+    public static var muR: ModelParameter { .pattern(.muR) }
+    public static func profile(_ t: ProfileTerm) -> ModelParameter { .pattern(.profile(t)) }
+    public static var secondLineRatio: ModelParameter { .pattern(.secondLineRatio) }
+    public static func scale(phase p: Int) -> ModelParameter { .phase(p, .scale) }
+    public static func lattice(phase p: Int, _ l: CellParameter) -> ModelParameter { .phase(p, .lattice(l)) }
+    public static func position(phase p: Int, site: Int, axis: Int) -> ModelParameter { .phase(p, .position(site: site, axis: axis)) }
+    public static func uIso(phase p: Int, site: Int) -> ModelParameter { .phase(p, .uIso(site: site)) }
+    public static func occupancy(phase p: Int, atom: Int) -> ModelParameter { .phase(p, .occupancy(atom: atom)) }
+    public static func cationMixing(phase p: Int) -> ModelParameter { .phase(p, .cationMixing) }
+    public static func size(phase p: Int) -> ModelParameter { .phase(p, .size) }
+    public static func microstrain(phase p: Int) -> ModelParameter { .phase(p, .microstrain) }
+    public static func texture(phase p: Int) -> ModelParameter { .phase(p, .texture) }
+
+    /// A stable machine name (`phase1.a`, `background3`); reports use `PatternModel.name(of:)`.
     public var description: String {
         switch self {
-        case .scale(let p): return "phase\(p).scale"
-        case .background(let k): return "background\(k)"
-        case .zero: return "zero"
-        case .displacementPerpendicular: return "displacement_x"
-        case .displacementParallel: return "displacement_y"
-        case .specimenDisplacement: return "specimen_displacement"
-        case .transparency: return "transparency"
-        case .muR: return "muR"
-        case let .lattice(p, l): return "phase\(p).\(l.name)"
-        case let .position(p, s, axis): return "phase\(p).site\(s).\(["x", "y", "z"][axis])"
-        case let .uIso(p, s): return "phase\(p).site\(s).Uiso"
-        case let .occupancy(p, a): return "phase\(p).atom\(a).occupancy"
-        case .cationMixing(let p): return "phase\(p).cation_mixing"
-        case .profile(let t): return t.rawValue
-        case .size(let p): return "phase\(p).size"
-        case .microstrain(let p): return "phase\(p).microstrain"
-        case .texture(let p): return "phase\(p).march_dollase"
-        case .secondLineRatio: return "I(L2)/I(L1)"
+        case .pattern(let q):
+            switch q {
+            case .background(let k): return "background\(k)"
+            case .zero: return "zero"
+            case .displacementPerpendicular: return "displacement_x"
+            case .displacementParallel: return "displacement_y"
+            case .specimenDisplacement: return "specimen_displacement"
+            case .transparency: return "transparency"
+            case .muR: return "muR"
+            case .profile(let t): return t.rawValue
+            case .secondLineRatio: return "I(L2)/I(L1)"
+            }
+        case let .phase(p, q):
+            let name: String
+            switch q {
+            case .scale: name = "scale"
+            case .lattice(let l): name = l.name
+            case let .position(s, axis): name = "site\(s).\(["x", "y", "z"][axis])"
+            case .uIso(let s): name = "site\(s).Uiso"
+            case .occupancy(let a): name = "atom\(a).occupancy"
+            case .cationMixing: name = "cation_mixing"
+            case .size: name = "size"
+            case .microstrain: name = "microstrain"
+            case .texture: name = "march_dollase"
+            }
+            return "phase\(p).\(name)"
         }
     }
 
     /// The phase a parameter belongs to, if any.
     public var phase: Int? {
-        switch self {
-        case .scale(let p), .lattice(let p, _), .position(let p, _, _), .uIso(let p, _), .occupancy(let p, _),
-             .cationMixing(let p), .size(let p), .microstrain(let p), .texture(let p):
-            return p
-        default: return nil
-        }
+        if case .phase(let p, _) = self { return p }
+        return nil
+    }
+
+    /// The phase part of a phase parameter.
+    public var phaseParameter: PhaseParameter? {
+        if case .phase(_, let q) = self { return q }
+        return nil
+    }
+
+    /// Whether this is a background term.
+    public var isBackground: Bool {
+        if case .pattern(.background) = self { return true }
+        return false
     }
 }

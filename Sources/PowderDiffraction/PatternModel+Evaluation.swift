@@ -23,8 +23,18 @@ struct EmissionLine {
     var isSecond: Bool
 }
 
-/// The per-evaluation work of `PatternModel.evaluate`: shared quantities are computed once per reflection,
-/// then each peak is spread over the points of its window.
+/// The per-evaluation work of `PatternModel.evaluate`, in named steps:
+///
+/// 1. `addBackground`: the Chebyshev background and its basis columns.
+/// 2. per phase, `PhaseContext` looks up once which Jacobian columns its reflections respond to;
+/// 3. per reflection, `reflectionTerms`: |F|² (or the Le Bail intensity), ∂|F|²/∂(structure), ∂(1/d²)/∂(cell)
+///    and the March–Dollase factor;
+/// 4. per emission line, `placeLine`: position with zero and geometric shifts, and for the Kα1 line the
+///    widths (instrument + sample) that both lines share; `layOut`: FCJ quadrature and the point window;
+/// 5. `lineIntensity`: scale · m · |F|² · Lp · A · P / V and its dependence on the position;
+/// 6. `collectSensitivities`: how every requested parameter moves that line's intensity, position, widths
+///    and asymmetry;
+/// 7. `spread`: the profile over the window, into yc and the Jacobian.
 struct EvaluationWork {
     let model: PatternModel
     let parameters: [ModelParameter]
@@ -38,12 +48,15 @@ struct EvaluationWork {
     var recordProfiles = false
     var kernel = PeakKernel()
     /// Per-reflection scratch, reused: FCJ sub-peaks, |F|² with its derivatives, ∂|F|²/∂p, ∂q/∂p, the
-    /// line sensitivities.
+    /// line sensitivities, the FP size slopes.
     var asymmetryNodes = AxialDivergence.Nodes()
+    /// Whether the line being spread has FCJ sub-peaks in `asymmetryNodes`.
+    var lineIsAsymmetric = false
     var structureFactor = PowderStructureFactor()
     var structureDerivatives: [ColumnDerivative] = []
     var latticeDerivatives: [ColumnDerivative] = []
     var sensitivities: [LineSensitivity] = []
+    var fpSizeSlopes: [Double] = []
     /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
     var share = 0, shares = 1
     var includeBackground = true
@@ -52,11 +65,9 @@ struct EvaluationWork {
     var fpProfiler: FundamentalParametersProfiler?
     var profiles: [[(index: Int, value: Double)]] = []
 
-    static let radiansPerDegree = Double.pi / 180
-    /// Radians per centidegree.
-    static let radiansPerCentidegree = Double.pi / 18000
-    /// Profile normalization per centidegree, so that scale factors compare with GSAS-II's.
-    static let profilePerCentidegree = Double.pi / 18000
+    static let rad = AngleUnit.radiansPerDegree
+    /// Radians per centidegree (σ² in centideg², γ in centideg).
+    static let k = AngleUnit.radiansPerCentidegree
 
     init(model: PatternModel, parameters: [ModelParameter]) {
         self.model = model
@@ -110,324 +121,467 @@ struct EvaluationWork {
 
     /// Index of the first point with 2θ ≥ x.
     func lowerBound(_ x: Double) -> Int {
-        var lo = 0, hi = points
-        let tt = model.twoTheta
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if tt[mid] < x { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
+        model.twoTheta.withUnsafeBufferPointer { PeakKernel.firstIndex($0, in: 0..<points, atLeast: x) }
     }
 
     mutating func addPhase(_ pi: Int) {
-        let phase = model.phases[pi]
-        let inst = model.instrument
-        let atoms = phase.structure.atoms
-        let cell = phase.structure.cell
-        let lambda1 = inst.radiation.wavelength
-        var lines = [EmissionLine(wavelength: lambda1, ratio: 1, isSecond: false)]
-        var fp = inst.fundamentalParameters
-        fp?.size = phase.size
-        if let f = fp {
-            // The FP profile holds every emission line itself: one line, at the strongest wavelength.
-            lines = [EmissionLine(wavelength: f.primary.wavelength, ratio: 1, isSecond: false)]
-        } else if let l2 = inst.radiation.secondWavelength, inst.radiation.secondLineRatio > 0 || column[.secondLineRatio] != nil {
-            lines.append(EmissionLine(wavelength: l2, ratio: inst.radiation.secondLineRatio, isSecond: true))
-        }
-        let lowLimit = model.twoTheta.first ?? 0, highLimit = model.twoTheta.last ?? 0
-        let lp = LorentzPolarization(polarization: inst.polarization)
-        let k = Self.radiansPerCentidegree
-        let rad = Self.radiansPerDegree
-
-        // Columns this phase's reflections respond to.
-        let scaleColumn = column[.scale(phase: pi)]
-        let latticeColumns = phase.independentLattice.compactMap { l in
-            column[.lattice(phase: pi, l)].map { LatticeColumn(parameter: l, column: $0, dVolume: phase.volumeDerivative(l)) }
-        }
-        // Coordinates: ∂|F|²/∂(free component) = Σ_atoms of the site Σ_xyz basis[xyz, component] ∂|F|²/∂x_xyz.
-        var positionColumns: [PositionColumn] = []
-        var uIsoColumns: [SiteColumn] = []
-        for s in phase.sites.indices {
-            let constraint = phase.siteSymmetries[s].coordinates
-            let nf = constraint.freeComponents.count
-            for (f, axis) in constraint.freeComponents.enumerated() {
-                if let c = column[.position(phase: pi, site: s, axis: axis)] {
-                    let basis = SIMD3(constraint.basis[f], constraint.basis[nf + f], constraint.basis[2 * nf + f])
-                    positionColumns.append(PositionColumn(site: s, basis: basis, column: c))
-                }
-            }
-            if let c = column[.uIso(phase: pi, site: s)] { uIsoColumns.append(SiteColumn(site: s, column: c)) }
-        }
-        let occupancyColumns = atoms.indices.compactMap { a in column[.occupancy(phase: pi, atom: a)].map { SiteColumn(site: a, column: $0) } }
-        let mixingColumn = phase.cationMixing == nil ? nil : column[.cationMixing(phase: pi)]
-        let profileColumns = ProfileTerm.allCases.compactMap { t in column[.profile(t)].map { ProfileColumn(term: t, column: $0) } }
-        let sizeColumn = column[.size(phase: pi)], strainColumn = column[.microstrain(phase: pi)]
-        let textureColumn = column[.texture(phase: pi)]
-        let zeroColumn = column[.zero]
-        // (column, true for the first geometry term: ⟂ displacement or specimen displacement).
-        let shiftColumns: [(Int, Bool)] = {
-            switch inst.geometry {
-            case .debyeScherrer:
-                return [column[.displacementPerpendicular].map { ($0, true) }, column[.displacementParallel].map { ($0, false) }].compactMap { $0 }
-            case .braggBrentano:
-                return [column[.specimenDisplacement].map { ($0, true) }, column[.transparency].map { ($0, false) }].compactMap { $0 }
-            }
-        }()
-        let muRColumn = inst.geometry == .debyeScherrer ? column[.muR] : nil
-        let ratioColumn = column[.secondLineRatio]
-        let useTexture = phase.marchDollase != 1 || textureColumn != nil
-        let frozen = pi < model.peakLayout.count && model.peakLayout[pi].count == phase.reflections.count ? model.peakLayout[pi] : nil
-        var used = [PeakLayout](repeating: PeakLayout(asymmetryNodes: 3), count: phase.reflections.count)
+        let context = PhaseContext(model: model, phase: pi, column: column)
+        var used = [PeakLayout](repeating: PeakLayout(asymmetryNodes: 3), count: context.phase.reflections.count)
         defer { layouts.append(used) }
         sensitivities.reserveCapacity(parameters.count)
-        placed.reserveCapacity(placed.count + lines.count * phase.reflections.count / shares + 1)
-        let wantDerivatives = !parameters.isEmpty
+        placed.reserveCapacity(placed.count + context.lines.count * context.phase.reflections.count / shares + 1)
+        guard context.phase.isActive else { return }
+        for ri in context.phase.reflections.indices where ri % shares == share {
+            addReflection(ri, context, layout: &used[ri])
+        }
+    }
 
-        for (ri, reflection) in phase.reflections.enumerated() where ri % shares == share {
-            let m = reflection.index
-            let q = cell.inverseDSquared(m.h, m.k, m.l)
-            let sq = q.squareRoot()
-            // Skip reflections whose peak cannot reach the pattern (checked again per line below).
-            guard lambda1 * sq / 2 < 1 else { continue }
-            let s = sq / 2
-            phase.calculator.powderStructureFactor(s: s, atoms: atoms, phaseSums: phase.phaseSums(reflection: ri),
-                                                   derivatives: wantDerivatives, into: &structureFactor)
-            let f2 = structureFactor.squaredModulus
-            let dS = structureFactor.dS
-            let multiplicity = Double(reflection.multiplicity)
+    /// One reflection: its shared terms, then each emission line placed, weighed and spread.
+    mutating func addReflection(_ ri: Int, _ c: PhaseContext, layout: inout PeakLayout) {
+        let q = c.cell.inverseDSquared(c.phase.reflections[ri].index.h, c.phase.reflections[ri].index.k, c.phase.reflections[ri].index.l)
+        // Skip reflections whose peak cannot reach the pattern (checked again per line below).
+        guard model.instrument.radiation.wavelength * q.squareRoot() / 2 < 1 else { return }
+        let terms = reflectionTerms(ri, c, inverseDSquared: q)
+        var widths = LineWidths()
+        for li in c.lines.indices {
+            guard let line = placeLine(li, c, inverseDSquared: q) else { continue }
+            if li == 0 { widths = LineWidths(position: line, instrument: model.instrument, phase: c.phase, wavelength: model.instrument.radiation.wavelength) }
+            let range = layOut(li, ri, line, widths, c, layout: &layout)
+            guard !range.isEmpty else { continue }
+            let weight = lineIntensity(line, terms, c, ratio: c.lines[li].ratio)
+            placed.append(PlacedReflection(phase: c.index, index: c.phase.reflections[ri].index, multiplicity: c.phase.reflections[ri].multiplicity,
+                                           twoTheta: line.position, intensity: weight.intensity, isSecondLine: c.lines[li].isSecond))
+            collectSensitivities(line, widths, terms, weight, c, isSecondLine: c.lines[li].isSecond)
+            spread(weight.intensity, line: line, widths: widths, range: range, d: 1 / q.squareRoot(), c)
+        }
+    }
 
-            // ∂|F|²/∂p for the structural parameters, and ∂q/∂p for the cell.
-            structureDerivatives.removeAll(keepingCapacity: true)
-            latticeDerivatives.removeAll(keepingCapacity: true)
-            if wantDerivatives {
-                let sf = structureFactor
-                for o in occupancyColumns { structureDerivatives.append(ColumnDerivative(column: o.column, value: sf.dOccupancy[o.site])) }
-                if let c = mixingColumn, let mix = phase.cationMixing {
-                    var g = 0.0
-                    for d in mix.occupancyDerivatives { g += d.derivative * sf.dOccupancy[d.atom] }
-                    structureDerivatives.append(ColumnDerivative(column: c, value: g))
-                }
-                for u in uIsoColumns {
-                    var g = 0.0
-                    for atom in phase.sites[u.site] { g += sf.dUIso[atom] }
-                    structureDerivatives.append(ColumnDerivative(column: u.column, value: g))
-                }
-                for p in positionColumns {
-                    var g = 0.0
-                    for atom in phase.sites[p.site] { g += (p.basis * sf.dPosition[atom]).sum() }
-                    structureDerivatives.append(ColumnDerivative(column: p.column, value: g))
-                }
-                for l in latticeColumns {
-                    latticeDerivatives.append(ColumnDerivative(column: l.column, value: phase.inverseDSquaredDerivative(m, l.parameter)))
-                }
+    /// |F|² (or the Le Bail intensity) of reflection `ri`, its texture factor, and — when derivatives are
+    /// wanted — ∂|F|²/∂p for the structural columns and ∂(1/d²)/∂p for the cell columns (in scratch).
+    mutating func reflectionTerms(_ ri: Int, _ c: PhaseContext, inverseDSquared q: Double) -> ReflectionTerms {
+        let reflection = c.phase.reflections[ri]
+        let m = reflection.index
+        let s = q.squareRoot() / 2
+        var terms = ReflectionTerms(multiplicity: Double(reflection.multiplicity), s: s)
+        structureDerivatives.removeAll(keepingCapacity: true)
+        latticeDerivatives.removeAll(keepingCapacity: true)
+        if c.phase.mode == .leBail {
+            terms.f2 = c.phase.leBailIntensities[ri]
+        } else {
+            c.phase.calculator.powderStructureFactor(s: s, atoms: c.phase.structure.atoms, phaseSums: c.phase.phaseSums(reflection: ri),
+                                                     derivatives: c.wantDerivatives, into: &structureFactor)
+            terms.f2 = structureFactor.squaredModulus
+            terms.dF2DS = structureFactor.dS
+            if c.wantDerivatives { collectStructureDerivatives(c) }
+        }
+        if c.wantDerivatives {
+            for l in c.columns.lattice {
+                latticeDerivatives.append(ColumnDerivative(column: l.column, value: c.phase.cellParametrization.inverseDSquaredDerivative(c.cell, m.h, m.k, m.l, l.parameter)))
             }
+        }
+        if c.useTexture { terms.texture = c.textureFactor(ri) }
+        return terms
+    }
 
-            // Widths are those of the Kα1 peak (the Kα2 copy keeps them), computed at its position.
-            var widthPosition = 0.0
-            var variance = 0.0, gamma = 0.0, dVarDPos = 0.0, dGamDPos = 0.0
-            var dPos1DQ = 0.0, dPos1DShift = (first: 0.0, second: 0.0)
-            var sample = SampleBroadening.Widths()
-            var texture = (value: 1.0, dRatio: 0.0)
-            if useTexture {
-                let axis = phase.textureAxis
-                let gs = cell.reciprocalMetric
-                let cos2 = phase.orbits[ri].map { h -> Double in
-                    let hv = SIMD3(Double(h.h), Double(h.k), Double(h.l)), tv = SIMD3(Double(axis.h), Double(axis.k), Double(axis.l))
-                    var hh = 0.0, tt = 0.0, ht = 0.0
-                    for i in 0..<3 { for j in 0..<3 { hh += hv[i] * gs[3 * i + j] * hv[j]; tt += tv[i] * gs[3 * i + j] * tv[j]; ht += hv[i] * gs[3 * i + j] * tv[j] } }
-                    return ht * ht / (hh * tt)
-                }
-                texture = MarchDollase.factor(ratio: phase.marchDollase, cosSquared: cos2)
+    /// ∂|F|²/∂p for occupancies, cation mixing, U_iso and free coordinates from the structure factor's
+    /// per-atom partials (a site's atoms move and vibrate together).
+    mutating func collectStructureDerivatives(_ c: PhaseContext) {
+        let sf = structureFactor
+        for o in c.columns.occupancy { structureDerivatives.append(ColumnDerivative(column: o.column, value: sf.dOccupancy[o.site])) }
+        if let col = c.columns.mixing, let mix = c.phase.cationMixing {
+            var g = 0.0
+            for d in mix.occupancyDerivatives { g += d.derivative * sf.dOccupancy[d.atom] }
+            structureDerivatives.append(ColumnDerivative(column: col, value: g))
+        }
+        for u in c.columns.uIso {
+            var g = 0.0
+            for atom in c.phase.sites[u.site] { g += sf.dUIso[atom] }
+            structureDerivatives.append(ColumnDerivative(column: u.column, value: g))
+        }
+        for p in c.columns.position {
+            var g = 0.0
+            for atom in c.phase.sites[p.site] { g += (p.basis * sf.dPosition[atom]).sum() }
+            structureDerivatives.append(ColumnDerivative(column: p.column, value: g))
+        }
+    }
+
+    /// Where line `li` of a reflection lies: Bragg angle plus zero and geometric shift, with their
+    /// derivatives; nil when the line cannot diffract at this wavelength.
+    func placeLine(_ li: Int, _ c: PhaseContext, inverseDSquared q: Double) -> PlacedLine? {
+        let line = c.lines[li]
+        let sq = q.squareRoot()
+        let sinTheta = line.wavelength * sq / 2
+        guard sinTheta < 1 else { return nil }
+        let cosTheta = (1 - sinTheta * sinTheta).squareRoot()
+        let braggDegrees = 2 * asin(sinTheta) / Self.rad
+        let dBraggDQ = line.wavelength / (2 * sq * cosTheta) / Self.rad
+        let shift = model.geometricShift(braggDegrees)
+        return PlacedLine(position: braggDegrees + model.instrument.zero + shift.shift, dPositionDQ: dBraggDQ * (1 + shift.dTwoTheta),
+                          dPositionDShift: (shift.dFirst, shift.dSecond))
+    }
+
+    /// The FCJ quadrature (fixed with the layout) and the point window of a line; fills `asymmetryNodes`.
+    mutating func layOut(_ li: Int, _ ri: Int, _ line: PlacedLine, _ w: LineWidths, _ c: PhaseContext, layout: inout PeakLayout) -> Range<Int> {
+        let inst = model.instrument
+        let fwhm = w.shape.fwhm
+        if li == 0 {
+            layout.asymmetryNodes = c.frozen?[ri].asymmetryNodes
+                ?? AxialDivergence.adaptiveNodeCount(twoTheta: line.position * Self.rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: fwhm,
+                                                     quadrature: inst.asymmetryQuadrature, gamma: w.gamma * Self.k)
+        }
+        lineIsAsymmetric = inst.shl > 0 && c.fundamentalParameters == nil
+            && asymmetryNodes.compute(twoTheta: line.position * Self.rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: fwhm,
+                                      nodes: layout.asymmetryNodes, quadrature: inst.asymmetryQuadrature, partials: c.wantDerivatives)
+        var asymmetryExtent = 0.0
+        if lineIsAsymmetric { for o in asymmetryNodes.offsets { asymmetryExtent = max(asymmetryExtent, abs(o.value) / Self.rad) } }
+        var below = model.windowLowFWHMs * fwhm / Self.rad + asymmetryExtent
+        var above = model.windowHighFWHMs * fwhm / Self.rad
+        if line.position > 90 { swap(&below, &above) }
+        if let f = c.fundamentalParameters {
+            if fpProfiler == nil { fpProfiler = model.fundamentalParametersCache.borrowProfiler() }
+            let reach = fpProfiler!.reach(f, d: 1 / c.cell.inverseDSquared(c.phase.reflections[ri].index.h, c.phase.reflections[ri].index.k, c.phase.reflections[ri].index.l).squareRoot())
+            (below, above) = (reach, reach)
+        }
+        let range: Range<Int>
+        if let f = c.frozen?[ri].range(line: li) {
+            range = f
+        } else {
+            let (low, high) = (model.twoTheta.first ?? 0, model.twoTheta.last ?? 0)
+            let pos = line.position
+            range = (pos + above >= low && pos - below <= high) ? lowerBound(pos - below)..<lowerBound(pos + above) : 0..<0
+        }
+        layout.setRange(range, line: li)
+        return range
+    }
+
+    /// The line's integrated intensity scale · m · |F|² · Lp · A · P · ratio / V (1/V as in GSAS-II, so that
+    /// scale factors carry across), and its derivatives with respect to position and |F|².
+    func lineIntensity(_ line: PlacedLine, _ t: ReflectionTerms, _ c: PhaseContext, ratio: Double) -> LineIntensity {
+        let pos = line.position * Self.rad
+        let lpValue = c.lorentzPolarization.value(twoTheta: pos)
+        let dLpDPos = c.lorentzPolarization.derivative(twoTheta: pos) * Self.rad
+        var absorption = (value: 1.0, dMuR: 0.0, dTwoTheta: 0.0)
+        if model.instrument.geometry == .debyeScherrer && (model.muR != 0 || c.columns.muR != nil) {
+            absorption = CylinderAbsorption.factor(muR: model.muR, twoTheta: pos)
+        }
+        let perLine = t.multiplicity * t.texture.value / c.cell.volume
+        let common = perLine * ratio
+        let scale = c.phase.scale
+        return LineIntensity(intensity: scale * t.f2 * common * lpValue * absorption.value,
+                             dPosition: scale * t.f2 * common * (dLpDPos * absorption.value + lpValue * absorption.dTwoTheta * Self.rad),
+                             perF2: scale * common * lpValue * absorption.value,
+                             perScale: t.f2 * common * lpValue * absorption.value,
+                             dMuR: scale * t.f2 * common * lpValue * absorption.dMuR,
+                             perRatio: scale * t.f2 * perLine * lpValue * absorption.value)
+    }
+
+    /// How each requested parameter moves this line's intensity, position, widths and asymmetry.
+    mutating func collectSensitivities(_ line: PlacedLine, _ w: LineWidths, _ t: ReflectionTerms, _ weight: LineIntensity,
+                                       _ c: PhaseContext, isSecondLine: Bool) {
+        sensitivities.removeAll(keepingCapacity: true)
+        guard c.wantDerivatives else { return }
+        let cols = c.columns
+        let k = Self.k
+        if let col = cols.scale { sensitivities.append(LineSensitivity(column: col, dIntensity: weight.perScale)) }
+        for d in structureDerivatives { sensitivities.append(LineSensitivity(column: d.column, dIntensity: weight.perF2 * d.value)) }
+        for (l, d) in zip(cols.lattice, latticeDerivatives) {
+            // The line moves with 1/d², the widths with the Kα1 position; |F|² changes with s and 1/V with V.
+            let dPos = line.dPositionDQ * d.value, dPos1 = w.dPositionDQ * d.value
+            sensitivities.append(LineSensitivity(column: d.column, dIntensity: weight.perF2 * t.dF2DS / (8 * t.s) * d.value + weight.dPosition * dPos - weight.intensity / c.cell.volume * l.dVolume,
+                                                 dPosition: dPos * Self.rad, dVariance: w.dVarianceDPosition * dPos1 * k * k, dGamma: w.dGammaDPosition * dPos1 * k))
+        }
+        if let col = cols.zero {
+            sensitivities.append(LineSensitivity(column: col, dIntensity: weight.dPosition, dPosition: Self.rad, dVariance: w.dVarianceDPosition * k * k, dGamma: w.dGammaDPosition * k))
+        }
+        for (col, first) in cols.shift {
+            let dPos = first ? line.dPositionDShift.first : line.dPositionDShift.second
+            let dPos1 = first ? w.dPositionDShift.first : w.dPositionDShift.second
+            sensitivities.append(LineSensitivity(column: col, dIntensity: weight.dPosition * dPos, dPosition: dPos * Self.rad,
+                                                 dVariance: w.dVarianceDPosition * dPos1 * k * k, dGamma: w.dGammaDPosition * dPos1 * k))
+        }
+        appendProfileSensitivities(w, c)
+        if let col = cols.muR { sensitivities.append(LineSensitivity(column: col, dIntensity: weight.dMuR)) }
+        if let col = cols.texture, t.texture.value != 0 {
+            sensitivities.append(LineSensitivity(column: col, dIntensity: weight.intensity / t.texture.value * t.texture.dRatio))
+        }
+        if let col = cols.ratio, isSecondLine { sensitivities.append(LineSensitivity(column: col, dIntensity: weight.perRatio)) }
+    }
+
+    /// The instrument's U V W X Y Z and SH/L, and the phase's size and microstrain: they act on the widths
+    /// (at the Kα1 position) and the asymmetry only.
+    mutating func appendProfileSensitivities(_ w: LineWidths, _ c: PhaseContext) {
+        let k = Self.k
+        let th = w.position * Self.rad / 2
+        let (t, cth) = (tan(th), cos(th))
+        for p in c.columns.profile {
+            var e = LineSensitivity(column: p.column)
+            switch p.term {
+            case .u: e.dVariance = t * t * k * k
+            case .v: e.dVariance = t * k * k
+            case .w: e.dVariance = k * k
+            case .x: e.dGamma = k / cth
+            case .y: e.dGamma = t * k
+            case .z: e.dGamma = k
+            case .shl: e.dAsymmetry = 1
             }
+            sensitivities.append(e)
+        }
+        if let col = c.columns.size {
+            sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDSize * k * k, dGamma: w.sample.dGammaDSize * k))
+        }
+        if let col = c.columns.strain {
+            sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDStrain * k * k, dGamma: w.sample.dGammaDStrain * k))
+        }
+    }
 
-            for li in lines.indices {
-                let line = lines[li]
-                let sinTheta = line.wavelength * sq / 2
-                guard sinTheta < 1 else { continue }
-                let cosTheta = (1 - sinTheta * sinTheta).squareRoot()
-                let braggDegrees = 2 * asin(sinTheta) / rad
-                let dBraggDQ = line.wavelength / (2 * sq * cosTheta) / rad
-                let shift = model.geometricShift(braggDegrees)
-                let pos = braggDegrees + inst.zero + shift.shift
-                let dPosDQ = dBraggDQ * (1 + shift.dTwoTheta)
-
-                if li == 0 {
-                    widthPosition = pos
-                    dPos1DQ = dPosDQ
-                    dPos1DShift = (shift.dFirst, shift.dSecond)
-                    let th = pos * rad / 2
-                    let (t, c) = (tan(th), cos(th))
-                    let dtDPos = rad / 2 / (c * c)
-                    variance = inst.u * t * t + inst.v * t + inst.w
-                    dVarDPos = (2 * inst.u * t + inst.v) * dtDPos
-                    gamma = inst.x / c + inst.y * t + inst.z
-                    dGamDPos = inst.x * sin(th) / (c * c) * rad / 2 + inst.y * dtDPos
-                    sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: lambda1, size: phase.size, microstrain: phase.microstrain,
-                                                     sizeMix: phase.sizeMix, strainMix: phase.strainMix)
-                    variance += sample.variance
-                    gamma += sample.gamma
-                    dVarDPos += sample.dVarianceDTwoTheta
-                    dGamDPos += sample.dGammaDTwoTheta
-                }
-                let shape = PseudoVoigt(variance: variance * k * k, gamma: gamma * k)
-                let fwhmDegrees = shape.fwhm / rad
-                if li == 0 {
-                    used[ri].asymmetryNodes = frozen?[ri].asymmetryNodes
-                        ?? AxialDivergence.adaptiveNodeCount(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm,
-                                                             quadrature: inst.asymmetryQuadrature, gamma: gamma * k)
-                }
-                let asymmetric = inst.shl > 0
-                    && asymmetryNodes.compute(twoTheta: pos * rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: shape.fwhm,
-                                              nodes: used[ri].asymmetryNodes, quadrature: inst.asymmetryQuadrature,
-                                              partials: wantDerivatives)
-                var asymmetryExtent = 0.0
-                if asymmetric { for o in asymmetryNodes.offsets { asymmetryExtent = max(asymmetryExtent, abs(o.value) / rad) } }
-                var below = model.windowLowFWHMs * fwhmDegrees + asymmetryExtent
-                var above = model.windowHighFWHMs * fwhmDegrees
-                if pos > 90 { swap(&below, &above) }
-                if let f = fp {
-                    if fpProfiler == nil { fpProfiler = model.fundamentalParametersCache.borrowProfiler() }
-                    let reach = fpProfiler!.reach(f, d: 1 / sq)
-                    (below, above) = (reach, reach)
-                }
-                let range: Range<Int>
-                if let f = frozen?[ri].range(line: li) {
-                    range = f
-                } else {
-                    range = (pos + above >= lowLimit && pos - below <= highLimit) ? lowerBound(pos - below)..<lowerBound(pos + above) : 0..<0
-                }
-                used[ri].setRange(range, line: li)
-                guard !range.isEmpty else { continue }
-
-                // Intensity and its dependence on the line position.
-                let lpValue = lp.value(twoTheta: pos * rad)
-                let dLpDPos = lp.derivative(twoTheta: pos * rad) * rad
-                var absorption = (value: 1.0, dMuR: 0.0, dTwoTheta: 0.0)
-                if inst.geometry == .debyeScherrer && (model.muR != 0 || muRColumn != nil) {
-                    absorption = CylinderAbsorption.factor(muR: model.muR, twoTheta: pos * rad)
-                }
-                // Everything but scale, |F|², Lp and A; 1/V as in GSAS-II, so that scale factors carry across.
-                let common = multiplicity * texture.value * line.ratio / cell.volume
-                let intensity = phase.scale * f2 * common * lpValue * absorption.value
-                let dIDPos = phase.scale * f2 * common * (dLpDPos * absorption.value + lpValue * absorption.dTwoTheta * rad)
-                let perF2 = phase.scale * common * lpValue * absorption.value
-                placed.append(PlacedReflection(phase: pi, index: m, multiplicity: reflection.multiplicity, twoTheta: pos,
-                                               intensity: intensity,
-                                               isSecondLine: line.isSecond))
-
-                // Sensitivities of this line to every requested parameter.
-                sensitivities.removeAll(keepingCapacity: true)
-                if !parameters.isEmpty {
-                    if let c = scaleColumn { sensitivities.append(LineSensitivity(column: c, dIntensity: f2 * common * lpValue * absorption.value)) }
-                    for d in structureDerivatives { sensitivities.append(LineSensitivity(column: d.column, dIntensity: perF2 * d.value)) }
-                    for (l, d) in zip(latticeColumns, latticeDerivatives) {
-                        let dq = d.value
-                        let dPos = dPosDQ * dq
-                        let dPos1 = dPos1DQ * dq
-                        sensitivities.append(LineSensitivity(column: d.column, dIntensity: perF2 * dS / (8 * s) * dq + dIDPos * dPos - intensity / cell.volume * l.dVolume,
-                                                             dPosition: dPos * rad, dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
-                    }
-                    if let c = zeroColumn {
-                        sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos, dPosition: rad, dVariance: dVarDPos * k * k, dGamma: dGamDPos * k))
-                    }
-                    for (c, first) in shiftColumns {
-                        let dPos = first ? shift.dFirst : shift.dSecond
-                        let dPos1 = first ? dPos1DShift.first : dPos1DShift.second
-                        sensitivities.append(LineSensitivity(column: c, dIntensity: dIDPos * dPos, dPosition: dPos * rad,
-                                                             dVariance: dVarDPos * dPos1 * k * k, dGamma: dGamDPos * dPos1 * k))
-                    }
-                    let th = widthPosition * rad / 2
-                    let (t, cth) = (tan(th), cos(th))
-                    for p in profileColumns {
-                        var e = LineSensitivity(column: p.column)
-                        switch p.term {
-                        case .u: e.dVariance = t * t * k * k
-                        case .v: e.dVariance = t * k * k
-                        case .w: e.dVariance = k * k
-                        case .x: e.dGamma = k / cth
-                        case .y: e.dGamma = t * k
-                        case .z: e.dGamma = k
-                        case .shl: e.dAsymmetry = 1
-                        }
-                        sensitivities.append(e)
-                    }
-                    if let c = sizeColumn {
-                        sensitivities.append(LineSensitivity(column: c, dVariance: sample.dVarianceDSize * k * k, dGamma: sample.dGammaDSize * k))
-                    }
-                    if let c = strainColumn {
-                        sensitivities.append(LineSensitivity(column: c, dVariance: sample.dVarianceDStrain * k * k, dGamma: sample.dGammaDStrain * k))
-                    }
-                    if let c = muRColumn {
-                        sensitivities.append(LineSensitivity(column: c, dIntensity: phase.scale * f2 * common * lpValue * absorption.dMuR))
-                    }
-                    if let c = textureColumn, texture.value != 0 {
-                        sensitivities.append(LineSensitivity(column: c, dIntensity: intensity / texture.value * texture.dRatio))
-                    }
-                    if let c = ratioColumn, line.isSecond {
-                        sensitivities.append(LineSensitivity(column: c, dIntensity: phase.scale * f2 * multiplicity * texture.value / cell.volume * lpValue * absorption.value))
-                    }
-                }
-
-                // Spread the peak over its window: the profile and its partials at every point, then
-                // yc and one contiguous update per Jacobian column.
-                let count = range.count
-                if let f = fp {
-                    fillFundamentalParameters(f, d: 1 / sq, center: pos, range: range, sizeColumn: sizeColumn)
-                } else {
-                    kernel.evaluate(twoTheta: model.twoTheta, range: range, position: pos, shape: shape,
-                                    nodes: asymmetric ? asymmetryNodes : nil, wantPartials: !sensitivities.isEmpty)
-                }
-                kernel.value.withUnsafeBufferPointer { v in
-                    yc.withUnsafeMutableBufferPointer { y in
-                        let (out, profile) = (y.baseAddress! + range.lowerBound, v.baseAddress!)
-                        for j in 0..<count { out[j] += intensity * profile[j] }
-                    }
-                    if recordProfiles { profiles.append((0..<count).map { (range.lowerBound + $0, intensity * v[$0]) }) }
-                }
-                if !sensitivities.isEmpty {
-                    kernel.accumulate(into: &jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
-                }
+    /// Spreads the line over its window: the profile (and its partials) at every point, then yc and one
+    /// contiguous update per Jacobian column.
+    mutating func spread(_ intensity: Double, line: PlacedLine, widths: LineWidths, range: Range<Int>, d: Double, _ c: PhaseContext) {
+        let count = range.count
+        if let f = c.fundamentalParameters {
+            fillFundamentalParameters(f, d: d, center: line.position, range: range, sizeColumn: c.columns.size)
+        } else {
+            kernel.evaluate(twoTheta: model.twoTheta, range: range, position: line.position, shape: widths.shape,
+                            nodes: lineIsAsymmetric ? asymmetryNodes : nil, wantPartials: !sensitivities.isEmpty)
+        }
+        kernel.value.withUnsafeBufferPointer { v in
+            yc.withUnsafeMutableBufferPointer { y in
+                let (out, profile) = (y.baseAddress! + range.lowerBound, v.baseAddress!)
+                for j in 0..<count { out[j] += intensity * profile[j] }
             }
+            if recordProfiles { profiles.append((0..<count).map { (range.lowerBound + $0, intensity * v[$0]) }) }
+        }
+        if !sensitivities.isEmpty {
+            kernel.accumulate(into: &jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
         }
     }
 
     /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
     /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
-    /// γ slot, ∂/∂size. The instrument's U V W X Y Z and SH/L and the microstrain do
-    /// not act on an FP profile: their `sensitivities` are dropped, the width terms of the others cleared.
-    mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>,
-                                            sizeColumn: Int?) {
+    /// γ slot, ∂/∂size. The instrument's U V W X Y Z and SH/L and the microstrain do not act on an FP profile:
+    /// their sensitivities are dropped, the width terms of the others cleared.
+    mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>, sizeColumn: Int?) {
         let count = range.count
         kernel.grow(count)
-        var values = [Double](repeating: 0, count: count), slopes = values
-        // ∂/∂size in Fourier space (see `FundamentalParametersProfiler.grid(_:instrument:sizeDerivative:)`).
-        var sizeSlopes: [Double]? = sizeColumn.map { c in sensitivities.contains { $0.column == c } } == true ? values : nil
-        fpProfiler!.profile(fp, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &values, slopes: &slopes,
+        let wantSize = sizeColumn.map { c in sensitivities.contains { $0.column == c } } == true
+        var sizeSlopes: [Double]?
+        if wantSize {
+            // Moved out of the scratch (and back below), so that the profiler writes it in place.
+            if fpSizeSlopes.count < count { fpSizeSlopes = [Double](repeating: 0, count: kernel.value.count) }
+            sizeSlopes = fpSizeSlopes
+            fpSizeSlopes = []
+        }
+        fpProfiler!.profile(fp, d: d, center: center, twoTheta: model.twoTheta, range: range, values: &kernel.value, slopes: &kernel.dPosition,
                             sizeSlopes: &sizeSlopes, cache: model.fundamentalParametersCache)
         let perCentidegree = 0.01, perRadian = 180 / Double.pi
-        let dSize = sizeSlopes ?? [Double](repeating: 0, count: count)
         for j in 0..<count {
-            kernel.value[j] = values[j] * perCentidegree
-            kernel.dPosition[j] = slopes[j] * perRadian * perCentidegree
+            kernel.value[j] *= perCentidegree
+            kernel.dPosition[j] *= perRadian * perCentidegree
             kernel.dVariance[j] = 0
-            kernel.dGamma[j] = dSize[j] * perCentidegree
+            kernel.dGamma[j] = (sizeSlopes?[j] ?? 0) * perCentidegree
             kernel.dAsymmetry[j] = 0
         }
-        let dropped = Set([ModelParameter.profile(.u), .profile(.v), .profile(.w), .profile(.x), .profile(.y), .profile(.z), .profile(.shl)]
-            .compactMap { column[$0] } + model.phases.indices.compactMap { column[.microstrain(phase: $0)] })
-        sensitivities = sensitivities.filter { !dropped.contains($0.column) }.map { e in
+        if let slopes = sizeSlopes { fpSizeSlopes = slopes }
+        var kept = 0
+        for e in sensitivities where !isInstrumentOnlyWidth(e.column) {
             var e = e
             e.dVariance = 0
             e.dAsymmetry = 0
             e.dGamma = e.column == sizeColumn ? 1 : 0
-            return e
+            sensitivities[kept] = e
+            kept += 1
         }
+        sensitivities.removeLast(sensitivities.count - kept)
+    }
+
+    /// Columns of terms an FP profile does not have: the instrument's analytic widths and the microstrain.
+    func isInstrumentOnlyWidth(_ col: Int) -> Bool {
+        switch parameters[col] {
+        case .pattern(.profile): return true
+        case .phase(_, .microstrain): return true
+        default: return false
+        }
+    }
+}
+
+/// What one reflection contributes whatever line it is drawn with.
+struct ReflectionTerms {
+    var multiplicity: Double
+    /// sinθ/λ (Å⁻¹).
+    var s: Double
+    /// |F|² (electrons², per cell) or the Le Bail intensity, and ∂|F|²/∂s.
+    var f2 = 0.0, dF2DS = 0.0
+    var texture = (value: 1.0, dRatio: 0.0)
+}
+
+/// A line's position (degrees) and how it moves with 1/d² and the two geometric shift terms.
+struct PlacedLine {
+    var position: Double
+    var dPositionDQ: Double
+    var dPositionDShift: (first: Double, second: Double)
+}
+
+/// A line's integrated intensity and its partial derivatives.
+struct LineIntensity {
+    var intensity: Double
+    /// ∂I/∂(position, degrees) through Lp and absorption.
+    var dPosition: Double
+    /// ∂I/∂|F|², ∂I/∂scale, ∂I/∂μR, ∂I/∂(line ratio).
+    var perF2: Double, perScale: Double, dMuR: Double, perRatio: Double
+}
+
+/// The widths both lines of a reflection share, computed at the Kα1 position: σ² (centideg²) and γ
+/// (centideg) of the instrument plus sample, and their derivatives with respect to that position.
+struct LineWidths {
+    var position = 0.0
+    var variance = 0.0, gamma = 0.0
+    var dVarianceDPosition = 0.0, dGammaDPosition = 0.0
+    var dPositionDQ = 0.0
+    var dPositionDShift = (first: 0.0, second: 0.0)
+    var sample = SampleBroadening.Widths()
+    var shape = PseudoVoigt(variance: 1e-12, gamma: 0)
+
+    init() {}
+
+    /// Caglioti σ² = U tan²θ + V tanθ + W and γ = X/cosθ + Y tanθ + Z, plus size and microstrain.
+    init(position line: PlacedLine, instrument inst: Instrument, phase: Phase, wavelength: Double) {
+        let rad = AngleUnit.radiansPerDegree, k = AngleUnit.radiansPerCentidegree
+        let pos = line.position
+        position = pos
+        dPositionDQ = line.dPositionDQ
+        dPositionDShift = line.dPositionDShift
+        let th = pos * rad / 2
+        let (t, c) = (tan(th), cos(th))
+        let dtDPos = rad / 2 / (c * c)
+        variance = inst.u * t * t + inst.v * t + inst.w
+        dVarianceDPosition = (2 * inst.u * t + inst.v) * dtDPos
+        gamma = inst.x / c + inst.y * t + inst.z
+        dGammaDPosition = inst.x * sin(th) / (c * c) * rad / 2 + inst.y * dtDPos
+        sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: wavelength, size: phase.size, microstrain: phase.microstrain,
+                                         sizeMix: phase.sizeMix, strainMix: phase.strainMix)
+        variance += sample.variance
+        gamma += sample.gamma
+        dVarianceDPosition += sample.dVarianceDTwoTheta
+        dGammaDPosition += sample.dGammaDTwoTheta
+        shape = PseudoVoigt(variance: variance * k * k, gamma: gamma * k)
+    }
+}
+
+/// What one phase's reflections share in an evaluation: the lines they are drawn with, Lp, and the
+/// Jacobian columns they respond to (looked up once, not per reflection).
+struct PhaseContext {
+    let index: Int
+    let phase: Phase
+    let cell: UnitCell
+    let lines: [EmissionLine]
+    let fundamentalParameters: FundamentalParameters?
+    let lorentzPolarization: LorentzPolarization
+    let columns: PhaseColumns
+    let useTexture: Bool
+    let wantDerivatives: Bool
+    /// The frozen peak layout of this phase, if the model has one that fits its reflection list.
+    let frozen: [PeakLayout]?
+
+    init(model: PatternModel, phase pi: Int, column: [ModelParameter: Int]) {
+        index = pi
+        phase = model.phases[pi]
+        cell = phase.structure.cell
+        let inst = model.instrument
+        var fp = inst.fundamentalParameters
+        fp?.size = phase.size
+        fundamentalParameters = fp
+        if let f = fp {
+            // The FP profile holds every emission line itself: one line, at the strongest wavelength.
+            lines = [EmissionLine(wavelength: f.primary.wavelength, ratio: 1, isSecond: false)]
+        } else if let l2 = inst.radiation.secondWavelength, inst.radiation.secondLineRatio > 0 || column[.secondLineRatio] != nil {
+            lines = [EmissionLine(wavelength: inst.radiation.wavelength, ratio: 1, isSecond: false),
+                     EmissionLine(wavelength: l2, ratio: inst.radiation.secondLineRatio, isSecond: true)]
+        } else {
+            lines = [EmissionLine(wavelength: inst.radiation.wavelength, ratio: 1, isSecond: false)]
+        }
+        lorentzPolarization = LorentzPolarization(polarization: inst.polarization)
+        columns = PhaseColumns(model: model, phase: pi, column: column)
+        useTexture = phase.marchDollase != 1 || columns.texture != nil
+        wantDerivatives = !column.isEmpty
+        frozen = pi < model.peakLayout.count && model.peakLayout[pi].count == phase.reflections.count ? model.peakLayout[pi] : nil
+    }
+
+    /// The March–Dollase factor of reflection `ri` over its Laue orbit, and ∂/∂r.
+    func textureFactor(_ ri: Int) -> (value: Double, dRatio: Double) {
+        let axis = phase.textureAxis
+        let gs = cell.reciprocalMetric
+        let tv = SIMD3(Double(axis.h), Double(axis.k), Double(axis.l))
+        func dot(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
+            var s = 0.0
+            for i in 0..<3 { for j in 0..<3 { s += a[i] * gs[3 * i + j] * b[j] } }
+            return s
+        }
+        let tt = dot(tv, tv)
+        let cos2 = phase.orbits[ri].map { h -> Double in
+            let hv = SIMD3(Double(h.h), Double(h.k), Double(h.l))
+            let ht = dot(hv, tv)
+            return ht * ht / (dot(hv, hv) * tt)
+        }
+        return MarchDollase.factor(ratio: phase.marchDollase, cosSquared: cos2)
+    }
+}
+
+/// The Jacobian columns a phase's reflections respond to (nil or empty: not refined).
+struct PhaseColumns {
+    var scale: Int?
+    var lattice: [LatticeColumn] = []
+    var position: [PositionColumn] = []
+    var uIso: [SiteColumn] = []
+    var occupancy: [SiteColumn] = []
+    var mixing: Int?
+    var profile: [ProfileColumn] = []
+    var size: Int?, strain: Int?, texture: Int?
+    var zero: Int?
+    /// (column, true for the first geometry term: ⟂ displacement or specimen displacement).
+    var shift: [(Int, Bool)] = []
+    var muR: Int?, ratio: Int?
+
+    init(model: PatternModel, phase pi: Int, column: [ModelParameter: Int]) {
+        let phase = model.phases[pi]
+        // A Le Bail phase's scale is carried by its extracted intensities.
+        scale = phase.mode == .leBail ? nil : column[.scale(phase: pi)]
+        lattice = phase.independentLattice.compactMap { l in
+            column[.lattice(phase: pi, l)].map { LatticeColumn(parameter: l, column: $0, dVolume: phase.cellParametrization.volumeDerivative(phase.structure.cell, l)) }
+        }
+        // Coordinates: ∂|F|²/∂(free component) = Σ_atoms of the site Σ_xyz basis[xyz, component] ∂|F|²/∂x_xyz.
+        for s in phase.sites.indices {
+            let constraint = phase.siteSymmetries[s].coordinates
+            let nf = constraint.freeComponents.count
+            for (f, axis) in constraint.freeComponents.enumerated() {
+                if let c = column[.position(phase: pi, site: s, axis: axis)] {
+                    position.append(PositionColumn(site: s, basis: SIMD3(constraint.basis[f], constraint.basis[nf + f], constraint.basis[2 * nf + f]), column: c))
+                }
+            }
+            if let c = column[.uIso(phase: pi, site: s)] { uIso.append(SiteColumn(site: s, column: c)) }
+        }
+        if phase.mode == .rietveld {
+            occupancy = phase.structure.atoms.indices.compactMap { a in column[.occupancy(phase: pi, atom: a)].map { SiteColumn(site: a, column: $0) } }
+        }
+        mixing = phase.cationMixing == nil ? nil : column[.cationMixing(phase: pi)]
+        profile = ProfileTerm.allCases.compactMap { t in column[.profile(t)].map { ProfileColumn(term: t, column: $0) } }
+        size = column[.size(phase: pi)]
+        strain = column[.microstrain(phase: pi)]
+        texture = column[.texture(phase: pi)]
+        zero = column[.zero]
+        switch model.instrument.geometry {
+        case .debyeScherrer:
+            shift = [column[.displacementPerpendicular].map { ($0, true) }, column[.displacementParallel].map { ($0, false) }].compactMap { $0 }
+            muR = column[.muR]
+        case .braggBrentano:
+            shift = [column[.specimenDisplacement].map { ($0, true) }, column[.transparency].map { ($0, false) }].compactMap { $0 }
+        }
+        ratio = column[.secondLineRatio]
     }
 }
 
 /// A lattice parameter the model refines: its column and ∂V/∂parameter.
 struct LatticeColumn {
-    var parameter: LatticeParameter
+    var parameter: CellParameter
     var column: Int
     var dVolume: Double
 }

@@ -2,18 +2,39 @@ import Crystallography
 import Foundation
 
 extension PatternModel {
-    /// A readable name for reports, using the structure's atom labels: `a`, `O1 z`, `Uiso(Ni1,Li2)`,
-    /// `cation mixing`, `background 3`. With several phases, phase names prefix phase parameters.
+    /// A readable name for reports and recipes, using the structure's atom labels: `a`, `O1 z`,
+    /// `Uiso(Ni1,Li2)`, `cation mixing`, `background 3`. With several phases, phase parameters carry the
+    /// phase's name as a scope: `LNO: a`, `LPSCl: Uiso(S1)` (the form recipes accept).
     public func name(of p: ModelParameter) -> String {
-        let prefix: String = {
-            guard let i = p.phase, phases.count > 1 else { return "" }
-            return phases[i].structure.name + " "
-        }()
-        func siteLabel(_ phase: Int, _ site: Int) -> String {
-            phases[phase].sites[site].map { phases[phase].structure.atoms[$0].label }.joined(separator: ",")
+        switch p {
+        case .pattern(let q): return Self.name(of: q)
+        case let .phase(i, q):
+            let local = localName(of: q, phase: i)
+            return phases.count > 1 ? "\(phases[i].name): \(local)" : local
+        }
+    }
+
+    /// The name of a phase parameter within its phase (no scope).
+    public func localName(of p: PhaseParameter, phase i: Int) -> String {
+        let phase = phases[i]
+        func siteLabel(_ site: Int) -> String {
+            phase.sites[site].map { phase.structure.atoms[$0].label }.joined(separator: ",")
         }
         switch p {
-        case .scale: return prefix + "scale"
+        case .scale: return "scale"
+        case .lattice(let l): return l.name
+        case let .position(s, axis): return "\(siteLabel(s)) \(["x", "y", "z"][axis])"
+        case .uIso(let s): return "Uiso(\(siteLabel(s)))"
+        case .occupancy(let a): return "occupancy(\(phase.structure.atoms[a].label))"
+        case .cationMixing: return "cation mixing"
+        case .size: return "size"
+        case .microstrain: return "microstrain"
+        case .texture: return "March-Dollase r"
+        }
+    }
+
+    static func name(of p: PatternParameter) -> String {
+        switch p {
         case .background(let k): return "background \(k)"
         case .zero: return "zero"
         case .displacementPerpendicular: return "displacement ⟂"
@@ -21,15 +42,7 @@ extension PatternModel {
         case .specimenDisplacement: return "specimen displacement"
         case .transparency: return "transparency"
         case .muR: return "muR"
-        case let .lattice(_, l): return prefix + l.name
-        case let .position(i, s, axis): return prefix + "\(siteLabel(i, s)) \(["x", "y", "z"][axis])"
-        case let .uIso(i, s): return prefix + "Uiso(\(siteLabel(i, s)))"
-        case let .occupancy(i, a): return prefix + "occupancy(\(phases[i].structure.atoms[a].label))"
-        case .cationMixing: return prefix + "cation mixing"
         case .profile(let t): return t.rawValue
-        case .size: return prefix + "size"
-        case .microstrain: return prefix + "microstrain"
-        case .texture: return prefix + "March-Dollase r"
         case .secondLineRatio: return "I(L2)/I(L1)"
         }
     }
@@ -37,13 +50,13 @@ extension PatternModel {
     /// The units of a parameter, for reports.
     public func unit(of p: ModelParameter) -> String {
         switch p {
-        case .zero: return "°"
-        case .lattice(_, let l): return l.rawValue < 3 ? "Å" : "°"
-        case .uIso: return "Å²"
-        case .size: return "µm"
-        case .microstrain: return "10⁻⁶"
-        case .displacementParallel, .displacementPerpendicular, .specimenDisplacement: return "µm"
-        case .profile(let t): return [.u, .v, .w].contains(t) ? "centideg²" : (t == .shl ? "" : "centideg")
+        case .pattern(.zero): return "°"
+        case .pattern(.displacementParallel), .pattern(.displacementPerpendicular), .pattern(.specimenDisplacement): return "µm"
+        case .pattern(.profile(let t)): return [.u, .v, .w].contains(t) ? "centideg²" : (t == .shl ? "" : "centideg")
+        case .phase(_, .lattice(let l)): return l.isLength ? "Å" : "°"
+        case .phase(_, .uIso): return "Å²"
+        case .phase(_, .size): return "µm"
+        case .phase(_, .microstrain): return "10⁻⁶"
         default: return ""
         }
     }

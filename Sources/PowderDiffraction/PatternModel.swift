@@ -99,7 +99,21 @@ public struct PatternModel: Sendable {
     /// The current value of a parameter, in its user units.
     public func value(of p: ModelParameter) -> Double {
         switch p {
-        case .scale(let i): return phases[i].scale
+        case .pattern(let q): return value(of: q)
+        case let .phase(i, q): return phases[i].value(of: q)
+        }
+    }
+
+    /// Sets a parameter; throws when the value makes the cell impossible.
+    public mutating func setValue(_ v: Double, for p: ModelParameter) throws(CrystallographyError) {
+        switch p {
+        case .pattern(let q): setValue(v, for: q)
+        case let .phase(i, q): try phases[i].setValue(v, for: q)
+        }
+    }
+
+    func value(of p: PatternParameter) -> Double {
+        switch p {
         case .background(let k): return k < background.coefficients.count ? background.coefficients[k] : 0
         case .zero: return instrument.zero
         case .displacementPerpendicular: return displacementPerpendicular
@@ -107,32 +121,13 @@ public struct PatternModel: Sendable {
         case .specimenDisplacement: return specimenDisplacement
         case .transparency: return transparency
         case .muR: return muR
-        case let .lattice(i, l): return phases[i].lattice(l)
-        case let .position(i, s, axis): return phases[i].position(site: s, axis: axis)
-        case let .uIso(i, s): return phases[i].uIso(site: s)
-        case let .occupancy(i, a): return phases[i].structure.atoms[a].occupancy
-        case .cationMixing(let i): return phases[i].cationMixingValue ?? 0
-        case .profile(let t):
-            switch t {
-            case .u: return instrument.u
-            case .v: return instrument.v
-            case .w: return instrument.w
-            case .x: return instrument.x
-            case .y: return instrument.y
-            case .z: return instrument.z
-            case .shl: return instrument.shl
-            }
-        case .size(let i): return phases[i].size
-        case .microstrain(let i): return phases[i].microstrain
-        case .texture(let i): return phases[i].marchDollase
+        case .profile(let t): return instrument.value(of: t)
         case .secondLineRatio: return instrument.radiation.secondLineRatio
         }
     }
 
-    /// Sets a parameter; throws when the value makes the cell impossible.
-    public mutating func setValue(_ v: Double, for p: ModelParameter) throws(CrystallographyError) {
+    mutating func setValue(_ v: Double, for p: PatternParameter) {
         switch p {
-        case .scale(let i): phases[i].scale = v
         case .background(let k):
             while background.coefficients.count <= k { background.coefficients.append(0) }
             background.coefficients[k] = v
@@ -142,24 +137,7 @@ public struct PatternModel: Sendable {
         case .specimenDisplacement: specimenDisplacement = v
         case .transparency: transparency = v
         case .muR: muR = v
-        case let .lattice(i, l): try phases[i].setLattice(l, v)
-        case let .position(i, s, axis): phases[i].setPosition(site: s, axis: axis, v)
-        case let .uIso(i, s): phases[i].setUIso(site: s, v)
-        case let .occupancy(i, a): phases[i].setOccupancy(atom: a, v)
-        case .cationMixing(let i): phases[i].setCationMixing(v)
-        case .profile(let t):
-            switch t {
-            case .u: instrument.u = v
-            case .v: instrument.v = v
-            case .w: instrument.w = v
-            case .x: instrument.x = v
-            case .y: instrument.y = v
-            case .z: instrument.z = v
-            case .shl: instrument.shl = v
-            }
-        case .size(let i): phases[i].size = v
-        case .microstrain(let i): phases[i].microstrain = v
-        case .texture(let i): phases[i].marchDollase = v
+        case .profile(let t): instrument.setValue(v, for: t)
         case .secondLineRatio: instrument.radiation.secondLineRatio = v
         }
     }

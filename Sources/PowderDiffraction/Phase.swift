@@ -1,9 +1,23 @@
 import Crystallography
 import Foundation
 
+/// How a phase's reflection intensities are obtained.
+public enum PhaseMode: String, Sendable, CaseIterable {
+    /// From the structure: |F|² of the atoms.
+    case rietveld
+    /// Free intensities, extracted from the observed pattern by Rietveld's partition (Le Bail, Durand &
+    /// Fourquet 1988): the phase has a cell and a profile but no structure and no weight fraction.
+    case leBail = "le-bail"
+}
+
 /// A crystalline phase in a pattern: its structure and the sample parameters that shape its peaks.
 public struct Phase: Sendable {
+    /// The phase's name in reports, recipes and files (a plain word; the CIF data block by default).
+    public var name: String
     public private(set) var structure: CrystalStructure
+    public let mode: PhaseMode
+    /// An inactive phase is left out of the model (absent from this pattern); its values are kept.
+    public var isActive = true
     public var scale: Double
     /// Isotropic crystallite size in µm (GSAS-II `Size;i`); Lorentzian with fraction `sizeMix`.
     public var size: Double
@@ -20,8 +34,10 @@ public struct Phase: Sendable {
     /// Sites (groups of atom indices sharing a position) and their symmetry.
     public let sites: [[Int]]
     public let siteSymmetries: [SiteSymmetry]
-    /// The independent cell parameters for this crystal system.
-    public let independentLattice: [LatticeParameter]
+    /// The independent cell parameters for this crystal system and the ones that follow them.
+    public let cellParametrization: CellParametrization
+    /// The independent cell parameters (those a refinement varies).
+    public var independentLattice: [CellParameter] { cellParametrization.independent }
     let calculator: StructureFactorCalculator
     /// Symmetry-unique reflections (indices and multiplicities; d follows the current cell).
     public private(set) var reflections: [Reflection]
@@ -31,6 +47,12 @@ public struct Phase: Sendable {
     /// the atoms' current positions. They do not depend on the cell, so they are made when the reflection list
     /// changes and redone for a site when it moves — not at every evaluation.
     public private(set) var phaseSums: [PhaseSum] = []
+    /// Le Bail phases: the intensity (in the units of |F|²) of each reflection, keyed by its index so that it
+    /// survives the regeneration of the reflection list; `leBailIntensities` follows `reflections`.
+    public private(set) var extractedIntensities: [MillerIndex: Double] = [:]
+    public private(set) var leBailIntensities: [Double] = []
+    /// The intensity a Le Bail reflection starts with before its first extraction.
+    static let initialLeBailIntensity = 1.0
 
     /// Every reflection down to `generatedDMin` for the cell it was generated with, and their orbits; the list
     /// in use is filtered from it, which is much cheaper than generating anew.
@@ -69,6 +91,19 @@ public struct Phase: Sendable {
         reflections = order.map { kept[$0] }
         orbits = order.map { keptOrbits[$0] }
         computePhaseSums()
+        alignLeBailIntensities()
+    }
+
+    /// Sets the Le Bail intensities of reflections (by index); reflections not named keep theirs.
+    public mutating func setExtractedIntensities(_ values: [MillerIndex: Double]) {
+        precondition(mode == .leBail, "only a Le Bail phase has free intensities")
+        for (k, v) in values { extractedIntensities[k] = v }
+        alignLeBailIntensities()
+    }
+
+    private mutating func alignLeBailIntensities() {
+        guard mode == .leBail else { return }
+        leBailIntensities = reflections.map { extractedIntensities[$0.index] ?? Self.initialLeBailIntensity }
     }
 
     /// The phase sums of reflection r, one per atom.
@@ -89,56 +124,36 @@ public struct Phase: Sendable {
 
     /// Sets up a phase for patterns up to d = `dMin` Å at wavelength `wavelength` (for f′, f″).
     public init(structure: CrystalStructure, wavelength: Double, dMin: Double, scale: Double = 1, size: Double = 1,
-                microstrain: Double = 0, cationMixing: CationMixing? = nil) throws(CrystallographyError) {
+                microstrain: Double = 0, cationMixing: CationMixing? = nil, name: String? = nil,
+                mode: PhaseMode = .rietveld) throws(CrystallographyError) {
+        if mode == .rietveld && structure.atoms.isEmpty {
+            throw .invalidStructure("phase \(name ?? structure.name) has no atoms; a phase without a structure must be refined as Le Bail")
+        }
         self.structure = structure
+        self.name = name ?? structure.name
+        self.mode = mode
         self.scale = scale
         self.size = size
         self.microstrain = microstrain
-        self.cationMixing = cationMixing ?? CationMixing.detect(in: structure)
-        sites = structure.sites
+        self.cationMixing = mode == .leBail ? nil : (cationMixing ?? CationMixing.detect(in: structure))
+        sites = mode == .leBail ? [] : structure.sites
         siteSymmetries = sites.map { structure.spaceGroup.siteSymmetry(structure.atoms[$0[0]].position) }
-        independentLattice = Phase.independentParameters(structure)
+        cellParametrization = CellParametrization(system: structure.spaceGroup.crystalSystem, cell: structure.cell)
         calculator = try StructureFactorCalculator(structure: structure, wavelength: wavelength)
         // A little below dMin so that peaks just outside the range still contribute their tails.
         reflections = ReflectionGenerator.unique(cell: structure.cell, group: structure.spaceGroup, dMin: dMin)
         orbits = reflections.map { Array(structure.spaceGroup.equivalentReflections($0.index)) }
         computePhaseSums()
-    }
-
-    static func independentParameters(_ s: CrystalStructure) -> [LatticeParameter] {
-        let c = s.cell
-        switch s.spaceGroup.crystalSystem {
-        case .cubic: return [.a]
-        case .tetragonal, .hexagonal: return [.a, .c]
-        case .trigonal: return abs(c.gamma - 120) < 1e-6 ? [.a, .c] : [.a, .alpha]
-        case .orthorhombic: return [.a, .b, .c]
-        case .monoclinic:
-            if abs(c.alpha - 90) > 1e-6 { return [.a, .b, .c, .alpha] }
-            if abs(c.gamma - 90) > 1e-6 { return [.a, .b, .c, .gamma] }
-            return [.a, .b, .c, .beta]
-        case .triclinic: return LatticeParameter.allCases
-        }
-    }
-
-    /// Which full cell parameters follow an independent one (e.g. a → a and b for a hexagonal cell).
-    public func dependents(of p: LatticeParameter) -> [LatticeParameter] {
-        switch (structure.spaceGroup.crystalSystem, p) {
-        case (.cubic, .a): return [.a, .b, .c]
-        case (.tetragonal, .a), (.hexagonal, .a): return [.a, .b]
-        case (.trigonal, .a): return independentLattice.contains(.alpha) ? [.a, .b, .c] : [.a, .b]
-        case (.trigonal, .alpha): return [.alpha, .beta, .gamma]
-        default: return [p]
-        }
+        alignLeBailIntensities()
     }
 
     // MARK: values
 
-    public func lattice(_ p: LatticeParameter) -> Double { structure.cell.parameters[p.rawValue] }
+    public func lattice(_ p: CellParameter) -> Double { structure.cell.parameters[p.rawValue] }
 
-    public mutating func setLattice(_ p: LatticeParameter, _ value: Double) throws(CrystallographyError) {
-        var v = structure.cell.parameters
-        for d in dependents(of: p) { v[d.rawValue] = value }
-        structure.cell = try UnitCell(a: v[0], b: v[1], c: v[2], alpha: v[3], beta: v[4], gamma: v[5])
+    /// Sets an independent cell parameter; the parameters tied to it follow.
+    public mutating func setLattice(_ p: CellParameter, _ value: Double) throws(CrystallographyError) {
+        structure.cell = try cellParametrization.setting(p, to: value, in: structure.cell)
     }
 
     /// The coordinate `axis` of a site (its first atom).
@@ -178,40 +193,33 @@ public struct Phase: Sendable {
         m.apply(x, to: &structure.atoms)
     }
 
-    /// ∂(1/d²)/∂p for an independent cell parameter p at the current cell: −vᵀ (∂G/∂p) v with v = G* h.
-    func inverseDSquaredDerivative(_ m: MillerIndex, _ p: LatticeParameter) -> Double {
-        let cell = structure.cell
-        let gs = cell.reciprocalMetric
-        let h = SIMD3(Double(m.h), Double(m.k), Double(m.l))
-        let v = SIMD3((gs[0] * h.x + gs[1] * h.y + gs[2] * h.z), (gs[3] * h.x + gs[4] * h.y + gs[5] * h.z), (gs[6] * h.x + gs[7] * h.y + gs[8] * h.z))
-        var total = 0.0
-        for d in dependents(of: p) {
-            let dg = Phase.metricDerivative(cell, d)
-            var q = 0.0
-            for i in 0..<3 { for j in 0..<3 { q += v[i] * dg[3 * i + j] * v[j] } }
-            total -= q
-        }
-        return total
-    }
-
-    /// ∂V/∂p for an independent cell parameter (the tied parameters included).
-    public func volumeDerivative(_ p: LatticeParameter) -> Double {
-        let g = structure.cell.volumeGradient
-        return dependents(of: p).reduce(0) { $0 + g[$1.rawValue] }
-    }
-
-    /// ∂G/∂p for one of the six cell parameters (angles per degree), row-major.
-    static func metricDerivative(_ c: UnitCell, _ p: LatticeParameter) -> [Double] {
-        let r = Double.pi / 180
-        let (ca, cb, cg) = (cos(c.alpha * r), cos(c.beta * r), cos(c.gamma * r))
-        let (sa, sb, sg) = (sin(c.alpha * r), sin(c.beta * r), sin(c.gamma * r))
+    /// A phase parameter's value in its user units (see `ModelParameter`).
+    public func value(of p: PhaseParameter) -> Double {
         switch p {
-        case .a: return [2 * c.a, c.b * cg, c.c * cb, c.b * cg, 0, 0, c.c * cb, 0, 0]
-        case .b: return [0, c.a * cg, 0, c.a * cg, 2 * c.b, c.c * ca, 0, c.c * ca, 0]
-        case .c: return [0, 0, c.a * cb, 0, 0, c.b * ca, c.a * cb, c.b * ca, 2 * c.c]
-        case .alpha: let d = -c.b * c.c * sa * r; return [0, 0, 0, 0, 0, d, 0, d, 0]
-        case .beta: let d = -c.a * c.c * sb * r; return [0, 0, d, 0, 0, 0, d, 0, 0]
-        case .gamma: let d = -c.a * c.b * sg * r; return [0, d, 0, d, 0, 0, 0, 0, 0]
+        case .scale: return scale
+        case .lattice(let l): return lattice(l)
+        case let .position(site, axis): return position(site: site, axis: axis)
+        case .uIso(let site): return uIso(site: site)
+        case .occupancy(let atom): return structure.atoms[atom].occupancy
+        case .cationMixing: return cationMixingValue ?? 0
+        case .size: return size
+        case .microstrain: return microstrain
+        case .texture: return marchDollase
+        }
+    }
+
+    /// Sets a phase parameter; throws when the value makes the cell impossible.
+    public mutating func setValue(_ v: Double, for p: PhaseParameter) throws(CrystallographyError) {
+        switch p {
+        case .scale: scale = v
+        case .lattice(let l): try setLattice(l, v)
+        case let .position(site, axis): setPosition(site: site, axis: axis, v)
+        case .uIso(let site): setUIso(site: site, v)
+        case .occupancy(let atom): setOccupancy(atom: atom, v)
+        case .cationMixing: setCationMixing(v)
+        case .size: size = v
+        case .microstrain: microstrain = v
+        case .texture: marchDollase = v
         }
     }
 }

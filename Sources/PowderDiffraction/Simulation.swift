@@ -1,13 +1,36 @@
 import Crystallography
 import Foundation
 
+/// One phase of a simulated pattern.
+public struct SimulatedPhase: Sendable {
+    public var structure: CrystalStructure
+    public var name: String?
+    public var scale: Double
+    /// Crystallite size (µm) and microstrain (10⁻⁶).
+    public var size: Double, microstrain: Double
+
+    public init(structure: CrystalStructure, name: String? = nil, scale: Double, size: Double, microstrain: Double) {
+        self.structure = structure
+        self.name = name
+        self.scale = scale
+        self.size = size
+        self.microstrain = microstrain
+    }
+}
+
 /// Calculated patterns, with optional Poisson noise from a seeded generator (reproducible across runs).
 public enum Simulation {
     public static func pattern(structure: CrystalStructure, instrument: Instrument, twoTheta: [Double], scale: Double,
                                background: [Double], size: Double, microstrain: Double, muR: Double = 0,
                                noiseSeed: UInt64? = nil, convention: ModelConvention = .exact) throws(CrystallographyError) -> Pattern {
-        let model = try makeModel(structure: structure, instrument: instrument, twoTheta: twoTheta, scale: scale,
-                                  background: background, size: size, microstrain: microstrain, muR: muR, convention: convention)
+        try pattern(phases: [SimulatedPhase(structure: structure, scale: scale, size: size, microstrain: microstrain)], instrument: instrument,
+                    twoTheta: twoTheta, background: background, muR: muR, noiseSeed: noiseSeed, convention: convention)
+    }
+
+    /// The pattern of several phases.
+    public static func pattern(phases: [SimulatedPhase], instrument: Instrument, twoTheta: [Double], background: [Double], muR: Double = 0,
+                               noiseSeed: UInt64? = nil, convention: ModelConvention = .exact) throws(CrystallographyError) -> Pattern {
+        let model = try makeModel(phases: phases, instrument: instrument, twoTheta: twoTheta, background: background, muR: muR, convention: convention)
         var y = model.evaluate().calculated
         var sigma = y.map { max($0, 1).squareRoot() }
         if let seed = noiseSeed {
@@ -15,20 +38,30 @@ public enum Simulation {
             y = y.map { Double(rng.poisson(mean: max($0, 0))) }
             sigma = y.map { max($0, 1).squareRoot() }
         }
-        return Pattern(name: structure.name, twoTheta: twoTheta, intensity: y, sigma: sigma)
+        return Pattern(name: phases.map { $0.name ?? $0.structure.name }.joined(separator: "+"), twoTheta: twoTheta, intensity: y, sigma: sigma)
     }
 
     /// A single-phase model over a 2θ grid.
     public static func makeModel(structure: CrystalStructure, instrument: Instrument, twoTheta: [Double], scale: Double,
                                  background: [Double], size: Double, microstrain: Double, muR: Double = 0,
                                  convention: ModelConvention = .exact) throws(CrystallographyError) -> PatternModel {
+        try makeModel(phases: [SimulatedPhase(structure: structure, scale: scale, size: size, microstrain: microstrain)], instrument: instrument,
+                      twoTheta: twoTheta, background: background, muR: muR, convention: convention)
+    }
+
+    /// A model of several phases over a 2θ grid, with the convention's windows and reflection range.
+    public static func makeModel(phases: [SimulatedPhase], instrument: Instrument, twoTheta: [Double], background: [Double], muR: Double = 0,
+                                 convention: ModelConvention = .exact) throws(CrystallographyError) -> PatternModel {
         var instrument = instrument
         instrument.asymmetryQuadrature = convention.asymmetryQuadrature
         let dMin = PatternModel.dMin(wavelength: instrument.radiation.wavelength, lastTwoTheta: twoTheta.last ?? 90, margin: convention.reflectionMargin)
-        let phase = try Phase(structure: structure, wavelength: instrument.radiation.wavelength, dMin: dMin, scale: scale,
-                              size: size, microstrain: microstrain)
+        var models: [Phase] = []
+        for p in phases {
+            models.append(try Phase(structure: p.structure, wavelength: instrument.radiation.wavelength, dMin: dMin, scale: p.scale,
+                                    size: p.size, microstrain: p.microstrain, name: p.name))
+        }
         let bg = ChebyshevBackground(coefficients: background, low: twoTheta.first ?? 0, high: max(twoTheta.last ?? 1, (twoTheta.first ?? 0) + 1e-6))
-        var model = PatternModel(twoTheta: twoTheta, instrument: instrument, background: bg, phases: [phase])
+        var model = PatternModel(twoTheta: twoTheta, instrument: instrument, background: bg, phases: models)
         model.muR = muR
         (model.windowLowFWHMs, model.windowHighFWHMs) = convention.window
         model.reflectionMargin = convention.reflectionMargin

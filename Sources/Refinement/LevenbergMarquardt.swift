@@ -12,22 +12,35 @@ public protocol LeastSquaresProblem {
     mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?)
 }
 
+/// Parameters the data do not determine: one with no effect on the residuals, or a combination of several
+/// (an eigen-direction of the scaled normal matrix with a vanishing eigenvalue). Indices into the parameters.
+public struct Degeneracy: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// The parameter does not change the calculated pattern at all.
+        case noEffect
+        /// The parameters move together along a direction the data do not constrain.
+        case fullyCorrelated
+    }
+    public let kind: Kind
+    public let parameters: [Int]
+}
+
 /// Why a minimization stopped. Non-convergence is a result, not an error.
 public enum TerminationReason: Equatable, Sendable, CustomStringConvertible {
     /// χ² stopped changing and every shift is small compared with its esd.
     case converged
-    /// No step lowered χ² any more although shifts were not yet small.
+    /// No step lowered χ² any more although the linear model still predicted a gain.
     case stalled
     case iterationLimit
-    /// The normal matrix is singular: these parameter combinations are not determined by the data.
-    case singular([String])
+    /// The normal matrix is singular: these parameters or combinations are not determined by the data.
+    case singular([Degeneracy])
 
     public var description: String {
         switch self {
         case .converged: return "converged"
         case .stalled: return "stalled (no step lowers χ² further)"
         case .iterationLimit: return "iteration limit reached"
-        case .singular(let combos): return "singular: \(combos.joined(separator: "; "))"
+        case .singular(let d): return "singular normal matrix (\(d.count) undetermined direction\(d.count == 1 ? "" : "s"))"
         }
     }
 
@@ -51,6 +64,17 @@ public struct LevenbergMarquardt: Sendable {
     /// Eigenvalues of the scaled normal matrix below this (relative to the largest) count as singular.
     public var singularityThreshold = 1e-10
 
+    /// λ starts here: close to Gauss–Newton, as the stages start near a minimum of the previous stage.
+    static let initialDamping = 1e-3
+    /// λ stays within these: below, the step is Gauss–Newton to rounding; above, the step is a vanishing
+    /// gradient step and trying further only wastes evaluations.
+    static let minimumDamping = 1e-12, maximumDamping = 1e10
+    /// Trial steps per iteration before it gives up (λ grows by ν, then 2ν, … each time: 12 trials span
+    /// the whole damping range from a typical λ).
+    static let trialsPerIteration = 12
+    /// An eigen-direction takes part in "fully correlated" when its component on a parameter exceeds this.
+    static let degeneracyComponent = 0.2
+
     public init() {}
 
     public struct Outcome: Sendable {
@@ -64,17 +88,17 @@ public struct LevenbergMarquardt: Sendable {
         public var atBound: [Int]
     }
 
-    public func minimize<P: LeastSquaresProblem>(_ problem: inout P, start: [Double], lower: [Double], upper: [Double],
-                                                  names: [String]) -> Outcome {
+    public func minimize<P: LeastSquaresProblem>(_ problem: inout P, start: [Double], lower: [Double], upper: [Double]) -> Outcome {
         let n = start.count
         var p = start
         _ = problem.setParameters(p)
         var (r, jOpt) = problem.residuals(jacobian: true)
         var chi2 = r.reduce(0) { $0 + $1 * $1 }
-        var lambda = 1e-3
+        var lambda = Self.initialDamping
         var iterations = 0
         var termination: TerminationReason = .iterationLimit
-        var singularCombos: [String] = []
+        var degeneracies: [Degeneracy] = []
+        var predictedGain = Double.infinity
         var lastShiftRatio = Double.infinity
 
         // λ follows the gain ratio ρ = actual / predicted χ² reduction (Nielsen's rule): steps the linear model
@@ -87,14 +111,21 @@ public struct LevenbergMarquardt: Sendable {
         while iterations < maximumIterations {
             iterations += 1
             guard let j = jOpt else { break }
-            let normal = LinearAlgebra.normalMatrix(jacobian: j)
+            var normal = LinearAlgebra.normalMatrix(jacobian: j)
             // g = Jᵀ r: the residuals are yo − yc, J is ∂yc/∂p, so the descent direction is +Jᵀr.
-            let g = LinearAlgebra.transposeTimes(j, r)
+            var g = LinearAlgebra.transposeTimes(j, r)
             let d = (0..<n).map { max(normal[$0, $0], 0).squareRoot() }
+            // Active bounds: a parameter at a bound that the descent direction pushes beyond it is held for this
+            // iteration (its row and column decoupled), so the others move freely instead of being dragged by
+            // a step that clipping would undo.
+            for i in 0..<n where (p[i] <= lower[i] && g[i] < 0) || (p[i] >= upper[i] && g[i] > 0) {
+                for k in 0..<n where k != i { normal[i, k] = 0; normal[k, i] = 0 }
+                g[i] = 0
+            }
             var accepted = false
-            for _ in 0..<12 {
-                let (s, combos) = solveScaled(normal, g, d, lambda: lambda, names: names)
-                singularCombos = combos
+            for _ in 0..<Self.trialsPerIteration {
+                let (s, found) = solveScaled(normal, g, d, lambda: lambda)
+                degeneracies = found
                 var trial = p
                 for i in 0..<n { trial[i] = min(max(p[i] + s[i], lower[i]), upper[i]) }
                 let step = (0..<n).map { trial[$0] - p[$0] }
@@ -105,6 +136,7 @@ public struct LevenbergMarquardt: Sendable {
                     for b in 0..<n { ns += normal[a, b] * step[b] }
                     predicted += step[a] * (2 * g[a] - ns)
                 }
+                if lambda <= Self.initialDamping { predictedGain = min(predictedGain, predicted) }
                 if problem.setParameters(trial) {
                     let (rt, jt) = problem.residuals(jacobian: jacobianAtTrial)
                     let chiT = rt.reduce(0) { $0 + $1 * $1 }
@@ -112,7 +144,7 @@ public struct LevenbergMarquardt: Sendable {
                         let relative = (chi2 - chiT) / max(chi2, 1e-300)
                         let rho = predicted > 0 ? (chi2 - chiT) / predicted : 0
                         let t = 2 * rho - 1
-                        lambda = min(max(lambda * (rho > 0.75 ? 0.1 : max(1.0 / 3, 1 - t * t * t)), 1e-12), 1e10)
+                        lambda = min(max(lambda * (rho > 0.75 ? 0.1 : max(1.0 / 3, 1 - t * t * t)), Self.minimumDamping), Self.maximumDamping)
                         nu = 2
                         p = trial
                         (r, jOpt) = jt == nil ? problem.residuals(jacobian: true) : (rt, jt)
@@ -132,16 +164,19 @@ public struct LevenbergMarquardt: Sendable {
                 lambda *= nu
                 nu *= 2
                 jacobianAtTrial = false
-                if lambda > 1e10 { break }
+                if lambda > Self.maximumDamping { break }
             }
             if termination == .converged { break }
             if !accepted {
-                termination = lastShiftRatio < shiftTolerance * 10 ? .converged : .stalled
+                // No trial lowered χ². That is the minimum, to rounding, when the (nearly undamped) linear
+                // model predicted a gain below the χ² tolerance; otherwise the solver is stuck.
+                termination = predictedGain < chiSquaredTolerance * chi2 ? .converged : .stalled
                 break
             }
+            predictedGain = .infinity
         }
         _ = problem.setParameters(p)
-        if !singularCombos.isEmpty { termination = .singular(singularCombos) }
+        if !degeneracies.isEmpty { termination = .singular(degeneracies) }
         let normal = jOpt.map { LinearAlgebra.normalMatrix(jacobian: $0) } ?? Matrix(rows: n, columns: n)
         let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
@@ -152,7 +187,7 @@ public struct LevenbergMarquardt: Sendable {
     /// Solves (N_s + λ 1) s = g_s on the system scaled to unit diagonal, by Cholesky when N_s is well
     /// conditioned, else in the eigen-basis without the (near-)null directions, which are reported by the
     /// parameters they mix. Returns the unscaled step.
-    func solveScaled(_ normal: Matrix, _ g: [Double], _ d: [Double], lambda: Double, names: [String]) -> ([Double], [String]) {
+    func solveScaled(_ normal: Matrix, _ g: [Double], _ d: [Double], lambda: Double) -> ([Double], [Degeneracy]) {
         let n = g.count
         var scaled = Matrix(rows: n, columns: n)
         var gs = [Double](repeating: 0, count: n)
@@ -160,7 +195,7 @@ public struct LevenbergMarquardt: Sendable {
             gs[i] = d[i] > 0 ? g[i] / d[i] : 0
             for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? normal[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) }
         }
-        var combos: [String] = (0..<n).filter { d[$0] == 0 }.map { "\(names[$0]) has no effect on the pattern" }
+        var combos: [Degeneracy] = (0..<n).filter { d[$0] == 0 }.map { Degeneracy(kind: .noEffect, parameters: [$0]) }
         var solution: [Double]?
         // A Cholesky factor with a tiny pivot signals a (near-)singular matrix.
         if let l = try? LinearAlgebra.cholesky(scaled) {
@@ -176,8 +211,8 @@ public struct LevenbergMarquardt: Sendable {
             var s = [Double](repeating: 0, count: n)
             for k in 0..<n {
                 if values[k] < singularityThreshold * top {
-                    let members = (0..<n).filter { abs(vectors[$0, k]) > 0.2 && d[$0] > 0 }.map { names[$0] }
-                    if members.count > 1 { combos.append("\(members.joined(separator: " and ")) are fully correlated") }
+                    let members = (0..<n).filter { abs(vectors[$0, k]) > Self.degeneracyComponent && d[$0] > 0 }
+                    if members.count > 1 { combos.append(Degeneracy(kind: .fullyCorrelated, parameters: members)) }
                     continue
                 }
                 var proj = 0.0

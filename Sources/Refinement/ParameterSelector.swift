@@ -10,6 +10,10 @@ import PowderDiffraction
 /// `W` `X` `Y` `Z` `SH/L`, `O1 z`, `Uiso(O1)` or `O1 Uiso`, `occupancy(Ni1)` or `Ni1 occupancy`,
 /// `cation mixing`, `texture`, `mu_r`, `displacement x`, `displacement y`, `specimen displacement`,
 /// `transparency`, `I(L2)/I(L1)`. Names are case-insensitive for the fixed words; atom labels match exactly.
+///
+/// With several phases a name may be scoped by a phase name, `LPSCl: a`, `NCM85: O1 z`, `H3: scale`; an
+/// unscoped phase name applies to every phase that has it, except an atom label found in two phases, which
+/// needs a scope.
 public enum ParameterSelector {
     public struct UnknownName: Error, CustomStringConvertible {
         public let name: String
@@ -21,21 +25,31 @@ public enum ParameterSelector {
 
     public static func resolve(_ name: String, in model: PatternModel) throws(UnknownName) -> [ModelParameter] {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        let key = trimmed.lowercased()
-        let phases = model.phases.indices
-        func all(_ f: (Int) -> [ModelParameter]) -> [ModelParameter] { phases.flatMap(f) }
+        var phases = Array(model.phases.indices)
+        var local = trimmed
+        var scoped = false
+        if let colon = trimmed.firstIndex(of: ":"), !trimmed.hasPrefix("I(") {
+            let scope = trimmed[..<colon].trimmingCharacters(in: .whitespaces)
+            guard let p = model.phases.firstIndex(where: { $0.name == scope }) else {
+                throw UnknownName(name: trimmed, reason: "no phase is named '\(scope)' (phases: \(model.phases.map(\.name).joined(separator: ", ")))")
+            }
+            phases = [p]
+            local = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            scoped = true
+        }
+        if let found = try patternParameters(local, model: model) {
+            if scoped { throw UnknownName(name: trimmed, reason: "'\(local)' belongs to the pattern, not to a phase: write it without a scope") }
+            return found
+        }
+        return try phaseParameters(local, full: trimmed, phases: phases, scoped: scoped, model: model)
+    }
+
+    /// Names of quantities every phase shares (nil: not such a name).
+    static func patternParameters(_ name: String, model: PatternModel) throws(UnknownName) -> [ModelParameter]? {
+        let key = name.lowercased()
         switch key {
-        case "all":
-            var out: [ModelParameter] = []
-            for n in ["scale", "background", "zero", "cell", "profile", "structure"] { out += try resolve(n, in: model) }
-            return out
-        case "scale": return all { [.scale(phase: $0)] }
         case "background": return model.background.coefficients.indices.map { .background(term: $0) }
         case "zero": return [.zero]
-        case "cell": return all { p in model.phases[p].independentLattice.map { .lattice(phase: p, $0) } }
-        case "size": return all { [.size(phase: $0)] }
-        case "microstrain", "strain": return all { [.microstrain(phase: $0)] }
-        case "profile": return all { [.size(phase: $0), .microstrain(phase: $0)] }
         case "instrument": return [.u, .v, .w, .x, .y, .shl].map { .profile($0) }
         case "u", "v", "w", "x", "y", "z": return [.profile(ProfileTerm(rawValue: key.uppercased())!)]
         case "sh/l", "shl": return [.profile(.shl)]
@@ -46,58 +60,84 @@ public enum ParameterSelector {
         case "displacement y": return [.displacementParallel]
         case "displacement":
             return model.instrument.geometry == .debyeScherrer ? [.displacementPerpendicular, .displacementParallel] : [.specimenDisplacement]
-        case "texture", "march-dollase r", "march-dollase": return all { [.texture(phase: $0)] }
         case "i(l2)/i(l1)":
             guard model.instrument.radiation.secondWavelength != nil else {
-                throw UnknownName(name: trimmed, reason: "the instrument has a single wavelength")
+                throw UnknownName(name: name, reason: "the instrument has a single wavelength")
             }
             return [.secondLineRatio]
-        case "cation mixing", "mixing":
-            let found = all { p in model.phases[p].cationMixing == nil ? [] : [.cationMixing(phase: p)] }
-            guard !found.isEmpty else {
-                throw UnknownName(name: trimmed, reason: "no phase has a Li site with Ni and a metal site with Li (the cation-mixing pattern)")
-            }
-            return found
-        case "positions": return all { p in positions(model.phases[p], p) }
-        case "uiso": return all { p in model.phases[p].sites.indices.map { .uIso(phase: p, site: $0) } }
-        case "structure":
-            return all { p in positions(model.phases[p], p) + model.phases[p].sites.indices.map { .uIso(phase: p, site: $0) }
-                + (model.phases[p].cationMixing == nil ? [] : [.cationMixing(phase: p)]) }
         default: break
         }
         if key.hasPrefix("background "), let k = Int(key.dropFirst(11)) {
             guard model.background.coefficients.indices.contains(k) else {
-                throw UnknownName(name: trimmed, reason: "the background has terms 0…\(model.background.coefficients.count - 1)")
+                throw UnknownName(name: name, reason: "the background has terms 0…\(model.background.coefficients.count - 1)")
             }
             return [.background(term: k)]
         }
-        if let l = LatticeParameter.allCases.first(where: { $0.name == key }) {
-            let found = all { p in model.phases[p].independentLattice.contains(l) ? [.lattice(phase: p, l)] : [] }
+        return nil
+    }
+
+    static func phaseParameters(_ name: String, full: String, phases: [Int], scoped: Bool, model: PatternModel) throws(UnknownName) -> [ModelParameter] {
+        let key = name.lowercased()
+        func each(_ f: (Int, Phase) -> [ModelParameter]) -> [ModelParameter] { phases.flatMap { f($0, model.phases[$0]) } }
+        switch key {
+        case "all":
+            var out = try phaseParameters("scale", full: full, phases: phases, scoped: scoped, model: model)
+            if !scoped { out += [.zero] + model.background.coefficients.indices.map { .background(term: $0) } }
+            for n in ["cell", "profile", "structure"] { out += try phaseParameters(n, full: full, phases: phases, scoped: scoped, model: model) }
+            return out
+        case "scale": return each { p, phase in phase.mode == .rietveld ? [.scale(phase: p)] : [] }
+        case "cell": return each { p, phase in phase.independentLattice.map { .lattice(phase: p, $0) } }
+        case "size": return each { p, _ in [.size(phase: p)] }
+        case "microstrain", "strain": return each { p, _ in [.microstrain(phase: p)] }
+        case "profile": return each { p, _ in [.size(phase: p), .microstrain(phase: p)] }
+        case "texture", "march-dollase r", "march-dollase": return each { p, _ in [.texture(phase: p)] }
+        case "cation mixing", "mixing":
+            let found = each { p, phase in phase.cationMixing == nil ? [] : [.cationMixing(phase: p)] }
             guard !found.isEmpty else {
-                throw UnknownName(name: trimmed, reason: "\(l.name) is tied to another cell parameter by the crystal system; refine 'cell'")
+                throw UnknownName(name: full, reason: "no phase has a Li site with Ni and a metal site with Li (the cation-mixing pattern)")
+            }
+            return found
+        case "positions": return each { p, phase in positions(phase, p) }
+        case "uiso": return each { p, phase in phase.sites.indices.map { .uIso(phase: p, site: $0) } }
+        case "structure": return each { p, phase in DefaultStrategy.structuralParameters(of: phase, index: p) }
+        default: break
+        }
+        if let l = CellParameter.allCases.first(where: { $0.name == key }) {
+            let found = each { p, phase in phase.independentLattice.contains(l) ? [.lattice(phase: p, l)] : [] }
+            guard !found.isEmpty else {
+                throw UnknownName(name: full, reason: "\(l.name) is tied to another cell parameter by the crystal system; refine 'cell'")
             }
             return found
         }
-        // Atom-label forms.
-        for (p, phase) in model.phases.enumerated() {
-            for (s, site) in phase.sites.enumerated() {
-                let labels = site.map { phase.structure.atoms[$0].label }
-                for label in labels {
-                    if trimmed == "Uiso(\(label))" || trimmed == "\(label) Uiso" { return [.uIso(phase: p, site: s)] }
-                    for (axis, letter) in ["x", "y", "z"].enumerated() where trimmed == "\(label) \(letter)" {
-                        guard phase.siteSymmetries[s].coordinates.freeComponents.contains(axis) else {
-                            throw UnknownName(name: trimmed, reason: "\(letter) of \(label) is fixed by its site symmetry")
-                        }
-                        return [.position(phase: p, site: s, axis: axis)]
+        // Atom-label forms: a label found in several phases needs a scope.
+        var found: [ModelParameter] = []
+        for p in phases { found += try atomParameters(name, full: full, phase: model.phases[p], index: p) }
+        let owners = Set(found.compactMap(\.phase))
+        if owners.count > 1 {
+            let names = owners.sorted().map { model.phases[$0].name }
+            throw UnknownName(name: full, reason: "the label is in phases \(names.joined(separator: " and ")); write '\(names[0]): \(name)'")
+        }
+        guard found.isEmpty else { return found }
+        throw UnknownName(name: full, reason: "expected one of \(groups.joined(separator: ", ")), a single parameter such as zero, a, size, U, 'O1 z', 'Uiso(O1)', 'cation mixing', or 'background 3'"
+                          + (model.phases.count > 1 ? ", optionally scoped by a phase ('\(model.phases[0].name): a')" : ""))
+    }
+
+    /// `Uiso(L)`, `L Uiso`, `L x|y|z`, `occupancy(L)`, `L occupancy` for an atom label L of this phase.
+    static func atomParameters(_ name: String, full: String, phase: Phase, index p: Int) throws(UnknownName) -> [ModelParameter] {
+        for (s, site) in phase.sites.enumerated() {
+            for atom in site {
+                let label = phase.structure.atoms[atom].label
+                if name == "Uiso(\(label))" || name == "\(label) Uiso" { return [.uIso(phase: p, site: s)] }
+                for (axis, letter) in ["x", "y", "z"].enumerated() where name == "\(label) \(letter)" {
+                    guard phase.siteSymmetries[s].coordinates.freeComponents.contains(axis) else {
+                        throw UnknownName(name: full, reason: "\(letter) of \(label) is fixed by its site symmetry")
                     }
+                    return [.position(phase: p, site: s, axis: axis)]
                 }
-                for atom in site {
-                    let label = phase.structure.atoms[atom].label
-                    if trimmed == "occupancy(\(label))" || trimmed == "\(label) occupancy" { return [.occupancy(phase: p, atom: atom)] }
-                }
+                if name == "occupancy(\(label))" || name == "\(label) occupancy" { return [.occupancy(phase: p, atom: atom)] }
             }
         }
-        throw UnknownName(name: trimmed, reason: "expected one of \(groups.joined(separator: ", ")), a single parameter such as zero, a, size, U, 'O1 z', 'Uiso(O1)', 'cation mixing', or 'background 3'")
+        return []
     }
 
     static func positions(_ phase: Phase, _ p: Int) -> [ModelParameter] {

@@ -3,13 +3,6 @@ import Foundation
 import NumericCore
 import PowderDiffraction
 
-/// A value with its standard uncertainty (nil when it was not refined or cannot be derived).
-public struct Estimate: Sendable, Equatable {
-    public var value: Double
-    public var esd: Double?
-    public init(_ value: Double, esd: Double?) { self.value = value; self.esd = esd }
-}
-
 /// The outcome of a refinement: refined model, esds and covariance, statistics, derived quantities.
 public struct RefinementResult: Sendable {
     public let model: PatternModel
@@ -29,22 +22,28 @@ public struct RefinementResult: Sendable {
     public let atBound: [ModelParameter]
     /// Pairs whose correlation exceeds the threshold, largest first.
     public let correlations: [(ModelParameter, ModelParameter, Double)]
+    public let correlationThreshold: Double
     public let evaluation: ModelEvaluation
+    /// Phases whose scale came out below the detection limit: the refinement stopped there.
+    public let undetected: [UndetectedPhase]
 
     init(model: PatternModel, pattern: Pattern, weights: [Double], parameters: [ModelParameter],
-         outcome: LevenbergMarquardt.Outcome?, stages: [StageSummary], iterations: Int, seconds: Double,
-         correlationThreshold: Double) {
+         outcome: LevenbergMarquardt.Outcome?, stages: [StageSummary], seconds: Double,
+         correlationThreshold: Double, undetected: [UndetectedPhase]) {
         self.model = model
         self.pattern = pattern
         self.weights = weights
         self.parameters = parameters
         self.stages = stages
-        self.iterations = iterations
+        self.iterations = stages.reduce(0) { $0 + $1.iterations }
         self.seconds = seconds
+        self.correlationThreshold = correlationThreshold
+        self.undetected = undetected
         let evaluation = model.evaluate(recordingProfiles: true)
         self.evaluation = evaluation
         let stats = Statistics.compute(observed: pattern.intensity, calculated: evaluation.calculated, background: evaluation.background,
-                                       weights: weights, parameters: parameters.count, reflectionShares: evaluation.reflectionProfiles)
+                                       weights: weights, parameters: parameters.count, reflectionShares: evaluation.reflectionProfiles,
+                                       reflectionPhases: evaluation.reflections.map(\.phase))
         statistics = stats
         values = parameters.map { model.value(of: $0) }
         let n = parameters.count
@@ -64,7 +63,14 @@ public struct RefinementResult: Sendable {
         correlations = pairs.sorted { abs($0.2) > abs($1.2) }
     }
 
-    public var converged: Bool { termination.isConverged }
+    /// Converged, with every phase detected.
+    public var converged: Bool { termination.isConverged && undetected.isEmpty }
+
+    /// The parameters (or combinations) the data did not determine, if the normal matrix was singular.
+    public var degeneracies: [(kind: Degeneracy.Kind, parameters: [ModelParameter])] {
+        guard case .singular(let list) = termination else { return [] }
+        return list.map { ($0.kind, $0.parameters.map { parameters[$0] }) }
+    }
 
     /// The esd of a refined parameter, nil if it was not refined in the last stage.
     public func esd(of p: ModelParameter) -> Double? {
@@ -82,26 +88,15 @@ public struct RefinementResult: Sendable {
         return any ? max(covariance.quadraticForm(g), 0).squareRoot() : nil
     }
 
-    /// All six cell parameters, volume and c/a of a phase with esds from the covariance (tied parameters
-    /// share the esd of the one they follow; V and c/a use the correlations).
-    public func cell(phase p: Int) -> [String: Estimate] {
+    /// A phase's six cell parameters, V and (where the crystal system has it) c/a, with esds from the
+    /// covariance of its refined independent parameters.
+    public func cell(phase p: Int) -> CellEstimates {
         let phase = model.phases[p]
-        let cell = phase.structure.cell
-        var out: [String: Estimate] = [:]
-        let names = ["a", "b", "c", "alpha", "beta", "gamma"]
-        for l in LatticeParameter.allCases {
-            let driver = phase.independentLattice.first { phase.dependents(of: $0).contains(l) }
-            out[names[l.rawValue]] = Estimate(cell.parameters[l.rawValue], esd: driver.flatMap { esd(of: .lattice(phase: p, $0)) })
+        let indices = phase.independentLattice.map { parameters.firstIndex(of: .lattice(phase: p, $0)) }
+        return phase.cellParametrization.estimates(of: phase.structure.cell) { i, j in
+            guard let a = indices[i], let b = indices[j] else { return nil }
+            return covariance[a, b]
         }
-        var gradV: [ModelParameter: Double] = [:]
-        for l in phase.independentLattice { gradV[.lattice(phase: p, l)] = phase.volumeDerivative(l) }
-        out["volume"] = Estimate(cell.volume, esd: derivedEsd(gradient: gradV))
-        // c/a: ∂/∂a = −c/a² (a drives b too but c/a does not involve b), ∂/∂c = 1/a.
-        var gradRatio: [ModelParameter: Double] = [:]
-        if phase.independentLattice.contains(.a) { gradRatio[.lattice(phase: p, .a)] = -cell.c / (cell.a * cell.a) }
-        if phase.independentLattice.contains(.c) { gradRatio[.lattice(phase: p, .c)] = 1 / cell.a }
-        out["c_over_a"] = Estimate(cell.c / cell.a, esd: derivedEsd(gradient: gradRatio))
-        return out
     }
 
     /// Cation mixing of a phase, if it has the constraint.

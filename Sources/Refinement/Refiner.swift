@@ -3,126 +3,15 @@ import Foundation
 import NumericCore
 import PowderDiffraction
 
-/// Settings of a refinement beyond its stages.
-public struct RefinementSettings: Sendable {
-    /// Bounds per parameter (defaults from `defaultBounds` otherwise).
-    public var bounds: [ModelParameter: ClosedRange<Double>] = [:]
-    /// 2θ regions left out of the fit (degrees).
-    public var excludedRegions: [ClosedRange<Double>] = []
-    /// The 2θ range fitted (degrees); nil = the whole pattern.
-    public var range: ClosedRange<Double>?
-    public var solver = LevenbergMarquardt()
-    /// Correlations above this magnitude are listed in the result.
-    public var correlationThreshold = 0.8
-
-    public init() {}
-
-    /// Physical limits: positive scale, cell, size; microstrain and U_iso not far below zero; mixing in [0, 0.5].
-    public static func defaultBounds(_ p: ModelParameter) -> ClosedRange<Double> {
-        switch p {
-        case .scale: return 0...Double.greatestFiniteMagnitude
-        case .lattice(_, let l): return l.rawValue < 3 ? 0.5...500 : 10...170
-        case .size: return 0.001...100
-        case .microstrain: return 0...1e5
-        case .uIso: return -0.01...1
-        case .cationMixing: return 0...0.5
-        case .occupancy: return 0...1.5
-        case .muR: return 0...50
-        case .texture: return 0.05...20
-        // SH/L = 0 removes the asymmetry and with it the derivative; keep it just above.
-        case .profile(.shl): return 1e-4...0.2
-        default: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
-        }
-    }
-}
-
-/// Runs staged refinements of a pattern model against a pattern.
-public enum Refiner {
-    /// Refines `model` against `pattern` stage by stage. `progress` receives one line per stage.
-    public static func refine(_ model: PatternModel, against pattern: Pattern, stages: [RefinementStage],
-                              settings: RefinementSettings = RefinementSettings(),
-                              progress: ((String) -> Void)? = nil) -> RefinementResult {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var current = model
-        var summaries: [StageSummary] = []
-        var totalIterations = 0
-        var lastOutcome: LevenbergMarquardt.Outcome?
-        var lastParameters: [ModelParameter] = []
-        var lastWeights: [Double] = []
-        for stage in stages {
-            let stageStarted = clock.now
-            let weights = Self.weights(pattern, settings: settings, twoThetaMax: stage.twoThetaMax)
-            var restoreSize: [(Int, Double)] = []
-            if let size = stage.temporarySize {
-                for p in current.phases.indices where !stage.parameters.contains(.size(phase: p)) {
-                    restoreSize.append((p, current.phases[p].size))
-                    current.phases[p].size = min(current.phases[p].size, size)
-                }
-            }
-            // Chebyshev terms span the whole pattern: fitted on part of it they are free to run away beyond
-            // the stage's 2θ limit, so such a stage uses its background but leaves the one it started with.
-            let limited = stage.twoThetaMax.map { $0 < (pattern.twoTheta.last ?? 0) } ?? false
-            let restoreBackground = limited ? current.background.coefficients : nil
-            let restoreWindow = (current.windowLowFWHMs, current.windowHighFWHMs)
-            if let w = stage.temporaryPeakWindow {
-                current.windowLowFWHMs = min(current.windowLowFWHMs, w)
-                current.windowHighFWHMs = min(current.windowHighFWHMs, w)
-            }
-            current.releasePeakLayout()
-            // A stage that broadens the model compares it with the pattern broadened alike (see
-            // `Pattern.smoothed`); its Rwp is against those smoothed intensities.
-            var observed = pattern.intensity
-            if let size = stage.temporarySize, let phase = current.phases.first {
-                observed = pattern.smoothed(bySize: size, wavelength: current.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
-                                            reach: stage.temporaryPeakWindow ?? current.windowLowFWHMs, include: { weights[$0] > 0 }).intensity
-            }
-            var problem = PatternProblem(model: current, parameters: stage.parameters, observed: observed,
-                                         rootWeights: weights.map { $0.squareRoot() })
-            let start = stage.parameters.map { current.value(of: $0) }
-            let bounds = stage.parameters.map { settings.bounds[$0] ?? RefinementSettings.defaultBounds($0) }
-            var solver = settings.solver
-            if let limit = stage.maximumIterations { solver.maximumIterations = limit }
-            if stage.isPreliminary {
-                solver.requireBothCriteria = false
-                solver.chiSquaredTolerance = 1e-4
-                solver.shiftTolerance = 0.1
-            }
-            let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
-                                                   names: stage.parameters.map { current.name(of: $0) })
-            current = problem.model
-            for (p, size) in restoreSize { current.phases[p].size = size }
-            (current.windowLowFWHMs, current.windowHighFWHMs) = restoreWindow
-            if let b = restoreBackground { current.background.coefficients = b }
-            totalIterations += outcome.iterations
-            let n = weights.filter { $0 > 0 }.count
-            let rwp = 100 * (outcome.chiSquared / max(zip(weights, observed).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }, 1e-300)).squareRoot()
-            summaries.append(StageSummary(name: stage.name, parameters: stage.parameters.count, iterations: outcome.iterations,
-                                          rwp: rwp, termination: outcome.termination))
-            progress?("stage \(summaries.count)/\(stages.count) \(stage.name): \(stage.parameters.count) parameters, \(outcome.iterations) cycles, Rwp \(String(format: "%.3f", rwp)) % over \(n) points, \(outcome.termination), \(String(format: "%.1f", (clock.now - stageStarted) / .milliseconds(1))) ms")
-            lastOutcome = outcome
-            lastParameters = stage.parameters
-            lastWeights = weights
-        }
-        // The result keeps the last stage's reflections and peak layout: its statistics and covariance describe
-        // exactly the model that was fitted.
-        let seconds = (clock.now - started) / .seconds(1)
-        return RefinementResult(model: current, pattern: pattern, weights: lastWeights, parameters: lastParameters,
-                                outcome: lastOutcome, stages: summaries, iterations: totalIterations, seconds: seconds,
-                                correlationThreshold: settings.correlationThreshold)
-    }
-
-    /// 1/σ² inside the fitted range, zero outside and in excluded regions.
-    static func weights(_ pattern: Pattern, settings: RefinementSettings, twoThetaMax: Double?) -> [Double] {
-        pattern.twoTheta.indices.map { i in
-            let x = pattern.twoTheta[i]
-            if let r = settings.range, !r.contains(x) { return 0 }
-            if let m = twoThetaMax, x > m { return 0 }
-            if settings.excludedRegions.contains(where: { $0.contains(x) }) { return 0 }
-            let s = pattern.sigma[i]
-            return s > 0 && s.isFinite ? 1 / (s * s) : 0
-        }
-    }
+/// What a refinement reports while it runs (the caller formats it).
+public enum RefinementEvent: Sendable {
+    /// A stage is about to run with these parameters (after any were held for lack of support).
+    case stageStarted(index: Int, of: Int, name: String, parameters: Int)
+    /// Structural parameters of these phases were held in a stage: their share of the Bragg intensity is
+    /// below `StructureSupport.minimumShare`.
+    case structureHeld(stage: Int, phases: [Int], shares: [Double])
+    /// A stage has finished.
+    case stageFinished(index: Int, of: Int, summary: StageSummary)
 }
 
 /// What one stage did.
@@ -130,7 +19,195 @@ public struct StageSummary: Sendable {
     public let name: String
     public let parameters: Int
     public let iterations: Int
-    /// Rwp in % over the stage's range.
+    /// Rwp in % over the stage's points (against the smoothed pattern in a broadened stage).
     public let rwp: Double
+    public let points: Int
     public let termination: TerminationReason
+    public let seconds: Double
+}
+
+/// A phase whose refined scale is not significant: its fraction is below what the pattern can detect.
+public struct UndetectedPhase: Sendable, Equatable {
+    public let phase: Int
+    public let scale: Estimate
+}
+
+/// Runs staged refinements of a pattern model against a pattern.
+public enum Refiner {
+    /// Refines `model` against `pattern` stage by stage; `events` hears of each stage.
+    public static func refine(_ model: PatternModel, against pattern: Pattern, stages: [RefinementStage],
+                              settings: RefinementSettings = RefinementSettings(),
+                              events: ((RefinementEvent) -> Void)? = nil) -> RefinementResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var current = model
+        var summaries: [StageSummary] = []
+        var last: (outcome: LevenbergMarquardt.Outcome, parameters: [ModelParameter], weights: [Double])?
+        var undetected: [UndetectedPhase] = []
+        for (index, original) in stages.enumerated() {
+            let stageStarted = clock.now
+            var stage = original
+            if stage.requiresStructureSupport { holdUnsupportedStructure(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
+            events?(.stageStarted(index: index, of: stages.count, name: stage.name, parameters: stage.parameters.count))
+            let run = StageRun(stage: stage, model: current, pattern: pattern, settings: settings)
+            let (outcome, refined) = run.minimize()
+            current = run.restore(refined)
+            let summary = StageSummary(name: stage.name, parameters: stage.parameters.count, iterations: outcome.iterations,
+                                       rwp: run.rwp(chiSquared: outcome.chiSquared), points: run.points, termination: outcome.termination,
+                                       seconds: (clock.now - stageStarted) / .seconds(1))
+            summaries.append(summary)
+            events?(.stageFinished(index: index, of: stages.count, summary: summary))
+            last = (outcome, stage.parameters, run.weights)
+            undetected = undetectedPhases(current, stage: stage, run: run, outcome: outcome, settings: settings)
+            if !undetected.isEmpty { break }
+        }
+        // The result keeps the last stage's reflections and peak layout: its statistics and covariance describe
+        // exactly the model that was fitted.
+        let seconds = (clock.now - started) / .seconds(1)
+        return RefinementResult(model: current, pattern: pattern, weights: last?.weights ?? settings.weights(pattern),
+                                parameters: last?.parameters ?? [], outcome: last?.outcome, stages: summaries,
+                                seconds: seconds, correlationThreshold: settings.correlationThreshold, undetected: undetected)
+    }
+
+    /// Drops the structural parameters of phases whose peaks carry too little of the pattern to determine them.
+    static func holdUnsupportedStructure(_ stage: inout RefinementStage, index: Int, model: PatternModel, pattern: Pattern,
+                                         settings: RefinementSettings, events: ((RefinementEvent) -> Void)?) {
+        guard model.phases.count > 1 else { return }
+        let e = model.evaluate(recordingProfiles: true)
+        let shares = StructureSupport.shares(e, phases: model.phases.count, weights: settings.weights(pattern))
+        let held = model.phases.indices.filter { model.phases[$0].isActive && shares[$0] < StructureSupport.minimumShare }
+        guard !held.isEmpty else { return }
+        stage.parameters.removeAll { p in DefaultStrategy.isStructural(p) && p.phase.map(held.contains) == true }
+        events?(.structureHeld(stage: index, phases: held, shares: held.map { shares[$0] }))
+    }
+
+    /// Phases whose scale was refined over the whole range in this stage (after their cell) and came out
+    /// below the detection limit (scale < k·esd).
+    static func undetectedPhases(_ model: PatternModel, stage: RefinementStage, run: StageRun, outcome: LevenbergMarquardt.Outcome,
+                                 settings: RefinementSettings) -> [UndetectedPhase] {
+        guard stage.temporarySize == nil, stage.twoThetaMax == nil else { return [] }
+        let dof = Double(max(1, run.points - stage.parameters.count))
+        let reducedChiSquared = outcome.chiSquared / dof
+        var out: [UndetectedPhase] = []
+        for (p, phase) in model.phases.enumerated() where phase.mode == .rietveld && phase.isActive {
+            guard let i = stage.parameters.firstIndex(of: .scale(phase: p)),
+                  phase.independentLattice.allSatisfy({ stage.parameters.contains(.lattice(phase: p, $0)) }) else { continue }
+            let esd = (max(outcome.inverseNormalMatrix[i, i], 0) * reducedChiSquared).squareRoot()
+            if !(phase.scale > settings.detectionLimitEsds * esd) { out.append(UndetectedPhase(phase: p, scale: Estimate(phase.scale, esd: esd))) }
+        }
+        return out
+    }
+}
+
+/// One stage prepared: its points and weights, the temporary broadening and window, the pattern it is
+/// fitted against (smoothed alike when broadened) — and how the model is restored afterwards.
+struct StageRun {
+    let stage: RefinementStage
+    let settings: RefinementSettings
+    /// The model with the stage's temporary settings applied.
+    let prepared: PatternModel
+    let original: PatternModel
+    let weights: [Double]
+    let observed: [Double]
+    let points: Int
+    /// Whether the stage fits less than the refinement's range (its background is then not kept).
+    let limited: Bool
+
+    init(stage: RefinementStage, model: PatternModel, pattern: Pattern, settings: RefinementSettings) {
+        self.stage = stage
+        self.settings = settings
+        original = model
+        var m = model
+        // A broadened stage fits the low-angle part, where a 0.5 % cell error moves peaks by less than the
+        // broadened width — but at least the lower half of the user's range; above the stage's limit the
+        // broadening grows as sinθ so that it still spans the shifts (which grow as tanθ, the width as 1/cosθ).
+        var limit = stage.twoThetaMax
+        var size = stage.temporarySize
+        let fitted = settings.range ?? pattern.range
+        if let l = limit {
+            let first = max(fitted.lowerBound, pattern.range.lowerBound), end = min(fitted.upperBound, pattern.range.upperBound)
+            let half = first + 0.5 * (end - first)
+            if half > l {
+                limit = half
+                size = size.map { $0 * sin(l / 2 * AngleUnit.radiansPerDegree) / sin(half / 2 * AngleUnit.radiansPerDegree) }
+            }
+        }
+        weights = settings.weights(pattern, twoThetaMax: limit)
+        limited = limit.map { $0 < min(fitted.upperBound, pattern.range.upperBound) } ?? false
+        points = weights.filter { $0 > 0 }.count
+        if let size {
+            for p in m.phases.indices where !stage.parameters.contains(.size(phase: p)) {
+                m.phases[p].size = min(m.phases[p].size, size)
+            }
+        }
+        if let w = stage.temporaryPeakWindow {
+            m.windowLowFWHMs = min(m.windowLowFWHMs, w)
+            m.windowHighFWHMs = min(m.windowHighFWHMs, w)
+        }
+        m.releasePeakLayout()
+        prepared = m
+        // A stage that broadens the model compares it with the pattern broadened alike (see `Pattern.smoothed`).
+        if let size, let phase = m.phases.first {
+            let w = weights
+            observed = pattern.smoothed(bySize: size, wavelength: m.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
+                                        reach: stage.temporaryPeakWindow ?? m.windowLowFWHMs, include: { w[$0] > 0 }).intensity
+        } else {
+            observed = pattern.intensity
+        }
+    }
+
+    /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction.
+    func minimize() -> (LevenbergMarquardt.Outcome, PatternModel) {
+        var solver = settings.solver
+        if let limit = stage.maximumIterations { solver.maximumIterations = limit }
+        if stage.isPreliminary {
+            solver.requireBothCriteria = false
+            solver.chiSquaredTolerance = 1e-4
+            solver.shiftTolerance = 0.1
+        }
+        let bounds = stage.parameters.map { settings.bounds(of: $0) }
+        var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: weights.map { $0.squareRoot() })
+        guard prepared.phases.contains(where: { $0.mode == .leBail }) else {
+            let start = stage.parameters.map { prepared.value(of: $0) }
+            let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
+            return (outcome, problem.model)
+        }
+        // Le Bail: extract the free intensities from the current model, refine a few cycles with them held,
+        // and repeat until χ² stops changing between passes.
+        let total = solver.maximumIterations
+        solver.maximumIterations = min(total, settings.leBailCyclesPerPass)
+        var outcome: LevenbergMarquardt.Outcome?
+        var cycles = 0
+        for _ in 0..<settings.leBailPasses {
+            LeBail.extract(into: &problem.model, observed: observed, weights: weights)
+            let start = stage.parameters.map { problem.model.value(of: $0) }
+            var o = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
+            cycles += o.iterations
+            let previous = outcome?.chiSquared
+            o.iterations = cycles
+            outcome = o
+            if let previous, abs(previous - o.chiSquared) < 1e-4 * max(o.chiSquared, 1e-300), o.termination.isConverged { break }
+            if cycles >= total { break }
+        }
+        LeBail.extract(into: &problem.model, observed: observed, weights: weights)
+        return (outcome!, problem.model)
+    }
+
+    /// The refined model with the stage's temporary settings undone: sizes that were capped and not refined,
+    /// the peak windows, and — after a 2θ-limited stage — the background it started with (Chebyshev terms
+    /// fitted on part of the pattern are free to run away beyond it).
+    func restore(_ refined: PatternModel) -> PatternModel {
+        var m = refined
+        for p in m.phases.indices where !stage.parameters.contains(.size(phase: p)) { m.phases[p].size = original.phases[p].size }
+        (m.windowLowFWHMs, m.windowHighFWHMs) = (original.windowLowFWHMs, original.windowHighFWHMs)
+        if limited { m.background.coefficients = original.background.coefficients }
+        return m
+    }
+
+    /// Rwp (%) of a χ² over the stage's points and observed values.
+    func rwp(chiSquared: Double) -> Double {
+        var sum = 0.0
+        for i in weights.indices { sum += weights[i] * observed[i] * observed[i] }
+        return 100 * (chiSquared / max(sum, 1e-300)).squareRoot()
+    }
 }

@@ -1,3 +1,4 @@
+import Crystallography
 import Foundation
 import PowderDiffraction
 
@@ -10,18 +11,71 @@ public struct SequentialRow: Sendable {
     public let retries: Int
     /// True when even the best attempt failed the checks; a flagged result never seeds the next pattern.
     public let flagged: Bool
-    public let reason: String?
+    /// Why the accepted result failed the checks (flagged rows), nil otherwise.
+    public let reason: SequentialFailure?
+    /// Which phases were refined in this pattern (an absent phase keeps its last values, unrefined).
+    public let present: [Bool]
+
+    public init(index: Int, file: String, result: RefinementResult, retries: Int, flagged: Bool, reason: SequentialFailure?, present: [Bool]? = nil) {
+        self.index = index
+        self.file = file
+        self.result = result
+        self.retries = retries
+        self.flagged = flagged
+        self.reason = reason
+        self.present = present ?? result.model.phases.map(\.isActive)
+    }
 }
 
-/// Sequential refinement of a series: chained (each pattern starts from the last good result) or
-/// independent (each from the template), with checks and retries so that one bad fit neither stops nor
-/// poisons the run.
-public enum SequentialRefinement {
-    public struct Options: Sendable {
-        /// Rwp above this multiple of the recent accepted Rwp (median of the last three) counts as a failure.
-        public var rwpJump = 1.5
-        public var settings = RefinementSettings()
-        public init() {}
+/// Why a sequential result is not trusted.
+public enum SequentialFailure: Sendable, Equatable {
+    case singular
+    case rwpNotFinite
+    /// Rwp above `factor` × the recent accepted Rwp.
+    case rwpJump(rwp: Double, factor: Double, recent: Double)
+    /// Structural parameters ended at a bound.
+    case atBound([ModelParameter])
+    case stalled(gof: Double)
+    case notConverged(TerminationReason)
+    case undetected([Int])
+}
+
+/// Settings of a sequential run.
+public struct SequentialOptions: Sendable {
+    /// Rwp above this multiple of the recent accepted Rwp (median of the last three) counts as a failure.
+    public var rwpJump = 1.5
+    public var settings = RefinementSettings()
+    /// With several phases, which are present is decided per pattern (see `PhasePresence`).
+    public var trackPresence = true
+    public init() {}
+}
+
+/// What a chained run carries from one pattern to the next: the last two good models (the next pattern
+/// starts from their straight-line extrapolation), the recent Rwp values and which phases were present.
+/// Codable, so that a resumed run continues from exactly the state an uninterrupted one had.
+public struct ChainState: Codable, Sendable, Equatable {
+    public var lastGood: ModelSnapshot?
+    public var previousGood: ModelSnapshot?
+    public var recentRwp: [Double] = []
+    /// Phases present in the last good result (nil before the first).
+    public var present: [Bool]?
+    public init() {}
+}
+
+/// Chained refinement, one pattern at a time: each pattern starts from the last good result (extrapolated),
+/// with checks and retries so that one bad fit neither stops nor poisons the run; with several phases,
+/// which are present is decided per pattern. Independent refinements use it with a fresh state each time.
+public struct SequentialChain: Sendable {
+    public let template: PatternModel
+    public let stages: [RefinementStage]
+    public let options: SequentialOptions
+    public private(set) var state: ChainState
+
+    public init(template: PatternModel, stages: [RefinementStage], options: SequentialOptions, state: ChainState = ChainState()) {
+        self.template = template
+        self.stages = stages
+        self.options = options
+        self.state = state
     }
 
     /// The stages for a pattern that starts from a neighbour's result: the cell first (peaks may have moved
@@ -30,11 +84,14 @@ public enum SequentialRefinement {
         guard let last = full.last else { return [] }
         let cellish = last.parameters.filter {
             switch $0 {
-            case .scale, .background, .zero, .lattice, .specimenDisplacement, .displacementParallel, .displacementPerpendicular: return true
+            case .phase(_, .scale), .phase(_, .lattice), .pattern(.background), .pattern(.zero), .pattern(.specimenDisplacement),
+                 .pattern(.displacementParallel), .pattern(.displacementPerpendicular): return true
             default: return false
             }
         }
-        return [RefinementStage(name: "cell from neighbour", parameters: cellish), RefinementStage(name: "all from neighbour", parameters: last.parameters)]
+        var all = last
+        all.name = "all from neighbour"
+        return [RefinementStage(name: "cell from neighbour", parameters: cellish, isPreliminary: true), all]
     }
 
     /// A model for `pattern` that carries every parameter value of `source` (same phases and instrument).
@@ -54,146 +111,197 @@ public enum SequentialRefinement {
         for p in parameters {
             let a = last.value(of: p), b = before.value(of: p)
             let v = 2 * a - b
-            let bounds = RefinementSettings.defaultBounds(p)
-            guard bounds.contains(v) else { continue }
+            guard RefinementSettings.defaultBounds(p).contains(v) else { continue }
             do { try m.setValue(v, for: p) } catch { try? m.setValue(a, for: p) }
         }
         return m
     }
 
     /// Why a result should not be trusted, or nil.
-    static func failure(_ r: RefinementResult, reference: Double?, options: Options) -> String? {
-        if case .singular = r.termination { return "singular normal matrix" }
-        if !r.statistics.rwp.isFinite { return "Rwp is not finite" }
+    static func failure(_ r: RefinementResult, reference: Double?, options: SequentialOptions) -> SequentialFailure? {
+        if case .singular = r.termination { return .singular }
+        if !r.undetected.isEmpty { return .undetected(r.undetected.map(\.phase)) }
+        if !r.statistics.rwp.isFinite { return .rwpNotFinite }
         if let ref = reference, r.statistics.rwp > options.rwpJump * ref {
-            return String(format: "Rwp %.2f %% is more than %.1f× the recent %.2f %%", r.statistics.rwp, options.rwpJump, ref)
+            return .rwpJump(rwp: r.statistics.rwp, factor: options.rwpJump, recent: ref)
         }
-        let structural = r.atBound.filter { if case .background = $0 { return false } else { return true } }
-        if !structural.isEmpty { return "at a bound: \(structural.map { r.model.name(of: $0) }.joined(separator: ", "))" }
-        if r.termination == .stalled && r.statistics.gof > 3 { return "stalled with GOF \(String(format: "%.2f", r.statistics.gof))" }
+        let structural = r.atBound.filter { !$0.isBackground }
+        if !structural.isEmpty { return .atBound(structural) }
+        if r.termination == .stalled && r.statistics.gof > 3 { return .stalled(gof: r.statistics.gof) }
+        if r.termination == .iterationLimit { return .notConverged(r.termination) }
         return nil
     }
 
-    /// Chained refinement of `patterns` in order. `start` is the model the first pattern starts from (or a
-    /// resumed run's last good model with `startIsRefined`, and `previous` the good one before it); `onRow`
-    /// receives each finished pattern at once. Each pattern is read on another thread while the one before it
-    /// is refined; a read that fails is thrown when its turn comes, after every earlier row.
-    public static func chained(template: PatternModel, start: PatternModel? = nil, startIsRefined: Bool = false,
-                               previous: PatternModel? = nil,
-                               patterns: [(index: Int, file: String)], load: @escaping @Sendable (Int) throws -> Pattern,
-                               stages: [RefinementStage], options: Options = Options(), onRow: (SequentialRow) -> Void) throws {
-        var lastGood: PatternModel? = startIsRefined ? start : nil
-        var previousGood: PatternModel? = startIsRefined ? previous : nil
-        var recentRwp: [Double] = []
-        let quick = chainedStages(from: stages)
-        let final = stages.last.map { [$0] } ?? []
-        let reader = Prefetcher(load: load)
-        if !patterns.isEmpty { reader.request(0) }
-        for (n, item) in patterns.enumerated() {
-            // Patterns are read one ahead: a run over thousands keeps two in memory.
-            let pattern = try reader.take(n)
-            if n + 1 < patterns.count { reader.request(n + 1) }
-            var attempts: [(RefinementResult, String?)] = []
-            func attempt(_ from: PatternModel, _ s: [RefinementStage]) -> Bool {
-                let r = Refiner.refine(model(from, on: pattern), against: pattern, stages: s, settings: options.settings)
-                let reference = recentRwp.isEmpty ? nil : recentRwp.suffix(3).sorted()[recentRwp.suffix(3).count / 2]
-                let why = failure(r, reference: reference, options: options)
-                attempts.append((r, why))
-                return why == nil
-            }
-            var ok = false
-            if let good = lastGood, let before = previousGood {
-                // Operando series change smoothly: start from the straight-line extrapolation of the last two
-                // good results and refine everything at once.
-                ok = attempt(extrapolate(good, before, parameters: final.first?.parameters ?? []), final)
-            }
-            if !ok, let good = lastGood {
-                ok = attempt(good, quick)
-                if !ok { ok = attempt(good, stages) }
-            }
-            if !ok { ok = attempt(start ?? template, stages) }
-            if !ok && lastGood == nil && start != nil { ok = attempt(template, stages) }
-            let best = attempts.min { $0.0.statistics.rwp < $1.0.statistics.rwp }!
-            let accepted = ok ? attempts.last! : best
-            let flagged = !ok
-            if !flagged {
-                previousGood = lastGood
-                lastGood = accepted.0.model
-                recentRwp.append(accepted.0.statistics.rwp)
-            }
-            onRow(SequentialRow(index: item.index, file: item.file, result: accepted.0, retries: attempts.count - 1,
-                                flagged: flagged, reason: accepted.1))
+    func restored(_ s: ModelSnapshot?) -> PatternModel? {
+        guard let s else { return nil }
+        var m = template
+        guard (try? m.restore(s)) != nil else { return nil }
+        if let present = state.present { for p in m.phases.indices { m.phases[p].isActive = present[p] } }
+        return m
+    }
+
+    /// Refines one pattern; the state moves on when the result passes its checks.
+    public mutating func refine(_ pattern: Pattern, index: Int, file: String) -> SequentialRow {
+        var attempts: [(RefinementResult, SequentialFailure?)] = []
+        let recent = state.recentRwp.suffix(3).sorted()
+        let reference = recent.isEmpty ? nil : recent[recent.count / 2]
+        let presence = PhasePresence(options: options)
+        func attempt(_ from: PatternModel, _ s: [RefinementStage]) -> Bool {
+            let r = presence.refine(Self.model(from, on: pattern), against: pattern, stages: s, fullStages: stages)
+            let why = Self.failure(r, reference: reference, options: options)
+            attempts.append((r, why))
+            return why == nil
+        }
+        var ok = false
+        let lastGood = restored(state.lastGood)
+        if let good = lastGood, let before = restored(state.previousGood) {
+            // Operando series change smoothly: start from the straight-line extrapolation of the last two good
+            // results and refine everything at once.
+            ok = attempt(Self.extrapolate(good, before, parameters: good.allParameters.filter { !$0.isBackground }), stages.last.map { [$0] } ?? [])
+        }
+        if !ok, let good = lastGood {
+            ok = attempt(good, Self.chainedStages(from: stages))
+            if !ok { ok = attempt(good, stages) }
+        }
+        if !ok { ok = attempt(template, stages) }
+        let best = attempts.min { $0.0.statistics.rwp < $1.0.statistics.rwp }!
+        let accepted = ok ? attempts.last! : best
+        if ok {
+            state.previousGood = state.lastGood
+            state.lastGood = accepted.0.model.snapshot()
+            state.present = accepted.0.model.phases.map(\.isActive)
+            state.recentRwp = Array((state.recentRwp + [accepted.0.statistics.rwp]).suffix(3))
+        }
+        return SequentialRow(index: index, file: file, result: accepted.0, retries: attempts.count - 1, flagged: !ok, reason: accepted.1)
+    }
+}
+
+/// Which phases a pattern holds, decided as it is refined (several phases only).
+///
+/// - A present phase stays while its refined scale is at least `RefinementSettings.detectionLimitEsds`
+///   (3) esds; below, it is made absent — its values kept, its parameters out of the fit — and the pattern is
+///   refined again without it.
+/// - An absent phase appears when adding it at unit shape explains the residual significantly: the scale
+///   that best fits the residual (one linear parameter, weighted least squares) must exceed `appearanceEsds`
+///   (5) of its esd, at the best of a few cell sizes around its last cell (±1.5 %). It is then searched for
+///   with a broadened stage (its scale and cell, the others' scales), refined with its size and strain, and
+///   finally with everything; it is kept only if it passes the detection limit.
+/// The hysteresis (5 to appear, 3 to stay) keeps a phase at its limit from flickering.
+struct PhasePresence {
+    let options: SequentialOptions
+    static let appearanceEsds = 5.0
+    static let cellSearch = stride(from: -0.015, through: 0.015, by: 0.0025).map { $0 }
+
+    func refine(_ model: PatternModel, against pattern: Pattern, stages: [RefinementStage], fullStages: [RefinementStage]) -> RefinementResult {
+        let settings = options.settings
+        let tracking = options.trackPresence && model.phases.count > 1
+        var result = Refiner.refine(model, against: pattern, stages: restricted(stages, to: model), settings: settings)
+        guard tracking else { return result }
+        // Drop phases that are not detected, then refit without them.
+        var dropped = false
+        while !result.undetected.isEmpty {
+            var m = result.model
+            for u in result.undetected { m.phases[u.phase].isActive = false }
+            guard m.phases.contains(where: \.isActive) else { break }
+            dropped = true
+            result = Refiner.refine(m, against: pattern, stages: restricted(stages.suffix(1), to: m), settings: settings)
+        }
+        // Phases that may have appeared.
+        var current = result
+        for p in current.model.phases.indices where !current.model.phases[p].isActive && !dropped {
+            guard let trial = appearance(p, in: current, pattern: pattern, fullStages: fullStages) else { continue }
+            current = trial
+        }
+        return current
+    }
+
+    /// Stages with the parameters of inactive phases removed.
+    func restricted(_ stages: some Collection<RefinementStage>, to model: PatternModel) -> [RefinementStage] {
+        stages.map { s in
+            var s = s
+            s.parameters.removeAll { $0.phase.map { !model.phases[$0].isActive } ?? false }
+            return s
         }
     }
 
-    /// Independent refinements from the template, `jobs` at a time; rows arrive in completion order.
-    /// A failure to load a pattern stops the workers and is returned (rows already delivered stay delivered).
-    public static func independent(template: PatternModel, patterns: [(index: Int, file: String)],
-                                   load: @escaping @Sendable (Int) throws -> Pattern,
-                                   stages: [RefinementStage], jobs: Int, options: Options = Options(),
-                                   onRow: @escaping @Sendable (SequentialRow) -> Void) -> (any Error)? {
-        let next = Counter()
-        let loadFailure = FirstError()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, patterns.count))) { _ in
-            while loadFailure.error == nil, let i = next.take(below: patterns.count) {
-                let item = patterns[i]
-                let pattern: Pattern
-                do { pattern = try load(i) } catch { loadFailure.set(error); return }
-                let r = Refiner.refine(model(template, on: pattern), against: pattern, stages: stages, settings: options.settings)
-                let why = failure(r, reference: nil, options: options)
-                onRow(SequentialRow(index: item.index, file: item.file, result: r, retries: 0, flagged: why != nil, reason: why))
-            }
+    /// Tests whether absent phase `p` explains the residual of `base`; if so, brings it in and refines.
+    func appearance(_ p: Int, in base: RefinementResult, pattern: Pattern, fullStages: [RefinementStage]) -> RefinementResult? {
+        var probe = base.model
+        for q in probe.phases.indices { probe.phases[q].isActive = q == p }
+        probe.background.coefficients = []
+        probe.phases[p].scale = 1
+        let residual = zip(pattern.intensity, base.evaluation.calculated).map { $0 - $1 }
+        let chi2 = base.statistics.reducedChiSquared
+        var best: (t: Double, factor: Double) = (-.infinity, 0)
+        let cell = probe.phases[p].structure.cell
+        for f in Self.cellSearch {
+            var m = probe
+            for l in m.phases[p].independentLattice where l.isLength { try? m.phases[p].setLattice(l, cell.parameters[l.rawValue] * (1 + f)) }
+            m.releasePeakLayout()
+            let u = m.evaluate().calculated
+            var uu = 0.0, ur = 0.0
+            for i in u.indices where base.weights[i] > 0 { uu += base.weights[i] * u[i] * u[i]; ur += base.weights[i] * u[i] * residual[i] }
+            guard uu > 0 else { continue }
+            let t = (ur / uu) / (chi2 / uu).squareRoot()
+            if t > best.t { best = (t, f) }
         }
-        return loadFailure.error
+        guard best.t >= Self.appearanceEsds else { return nil }
+        var m = base.model
+        m.phases[p].isActive = true
+        for l in m.phases[p].independentLattice where l.isLength { try? m.phases[p].setLattice(l, cell.parameters[l.rawValue] * (1 + best.factor)) }
+        // Its scale from the linear fit at the best cell, then: broadened search of its cell, its broadening, all.
+        var seed = m
+        for q in seed.phases.indices where q != p { seed.phases[q].isActive = false }
+        seed.background.coefficients = []
+        seed.phases[p].scale = 1
+        seed.releasePeakLayout()
+        let u = seed.evaluate().calculated
+        var uu = 0.0, ur = 0.0
+        for i in u.indices where base.weights[i] > 0 { uu += base.weights[i] * u[i] * u[i]; ur += base.weights[i] * u[i] * residual[i] }
+        m.phases[p].scale = max(ur / uu, 0)
+        let others = base.parameters.filter { if case .phase(_, .scale) = $0 { return true } else { return $0.isBackground } }
+        let own = m.phases[p].independentLattice.map { ModelParameter.lattice(phase: p, $0) }
+        let search: [RefinementStage] = [
+            .broadened(name: "\(m.phases[p].name) appears: cell (broadened)", parameters: others + [.scale(phase: p)] + own,
+                       wavelength: m.instrument.radiation.wavelength, twoThetaMax: DefaultStrategy.broadenedTwoThetaMax,
+                       maximumIterations: DefaultStrategy.broadenedCycles),
+            RefinementStage(name: "\(m.phases[p].name) appears: scale, cell, size, strain", parameters: others + [.scale(phase: p), .size(phase: p), .microstrain(phase: p)] + own,
+                            isPreliminary: true),
+        ]
+        var full = fullStages.suffix(1).map { $0 }
+        full[0].requiresStructureSupport = true
+        let trial = Refiner.refine(m, against: pattern, stages: restricted(search + full, to: m), settings: options.settings)
+        guard trial.undetected.isEmpty, trial.statistics.reducedChiSquared < base.statistics.reducedChiSquared else { return nil }
+        return trial
     }
+}
 
-    /// Reads one pattern ahead on another thread.
-    final class Prefetcher: @unchecked Sendable {
-        private let load: @Sendable (Int) throws -> Pattern
-        private let condition = NSCondition()
-        private var ready: (index: Int, result: Result<Pattern, any Error>)?
+/// Reads one pattern ahead on another thread.
+public final class Prefetcher: @unchecked Sendable {
+    private let load: @Sendable (Int) throws -> Pattern
+    private let condition = NSCondition()
+    private var ready: (index: Int, result: Result<Pattern, any Error>)?
 
-        init(load: @escaping @Sendable (Int) throws -> Pattern) { self.load = load }
+    public init(load: @escaping @Sendable (Int) throws -> Pattern) { self.load = load }
 
-        /// Starts reading pattern i (the one before must have been taken).
-        func request(_ i: Int) {
-            DispatchQueue.global(qos: .userInitiated).async { [self] in
-                let result = Result { try load(i) }
-                condition.lock()
-                ready = (i, result)
-                condition.signal()
-                condition.unlock()
-            }
-        }
-
-        /// Pattern i once read, or its read error.
-        func take(_ i: Int) throws -> Pattern {
+    /// Starts reading pattern i (the one before must have been taken).
+    public func request(_ i: Int) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let result = Result { try load(i) }
             condition.lock()
-            while ready?.index != i { condition.wait() }
-            let result = ready!.result
-            ready = nil
+            ready = (i, result)
+            condition.signal()
             condition.unlock()
-            return try result.get()
         }
     }
 
-    /// The first error of several threads.
-    final class FirstError: @unchecked Sendable {
-        private var stored: (any Error)?
-        private let lock = NSLock()
-        var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
-        func set(_ e: any Error) { lock.lock(); if stored == nil { stored = e }; lock.unlock() }
-    }
-
-    /// A thread-safe work counter.
-    final class Counter: @unchecked Sendable {
-        private var value = 0
-        private let lock = NSLock()
-        func take(below limit: Int) -> Int? {
-            lock.lock(); defer { lock.unlock() }
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
-        }
+    /// Pattern i once read, or its read error.
+    public func take(_ i: Int) throws -> Pattern {
+        condition.lock()
+        while ready?.index != i { condition.wait() }
+        let result = ready!.result
+        ready = nil
+        condition.unlock()
+        return try result.get()
     }
 }

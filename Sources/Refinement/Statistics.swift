@@ -14,12 +14,16 @@ public struct Statistics: Sendable, Equatable {
     public var gof: Double
     public var reducedChiSquared: Double
     public var rBragg: Double
+    /// R_Bragg of each phase's reflections alone (in %, by phase index).
+    public var rBraggByPhase: [Double]
     public var durbinWatson: Double
     public var points: Int
     public var parameters: Int
 
+    /// `reflectionShares[k]` is line k's contribution to each point it covers, `reflectionPhases[k]` its phase.
     public static func compute(observed: [Double], calculated: [Double], background: [Double], weights: [Double],
-                               parameters: Int, reflectionShares: [[(index: Int, value: Double)]] = []) -> Statistics {
+                               parameters: Int, reflectionShares: [[(index: Int, value: Double)]] = [],
+                               reflectionPhases: [Int] = []) -> Statistics {
         var sumAbs = 0.0, sumObs = 0.0, sumW = 0.0, sumWObs = 0.0
         var dwNum = 0.0, dwDen = 0.0
         var previous: Double?
@@ -39,8 +43,10 @@ public struct Statistics: Sendable, Equatable {
         let dof = Double(max(1, n - parameters))
         let rwp = (sumW / max(sumWObs, 1e-300)).squareRoot()
         let rexp = (dof / max(sumWObs, 1e-300)).squareRoot()
+        let phases = (reflectionPhases.max() ?? -1) + 1
         var io = 0.0, ioMinusIc = 0.0
-        for shares in reflectionShares {
+        var phaseIo = [Double](repeating: 0, count: phases), phaseDiff = phaseIo
+        for (k, shares) in reflectionShares.enumerated() {
             var ic = 0.0, obs = 0.0
             for (i, v) in shares where weights[i] > 0 {
                 let net = calculated[i] - background[i]
@@ -49,9 +55,14 @@ public struct Statistics: Sendable, Equatable {
             }
             io += abs(obs)
             ioMinusIc += abs(obs - ic)
+            if k < reflectionPhases.count {
+                phaseIo[reflectionPhases[k]] += abs(obs)
+                phaseDiff[reflectionPhases[k]] += abs(obs - ic)
+            }
         }
         return Statistics(rp: 100 * sumAbs / max(sumObs, 1e-300), rwp: 100 * rwp, rexp: 100 * rexp, gof: rwp / rexp,
                           reducedChiSquared: sumW / dof, rBragg: io > 0 ? 100 * ioMinusIc / io : 0,
+                          rBraggByPhase: (0..<phases).map { phaseIo[$0] > 0 ? 100 * phaseDiff[$0] / phaseIo[$0] : 0 },
                           durbinWatson: dwDen > 0 ? dwNum / dwDen : 0, points: n, parameters: parameters)
     }
 }

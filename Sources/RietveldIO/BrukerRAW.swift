@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import PowderDiffraction
 
@@ -28,7 +29,7 @@ enum BrukerRAW {
         let bytes: [UInt8]
         let file: String
 
-        func need(_ end: Int, _ what: String) throws(RietveldIOError) {
+        func need(_ end: Int, _ what: String) throws(FileError) {
             guard end >= 0, end <= bytes.count else {
                 throw .malformed(file: file, line: 1, "file ends at byte \(bytes.count) inside \(what) (needs \(end))")
             }
@@ -49,7 +50,7 @@ enum BrukerRAW {
         var start: Double, step: Double, count: Int, dataOffset: Int, stride = 4
     }
 
-    static func read(_ data: Data, file: String, name: String) throws(RietveldIOError) -> Pattern {
+    static func read(_ data: Data, file: String, name: String) throws(FileError) -> Pattern {
         let b = Bytes(bytes: [UInt8](data), file: file)
         let scan: Scan
         if data.prefix(7) == Data("RAW1.01".utf8) {
@@ -91,7 +92,7 @@ enum BrukerRAW {
     }
 
     /// Walks the segments of a version-4 file to its first range.
-    static func version4(_ b: Bytes) throws(RietveldIOError) -> Scan {
+    static func version4(_ b: Bytes) throws(FileError) -> Scan {
         var cursor = 61
         while true {
             try b.need(cursor + 4, "a segment header at byte \(cursor)")

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 /// A value as written in a CIF, with the line it came from.
@@ -75,11 +76,11 @@ public struct CIFDocument: Sendable {
     public let source: String
 
     /// Parses CIF text; `source` names the file in errors.
-    public init(text: String, source: String) throws(RietveldIOError) {
+    public init(text: String, source: String) throws(FileError) {
         self.source = source
         var tokens = try CIFTokenizer.tokenize(text, source: source)[...]
         var blocks: [CIFBlock] = []
-        func fail(_ line: Int, _ what: String) -> RietveldIOError { .malformed(file: source, line: line, what) }
+        func fail(_ line: Int, _ what: String) -> FileError { .malformed(file: source, line: line, what) }
         while let token = tokens.first {
             tokens.removeFirst()
             let lower = token.text.lowercased()
@@ -122,7 +123,7 @@ public struct CIFDocument: Sendable {
     }
 
     /// Reads and parses a CIF file.
-    public init(contentsOf url: URL) throws(RietveldIOError) {
+    public init(contentsOf url: URL) throws(FileError) {
         let text = try TextFile.read(url)
         try self.init(text: text, source: url.path)
     }
@@ -137,7 +138,7 @@ enum CIFTokenizer {
         let isBare: Bool
     }
 
-    static func tokenize(_ text: String, source: String) throws(RietveldIOError) -> [Token] {
+    static func tokenize(_ text: String, source: String) throws(FileError) -> [Token] {
         var tokens: [Token] = []
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         var i = 0

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import PowderDiffraction
 
@@ -5,7 +6,7 @@ import PowderDiffraction
 /// comments) and legacy GSAS `.prm` files (`INS` records, constant-wavelength X-ray banks), told apart by
 /// content.
 public enum InstrumentFile {
-    public static func read(_ url: URL, geometry: Geometry = .debyeScherrer) throws(RietveldIOError) -> Instrument {
+    public static func read(_ url: URL, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
         let text = try TextFile.read(url)
         if text.split(whereSeparator: \.isNewline).contains(where: { $0.hasPrefix("INS ") }) {
             return try parseGSAS(text, file: url.path, geometry: geometry)
@@ -16,7 +17,7 @@ public enum InstrumentFile {
     /// A GSAS `.prm` bank 1: `ICONS` λ1, λ2, zero (centidegrees), polarization, I(Kα2)/I(Kα1) in fixed columns;
     /// profile type 3 with `PRCF11` = GU, GV, GW (GP, a Gaussian size term, is not carried) and `PRCF12` =
     /// LX, LY, S/L, H/L, giving SH/L = S/L + H/L — GSAS-II's reading of these files.
-    public static func parseGSAS(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(RietveldIOError) -> Instrument {
+    public static func parseGSAS(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
         var records: [String: (String, Int)] = [:]
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where raw.hasPrefix("INS") {
             let line = String(raw)
@@ -39,7 +40,7 @@ public enum InstrumentFile {
         guard prcf1.split(separator: " ").first == "3" else {
             throw .malformed(file: file, line: prcf1Line, "profile function type \(prcf1.split(separator: " ").first ?? "?") is not supported (expected type 3, pseudo-Voigt)")
         }
-        func numbers(_ key: String) throws(RietveldIOError) -> [Double] {
+        func numbers(_ key: String) throws(FileError) -> [Double] {
             guard let (s, line) = records[key] else { throw .missing(file: file, "no '\(key)' record") }
             var out: [Double] = []
             for t in s.split(separator: " ") {
@@ -57,7 +58,7 @@ public enum InstrumentFile {
                           u: p1[0], v: p1[1], w: p1[2], x: p2[0], y: p2[1], z: 0, shl: p2[2] + p2[3])
     }
 
-    public static func parse(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(RietveldIOError) -> Instrument {
+    public static func parse(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
         var values: [String: (Double, Int)] = [:]
         var type: String?
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 /// File names in the order people expect: digit runs compare as numbers (`_2` before `_10`).
@@ -22,7 +23,7 @@ public enum NaturalOrder {
     /// Pattern files from arguments: files as given, directories expanded to their files, and list files
     /// (`.txt`, `.lst`: one path per line, relative to the list) expanded. Without a list file the whole set is
     /// sorted naturally (a shell glob gives `_10` before `_2`); a list file's order is kept.
-    public static func patternFiles(_ arguments: [String]) throws(RietveldIOError) -> [String] {
+    public static func patternFiles(_ arguments: [String]) throws(FileError) -> [String] {
         var out: [String] = []
         var listed = false
         let fm = FileManager.default

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import PowderDiffraction
 
@@ -13,7 +14,7 @@ public enum PatternFormat: String, Sendable {
 
 public enum PatternFile {
     /// Reads a pattern from any supported file. `block` picks a pdCIF data block by (part of) its name.
-    public static func read(_ url: URL, block: String? = nil) throws(RietveldIOError) -> Pattern {
+    public static func read(_ url: URL, block: String? = nil) throws(FileError) -> Pattern {
         let name = url.deletingPathExtension().lastPathComponent
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -37,7 +38,7 @@ public enum PatternFile {
     }
 
     /// The format of a file's text.
-    public static func detect(_ text: String, file: String) throws(RietveldIOError) -> PatternFormat {
+    public static func detect(_ text: String, file: String) throws(FileError) -> PatternFormat {
         let head = text.prefix(4000)
         if head.utf8.contains(0) { throw .unknownFormat(file: file, "binary content that is not a supported pattern format") }
         let lines = head.split(whereSeparator: \.isNewline).prefix(40)
@@ -57,7 +58,7 @@ public enum PatternFile {
 
     /// Two or three numeric columns (2θ, intensity[, esd]); `#`, `!`, `;` and `%` start comments; text lines
     /// are allowed only before the first data line.
-    static func readColumns(_ text: String, file: String, name: String) throws(RietveldIOError) -> Pattern {
+    static func readColumns(_ text: String, file: String, name: String) throws(FileError) -> Pattern {
         var x: [Double] = [], y: [Double] = [], e: [Double] = []
         x.reserveCapacity(4096); y.reserveCapacity(4096)
         var columns = 0
@@ -98,7 +99,7 @@ public enum PatternFile {
 
     /// GSAS powder data: a `BANK` line with CONST (or CONS) binning in centidegrees followed by STD
     /// (10 fields of I2 count + F6 intensity), ESD (5 pairs of intensity, esd in F8) or FXYE (x, y, esd per line).
-    static func readGSAS(_ text: String, file: String, name: String) throws(RietveldIOError) -> Pattern {
+    static func readGSAS(_ text: String, file: String, name: String) throws(FileError) -> Pattern {
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         guard let bankLine = lines.firstIndex(where: { $0.hasPrefix("BANK") }) else {
             throw .malformed(file: file, line: 1, "no BANK line")
@@ -121,7 +122,7 @@ public enum PatternFile {
             throw .malformed(file: file, line: bankLine + 1, "binning \(binning) is not supported (expected CONST: constant-wavelength data)")
         }
         var row = bankLine + 1
-        func number(_ s: Substring, _ line: Int) throws(RietveldIOError) -> Double {
+        func number(_ s: Substring, _ line: Int) throws(FileError) -> Double {
             let t = s.trimmingCharacters(in: .whitespaces)
             if t.isEmpty { return 0 }
             guard let v = Double(t), v.isFinite else { throw .malformed(file: file, line: line, "'\(t)' is not a number") }
@@ -171,7 +172,7 @@ public enum PatternFile {
 
     /// pdCIF: the loop with a 2θ column and an intensity column; esds from parentheses or `_pd_proc_ls_weight`
     /// (σ = 1/√w; points of zero weight are dropped). With several pattern blocks, `block` chooses.
-    static func readPowderCIF(_ text: String, file: String, name: String, block wanted: String?) throws(RietveldIOError) -> Pattern {
+    static func readPowderCIF(_ text: String, file: String, name: String, block wanted: String?) throws(FileError) -> Pattern {
         let doc = try CIFDocument(text: text, source: file)
         let candidates = doc.blocks.filter { b in b.loops.contains { l in angleTags.contains { l.column($0) != nil } } }
         guard !candidates.isEmpty else { throw .missing(file: file, "no data block with a 2θ loop (\(angleTags[0]) …)") }

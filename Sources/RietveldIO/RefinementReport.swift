@@ -3,15 +3,41 @@ import Foundation
 import PowderDiffraction
 import Refinement
 
+/// What a report of one refinement shows: the result, the phases' files, and the quantitative analysis.
+public struct RefinementReportInput: Sendable {
+    public let result: RefinementResult
+    /// The structure file of each phase, in phase order.
+    public let phaseFiles: [String]
+    public let quantities: PhaseQuantities?
+
+    public init(result: RefinementResult, phaseFiles: [String], quantities: PhaseQuantities?) {
+        self.result = result
+        self.phaseFiles = phaseFiles
+        self.quantities = quantities
+    }
+}
+
 /// Machine-readable and plain-text reports of a refinement.
 public enum RefinementReport {
-    static func estimateJSON(_ e: Estimate) -> [String: Any] {
-        ["value": e.value, "esd": e.esd.map { $0 as Any } ?? NSNull()]
+    static func estimateJSON(_ e: Estimate?) -> Any {
+        guard let e else { return NSNull() }
+        return ["value": e.value, "esd": e.esd.map { $0 as Any } ?? NSNull()] as [String: Any]
     }
 
-    /// The JSON report: converged, iterations, seconds, statistics (R in %), cell, cation_mixing,
-    /// parameters, stages, termination, correlations.
-    public static func json(_ r: RefinementResult, phase: Int = 0) -> String {
+    /// The cell as JSON: the six parameters, volume and (where it applies) c_over_a, each {value, esd}.
+    static func cellJSON(_ c: CellEstimates) -> [String: Any] {
+        var cell: [String: Any] = [:]
+        for p in CellParameter.allCases { cell[p.name] = estimateJSON(c[p]) }
+        cell["volume"] = estimateJSON(c.volume)
+        if let r = c.axialRatio { cell["c_over_a"] = estimateJSON(r) }
+        return cell
+    }
+
+    /// The JSON report (see DESIGN.md): converged, termination, iterations, seconds, statistics (R in %), cell
+    /// and cation_mixing of the first phase, parameters, stages, correlations, at_bound, and `phases[]` in
+    /// command-line order with name, file, mode, cell, weight_fraction, cation_mixing, RBragg.
+    public static func json(_ input: RefinementReportInput) -> String {
+        let r = input.result
         var root: [String: Any] = [:]
         root["converged"] = r.converged
         root["termination"] = r.termination.description
@@ -20,49 +46,91 @@ public enum RefinementReport {
         let s = r.statistics
         root["statistics"] = ["Rwp": s.rwp, "Rp": s.rp, "Rexp": s.rexp, "GOF": s.gof, "chi2": s.reducedChiSquared,
                               "RBragg": s.rBragg, "DurbinWatson": s.durbinWatson, "points": s.points, "parameters": s.parameters]
-        var cell: [String: Any] = [:]
-        for (k, v) in r.cell(phase: phase) { cell[k] = estimateJSON(v) }
-        root["cell"] = cell
-        root["cation_mixing"] = r.cationMixing(phase: phase).map { estimateJSON($0) as Any } ?? NSNull()
-        root["phase"] = r.model.phases[phase].structure.name
+        root["cell"] = cellJSON(r.cell(phase: 0))
+        root["cation_mixing"] = estimateJSON(r.cationMixing(phase: 0))
+        root["phase"] = r.model.phases[0].name
         root["pattern"] = r.pattern.name
+        root["phases"] = r.model.phases.indices.map { phaseJSON($0, input) }
+        if let q = input.quantities, let amorphous = q.amorphous { root["amorphous"] = estimateJSON(amorphous) }
         root["parameters"] = allParameters(r).map { p -> [String: Any] in
             let e = r.estimate(p)
             return ["name": r.model.name(of: p), "value": e.value, "esd": e.esd.map { $0 as Any } ?? NSNull(),
                     "refined": r.parameters.contains(p), "unit": r.model.unit(of: p)]
         }
-        root["stages"] = r.stages.map { ["name": $0.name, "iterations": $0.iterations, "Rwp": $0.rwp, "termination": $0.termination.description] }
+        root["stages"] = r.stages.map { ["name": $0.name, "iterations": $0.iterations, "Rwp": $0.rwp, "termination": $0.termination.description,
+                                         "points": $0.points, "seconds": $0.seconds] as [String: Any] }
         root["correlations"] = r.correlations.map { ["a": r.model.name(of: $0.0), "b": r.model.name(of: $0.1), "r": $0.2] }
         root["at_bound"] = r.atBound.map { r.model.name(of: $0) }
+        root["undetected_phases"] = r.undetected.map { ["name": r.model.phases[$0.phase].name, "scale": estimateJSON($0.scale)] }
+        root["undetermined"] = r.degeneracies.map { d in d.parameters.map { r.model.name(of: $0) } }
         let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static func phaseJSON(_ p: Int, _ input: RefinementReportInput) -> [String: Any] {
+        let r = input.result
+        let phase = r.model.phases[p]
+        var out: [String: Any] = ["name": phase.name, "file": p < input.phaseFiles.count ? input.phaseFiles[p] : NSNull(),
+                                  "mode": phase.mode.rawValue, "space_group": phase.structure.spaceGroup.symbol,
+                                  "cell": cellJSON(r.cell(phase: p)), "cation_mixing": estimateJSON(r.cationMixing(phase: p)),
+                                  "RBragg": p < r.statistics.rBraggByPhase.count ? r.statistics.rBraggByPhase[p] : NSNull()]
+        out["weight_fraction"] = estimateJSON(input.quantities?.weightFractions[p])
+        if phase.mode == .leBail { out["note"] = "Le Bail phase: free intensities, no structure, no weight fraction" }
+        if let q = input.quantities {
+            if let a = q.absoluteWeightFractions[p] { out["weight_fraction_absolute"] = estimateJSON(a) }
+            if let t = q.microabsorption[p] {
+                out["weight_fraction_uncorrected"] = estimateJSON(q.uncorrectedWeightFractions[p])
+                out["brindley"] = ["tau": t.tau, "mu_per_cm": t.mu, "mean_mu_per_cm": t.meanMu, "radius_um": t.radius]
+            }
+        }
+        out["size_um"] = estimateJSON(r.estimate(.size(phase: p)))
+        out["microstrain"] = estimateJSON(r.estimate(.microstrain(phase: p)))
+        return out
     }
 
     /// The parameters worth reporting: everything refined, plus the fixed instrument and sample terms.
     public static func allParameters(_ r: RefinementResult) -> [ModelParameter] {
         var list = r.parameters
         var extra: [ModelParameter] = [.zero] + ProfileTerm.allCases.map { .profile($0) }
-        for p in r.model.phases.indices { extra += [.scale(phase: p), .size(phase: p), .microstrain(phase: p)] }
+        for (p, phase) in r.model.phases.enumerated() {
+            if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
+            extra += [.size(phase: p), .microstrain(phase: p)]
+        }
         for p in extra where !list.contains(p) { list.append(p) }
         return list
     }
 
-    /// CSV of 2θ, observed, calculated, background, difference.
+    /// CSV of 2θ, observed, calculated, background, difference, then each phase's contribution.
     public static func profileCSV(_ r: RefinementResult) -> String {
-        var out = "two_theta,y_obs,y_calc,background,difference\n"
         let e = r.evaluation
-        for i in r.pattern.twoTheta.indices {
-            out += String(format: "%.5f,%.4f,%.4f,%.4f,%.4f\n", r.pattern.twoTheta[i], r.pattern.intensity[i], e.calculated[i],
+        let n = r.pattern.count
+        var perPhase = [[Double]](repeating: [Double](repeating: 0, count: n), count: r.model.phases.count)
+        for (k, profile) in e.reflectionProfiles.enumerated() {
+            for (i, v) in profile { perPhase[e.reflections[k].phase][i] += v }
+        }
+        var out = "two_theta,y_obs,y_calc,background,difference"
+        for phase in r.model.phases { out += ",\(CSVName.column(phase.name))" }
+        out += "\n"
+        for i in 0..<n {
+            out += String(format: "%.5f,%.4f,%.4f,%.4f,%.4f", r.pattern.twoTheta[i], r.pattern.intensity[i], e.calculated[i],
                           e.background[i], r.pattern.intensity[i] - e.calculated[i])
+            for p in perPhase.indices { out += String(format: ",%.4f", perPhase[p][i]) }
+            out += "\n"
         }
         return out
     }
 
-    /// The refined structure as CIF with esds.
-    public static func cif(_ r: RefinementResult, phase p: Int = 0) -> String {
+    /// The refined structures as CIF with esds, one data block per phase in phase order.
+    public static func cif(_ r: RefinementResult) -> String {
+        r.model.phases.indices.map { cif(r, phase: $0) }.joined(separator: "\n")
+    }
+
+    static func cif(_ r: RefinementResult, phase p: Int) -> String {
         let phase = r.model.phases[p]
         var esds: [String: Double] = [:]
-        for (k, v) in r.cell(phase: p) { if let e = v.esd { esds[k] = e } }
+        let cell = r.cell(phase: p)
+        for l in CellParameter.allCases { if let e = cell[l].esd { esds[l.name] = e } }
+        if let e = cell.volume.esd { esds["volume"] = e }
         for (s, atoms) in phase.sites.enumerated() {
             for a in atoms {
                 let label = phase.structure.atoms[a].label
@@ -77,8 +145,16 @@ public enum RefinementReport {
             for (atom, d) in mix.occupancyDerivatives { esds[StructureCIF.esdKey(phase.structure.atoms[atom].label, "occupancy")] = abs(d) * e }
         }
         let s = r.statistics
-        return StructureCIF.text(phase.structure, esds: esds, comments: [
-            "Refined by rietveld against \(r.pattern.name): Rwp \(String(format: "%.3f", s.rwp)) %, GOF \(String(format: "%.3f", s.gof)), \(r.termination)",
+        var structure = phase.structure
+        structure.name = phase.name
+        return StructureCIF.text(structure, esds: esds, comments: [
+            "Refined by rietveld against \(r.pattern.name): Rwp \(String(format: "%.3f", s.rwp)) %, GOF \(String(format: "%.3f", s.gof)), \(r.termination)"
+                + (phase.mode == .leBail ? "; Le Bail phase (cell only, no structure)" : ""),
         ])
     }
+}
+
+/// Column names derived from phase names (plain words already; kept safe for CSV).
+enum CSVName {
+    static func column(_ s: String) -> String { s.replacingOccurrences(of: ",", with: "_") }
 }

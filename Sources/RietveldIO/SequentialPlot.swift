@@ -1,3 +1,5 @@
+import Crystallography
+import FileSupport
 import Foundation
 import Refinement
 
@@ -6,68 +8,118 @@ import Refinement
 public struct SummaryRow: Sendable {
     public let index: Int
     public let file: String
-    public let cell: [String: Estimate]
+    /// Each phase's cell (nil where the phase was absent).
+    public let cells: [CellEstimates?]
+    public let present: [Bool]
+    /// Each phase's weight fraction (nil where absent or Le Bail).
+    public let weightFractions: [Estimate?]
     public let rwp: Double
     public let converged: Bool
     public let flagged: Bool
     public let retries: Int
     public let reason: String?
 
+    /// A pattern that could not be read.
+    public init(unreadable index: Int, file: String, reason: String, phases: Int) {
+        self.index = index
+        self.file = file
+        cells = Array(repeating: nil, count: phases)
+        present = Array(repeating: false, count: phases)
+        weightFractions = Array(repeating: nil, count: phases)
+        rwp = .nan
+        converged = false
+        flagged = true
+        retries = 0
+        self.reason = "unreadable: " + reason
+    }
+
+    /// The first phase's cell (nil where it was absent).
+    public var cell: CellEstimates? { cells.first ?? nil }
+
     public init(_ r: SequentialRow) {
         index = r.index
         file = r.file
-        cell = r.result.cell(phase: 0)
+        present = r.present
+        cells = r.result.model.phases.indices.map { r.present[$0] ? r.result.cell(phase: $0) : nil }
+        let q = try? r.result.quantities()
+        weightFractions = r.result.model.phases.indices.map { r.present[$0] ? q?.weightFractions[$0] : nil }
         rwp = r.result.statistics.rwp
         converged = r.result.converged
         flagged = r.flagged
         retries = r.retries
-        reason = r.reason
+        reason = r.reason == nil ? nil : r.reasonText
     }
 }
 
-/// a, c, V (with esd bars) and Rwp against pattern index, four stacked panels; flagged patterns in red.
+/// a, c, V of each phase with esd bars, the weight fractions (several phases) and Rwp against pattern index
+/// (or time or charge when the caller gives them), in stacked panels with a legend; phases in the colours of
+/// the fit plot, flagged patterns as open red circles.
 public enum SequentialPlot {
-    public static func svg(_ rows: [SummaryRow], width: Double = 800, height: Double = 900) -> String {
-        let sorted = rows.sorted { $0.index < $1.index }
-        let left = 90.0, right = 20.0, top = 20.0, gap = 30.0, bottom = 50.0
-        let panelH = (height - top - bottom - 3 * gap) / 4
-        let xs = sorted.map { Double($0.index) }
-        let xMin = (xs.min() ?? 0) - 0.5, xMax = (xs.max() ?? 1) + 0.5
+    public static func svg(_ rows: [SummaryRow], phaseNames: [String], x xValues: [Int: Double]? = nil, xLabel: String = "pattern index",
+                           width: Double = 820, height: Double = 980) -> String {
+        let sorted = rows.filter { $0.rwp.isFinite }.sorted { $0.index < $1.index }
+        let several = phaseNames.count > 1
+        let left = 96.0, right = 24.0, top = 40.0, gap = 26.0, bottom = 50.0
+        var panels: [(String, [(phase: Int, value: (SummaryRow) -> (Double, Double?)?)])] = [
+            ("a / Å", phaseNames.indices.map { p in (p, { r in r.cells[p].map { ($0[.a].value, $0[.a].esd) } }) }),
+            ("c / Å", phaseNames.indices.map { p in (p, { r in r.cells[p].map { ($0[.c].value, $0[.c].esd) } }) }),
+            ("V / Å³", phaseNames.indices.map { p in (p, { r in r.cells[p].map { ($0.volume.value, $0.volume.esd) } }) }),
+        ]
+        if several {
+            panels.append(("weight fraction", phaseNames.indices.map { p in (p, { r in r.weightFractions[p].map { ($0.value, $0.esd) } }) }))
+        }
+        panels.append(("Rwp / %", [(-1, { r in (r.rwp, nil) })]))
+        let panelH = (height - top - bottom - Double(panels.count - 1) * gap) / Double(panels.count)
+        func xOf(_ r: SummaryRow) -> Double { xValues?[r.index] ?? Double(r.index) }
+        let xs = sorted.map(xOf)
+        let pad = max(((xs.max() ?? 1) - (xs.min() ?? 0)) * 0.02, 0.5)
+        let xMin = (xs.min() ?? 0) - pad, xMax = (xs.max() ?? 1) + pad
         func px(_ x: Double) -> Double { left + (x - xMin) / max(xMax - xMin, 1e-9) * (width - left - right) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        let series: [(String, (SummaryRow) -> (Double, Double?))] = [
-            ("a / Å", { r in let e = r.cell["a"]!; return (e.value, e.esd) }),
-            ("c / Å", { r in let e = r.cell["c"]!; return (e.value, e.esd) }),
-            ("V / Å³", { r in let e = r.cell["volume"]!; return (e.value, e.esd) }),
-            ("Rwp / %", { r in (r.rwp, nil) }),
-        ]
-        for (k, (label, value)) in series.enumerated() {
+        // Legend.
+        var lx = left
+        for (p, name) in phaseNames.enumerated() {
+            s += String(format: "<circle cx=\"%.1f\" cy=\"18\" r=\"4\" fill=\"%@\"/><text x=\"%.1f\" y=\"22\">%@</text>", lx, color(p), lx + 8, SVG.escape(name))
+            lx += 20 + 7.5 * Double(name.count)
+        }
+        s += String(format: "<circle cx=\"%.1f\" cy=\"18\" r=\"4\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"22\">flagged</text>\n", lx, lx + 8)
+        for (k, (label, series)) in panels.enumerated() {
             let y0 = top + Double(k) * (panelH + gap)
-            let vals = sorted.map(value)
-            let lo = vals.map { $0.0 - ($0.1 ?? 0) }.min() ?? 0, hi = vals.map { $0.0 + ($0.1 ?? 0) }.max() ?? 1
-            let pad = max((hi - lo) * 0.08, abs(hi) * 1e-6 + 1e-12)
-            let (yLo, yHi) = (lo - pad, hi + pad)
+            var values: [(Int, Double, Double?, Bool, Int)] = []  // phase, value, esd, flagged, row
+            for (phase, f) in series {
+                for (i, r) in sorted.enumerated() { if let (v, e) = f(r), v.isFinite { values.append((phase, v, e, r.flagged, i)) } }
+            }
+            let lo = values.map { $0.1 - ($0.2 ?? 0) }.min() ?? 0, hi = values.map { $0.1 + ($0.2 ?? 0) }.max() ?? 1
+            let margin = max((hi - lo) * 0.08, abs(hi) * 1e-6 + 1e-12)
+            let (yLo, yHi) = (lo - margin, hi + margin)
             func py(_ v: Double) -> Double { y0 + panelH - (v - yLo) / (yHi - yLo) * panelH }
             s += "<rect x=\"\(left)\" y=\"\(y0)\" width=\"\(width - left - right)\" height=\"\(panelH)\" fill=\"none\" stroke=\"black\"/>\n"
             s += String(format: "<text transform=\"translate(18 %.1f) rotate(-90)\" text-anchor=\"middle\">%@</text>\n", y0 + panelH / 2, label)
-            for t in FitPlot.niceTicks(yLo, yHi, 4) {
+            let ticks = SVG.niceTicks(yLo, yHi, 4)
+            let step = ticks.count > 1 ? ticks[1] - ticks[0] : max(yHi - yLo, 1e-9)
+            for t in ticks {
                 s += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n",
-                            left - 4, py(t), left, py(t), left - 6, py(t) + 4, String(format: "%g", t))
+                            left - 4, py(t), left, py(t), left - 6, py(t) + 4, SVG.label(t, step: step))
             }
-            for (i, r) in sorted.enumerated() {
-                let (v, e) = vals[i]
-                let color = r.flagged ? "#d62728" : "#1f4e9c"
+            for (phase, v, e, flagged, i) in values {
+                let c = phase < 0 ? "#1f4e9c" : color(phase)
                 if let e, e > 0 {
-                    s += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\"/>", px(xs[i]), py(v - e), px(xs[i]), py(v + e), color)
+                    s += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\"/>", px(xs[i]), py(v - e), px(xs[i]), py(v + e), c)
                 }
-                s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%@\"/>\n", px(xs[i]), py(v), color)
+                s += flagged ? String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.2\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.5\"/>\n", px(xs[i]), py(v))
+                    : String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%@\"/>\n", px(xs[i]), py(v), c)
             }
         }
-        let yAxis = top + 4 * panelH + 3 * gap
-        for t in FitPlot.niceTicks(xMin, xMax, 10) where t == t.rounded() {
-            s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>", px(t), yAxis + 16, t)
+        let yAxis = top + Double(panels.count) * panelH + Double(panels.count - 1) * gap
+        let xTicks = SVG.niceTicks(xMin, xMax, 10)
+        let xStep = xTicks.count > 1 ? xTicks[1] - xTicks[0] : 1
+        for t in xTicks where xValues != nil || t == t.rounded() {
+            s += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>",
+                        px(t), yAxis, px(t), yAxis + 5, px(t), yAxis + 18, SVG.label(t, step: xStep))
         }
-        s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">pattern index (red: flagged)</text>\n</svg>\n", left + (width - left - right) / 2, height - 10)
+        s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>\n</svg>\n", left + (width - left - right) / 2, height - 10, SVG.escape(xLabel))
         return s
     }
+
+    static func color(_ p: Int) -> String { SVG.phaseColors[p % SVG.phaseColors.count] }
 }

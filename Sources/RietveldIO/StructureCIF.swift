@@ -1,16 +1,17 @@
 import Crystallography
+import FileSupport
 import Foundation
 
 /// Reads a crystal structure from a CIF block and writes refined structures back as CIF.
 public enum StructureCIF {
     /// The structure in the first block of `url` that has a cell and atoms.
-    public static func read(_ url: URL) throws(RietveldIOError) -> CrystalStructure {
+    public static func read(_ url: URL) throws(FileError) -> CrystalStructure {
         let doc = try CIFDocument(contentsOf: url)
         return try structure(from: doc)
     }
 
     /// The structure in the first block of the document that has a cell and atom sites.
-    public static func structure(from doc: CIFDocument) throws(RietveldIOError) -> CrystalStructure {
+    public static func structure(from doc: CIFDocument) throws(FileError) -> CrystalStructure {
         guard let block = doc.blocks.first(where: { $0.value("_cell_length_a") != nil && $0.loop(containing: "_atom_site_fract_x") != nil })
             ?? doc.blocks.first(where: { $0.value("_cell_length_a") != nil }) else {
             throw .missing(file: doc.source, "no data block with a unit cell (_cell_length_a …)")
@@ -18,7 +19,7 @@ public enum StructureCIF {
         return try structure(from: block, source: doc.source)
     }
 
-    static func number(_ block: CIFBlock, _ tag: String, source: String, default fallback: Double? = nil) throws(RietveldIOError) -> Double {
+    static func number(_ block: CIFBlock, _ tag: String, source: String, default fallback: Double? = nil) throws(FileError) -> Double {
         guard let v = block.value(tag), !v.isPlaceholder else {
             if let f = fallback { return f }
             throw .missing(file: source, "block data_\(block.name) has no \(tag)")
@@ -27,7 +28,7 @@ public enum StructureCIF {
         return n.value
     }
 
-    public static func structure(from block: CIFBlock, source: String) throws(RietveldIOError) -> CrystalStructure {
+    public static func structure(from block: CIFBlock, source: String) throws(FileError) -> CrystalStructure {
         let a = try number(block, "_cell_length_a", source: source)
         let b = try number(block, "_cell_length_b", source: source, default: a)
         let c = try number(block, "_cell_length_c", source: source, default: a)
@@ -43,7 +44,7 @@ public enum StructureCIF {
         if let loop = block.loop(containing: "_atom_site_fract_x") {
             atoms = try atomSites(loop, source: source)
         }
-        guard !atoms.isEmpty else { throw .missing(file: source, "block data_\(block.name) has no atom sites (_atom_site_fract_x …)") }
+        // A block with a cell and a space group but no atoms describes a phase for Le Bail extraction.
         return CrystalStructure(name: block.name, cell: cell, spaceGroup: group, atoms: atoms)
     }
 
@@ -51,7 +52,7 @@ public enum StructureCIF {
     static let nameTags = ["_space_group_name_h-m_alt", "_symmetry_space_group_name_h-m", "_space_group_name_hall"]
     static let numberTags = ["_space_group_it_number", "_symmetry_int_tables_number"]
 
-    static func spaceGroup(_ block: CIFBlock, source: String) throws(RietveldIOError) -> SpaceGroup {
+    static func spaceGroup(_ block: CIFBlock, source: String) throws(FileError) -> SpaceGroup {
         let name = nameTags.lazy.compactMap { block.value($0) }.first { !$0.isPlaceholder }
         let number = numberTags.lazy.compactMap { block.value($0)?.number.map { Int($0.value) } }.first
         for tag in operatorTags {
@@ -79,7 +80,7 @@ public enum StructureCIF {
         throw .missing(file: source, "block data_\(block.name) gives no space group (symmetry operators, H-M name or number)")
     }
 
-    static func atomSites(_ loop: CIFLoop, source: String) throws(RietveldIOError) -> [AtomSite] {
+    static func atomSites(_ loop: CIFLoop, source: String) throws(FileError) -> [AtomSite] {
         let labels = loop.column("_atom_site_label")
         let types = loop.column("_atom_site_type_symbol")
         guard let xs = loop.column("_atom_site_fract_x"), let ys = loop.column("_atom_site_fract_y"), let zs = loop.column("_atom_site_fract_z") else {
@@ -94,7 +95,7 @@ public enum StructureCIF {
             // Without a type symbol the element comes from the label's leading letters (O1 → O).
             let typeValue = types?[r] ?? labels?[r] ?? xs[r]
             let type = types?[r].text ?? String(label.prefix { $0.isLetter })
-            func coordinate(_ v: CIFValue, _ name: String) throws(RietveldIOError) -> Double {
+            func coordinate(_ v: CIFValue, _ name: String) throws(FileError) -> Double {
                 guard let n = v.number else { throw .malformed(file: source, line: v.line, "atom \(label): \(name) = '\(v.text)' is not a number") }
                 return n.value
             }
@@ -132,6 +133,7 @@ public enum StructureCIF {
         if let n = structure.spaceGroup.number { out.append("_space_group_IT_number \(n)") }
         out.append("loop_\n_space_group_symop_operation_xyz")
         for op in structure.spaceGroup.operations { out.append("  '\(op)'") }
+        guard !structure.atoms.isEmpty else { return out.joined(separator: "\n") + "\n" }
         out.append("loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n_atom_site_U_iso_or_equiv\n_atom_site_adp_type")
         for atom in structure.atoms {
             let l = atom.label

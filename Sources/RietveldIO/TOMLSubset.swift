@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 
 /// A value of the TOML subset recipes use.
@@ -35,11 +36,11 @@ public struct TOMLTable: Sendable, Equatable {
 /// headers, `#` comments. Not supported (and reported as such): dotted keys, inline tables, multi-line
 /// strings, dates.
 public enum TOMLSubset {
-    public static func parse(_ text: String, file: String) throws(RietveldIOError) -> TOMLTable {
+    public static func parse(_ text: String, file: String) throws(FileError) -> TOMLTable {
         var root = TOMLTable()
         // Path of the current table: ("name", index into an array of tables or nil).
         var current: (name: String, arrayIndex: Int?)?
-        func fail(_ n: Int, _ what: String) -> RietveldIOError { .malformed(file: file, line: n, what) }
+        func fail(_ n: Int, _ what: String) -> FileError { .malformed(file: file, line: n, what) }
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let n = i + 1
             let line = stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
@@ -115,7 +116,7 @@ public enum TOMLSubset {
         return s
     }
 
-    static func parseValue(_ s: inout Substring, line: Int, file: String) throws(RietveldIOError) -> TOMLValue {
+    static func parseValue(_ s: inout Substring, line: Int, file: String) throws(FileError) -> TOMLValue {
         s = s.drop { $0 == " " || $0 == "\t" }
         guard let c = s.first else { throw .malformed(file: file, line: line, "missing value") }
         if c == "\"" || c == "'" {

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import PowderDiffraction
 import ZIPFoundation
@@ -14,7 +15,7 @@ enum XRDML {
         return head.range(of: Data("<xrdMeasurements".utf8)) != nil || head.range(of: Data("www.xrdml.com".utf8)) != nil
     }
 
-    static func read(_ data: Data, file: String, name: String) throws(RietveldIOError) -> Pattern {
+    static func read(_ data: Data, file: String, name: String) throws(FileError) -> Pattern {
         let root = try XMLTreeElement.parse(data, file: file)
         guard let points = root.descendants("scan").first?.child("dataPoints") else {
             throw .missing(file: file, "XRDML: no scan/dataPoints element")
@@ -63,7 +64,7 @@ enum XRDML {
     }
 
     /// Whitespace-separated numbers; the first that is not one is named.
-    static func numbers(_ text: String, file: String, what: String) throws(RietveldIOError) -> [Double] {
+    static func numbers(_ text: String, file: String, what: String) throws(FileError) -> [Double] {
         var out: [Double] = []
         for (i, f) in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }).enumerated() {
             guard let v = Double(f), v.isFinite else {
@@ -83,7 +84,7 @@ enum XRDML {
 enum BRML {
     static func isZIP(_ data: Data) -> Bool { data.count >= 4 && data.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]) }
 
-    static func read(_ data: Data, file: String, name: String) throws(RietveldIOError) -> Pattern {
+    static func read(_ data: Data, file: String, name: String) throws(FileError) -> Pattern {
         let archive: Archive
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw .malformed(file: file, line: 1, "BRML: not a readable ZIP archive")

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -30,7 +31,7 @@ final class XMLTreeElement {
     }
 
     /// Parses `data`; a document that is not well-formed XML gives the parser's line and message.
-    static func parse(_ data: Data, file: String) throws(RietveldIOError) -> XMLTreeElement {
+    static func parse(_ data: Data, file: String) throws(FileError) -> XMLTreeElement {
         let builder = Builder()
         let parser = XMLParser(data: data)
         parser.delegate = builder

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Lithiation
-import RietveldIO
+import FileSupport
+import LithiationIO
 
 @main
 struct LithiumMapCommand: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Lithiation
-import RietveldIO
+import FileSupport
+import LithiationIO
 
 struct LookupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -121,11 +122,11 @@ struct LookupCommand: ParsableCommand {
         let text = try TextFile.read(URL(fileURLWithPath: path))
         var lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.hasPrefix("#") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !lines.isEmpty else { throw Failure("\(path): empty batch file") }
-        let header = SequentialCSV.fields(Substring(lines.removeFirst())).map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
+        let header = CSV.fields(Substring(lines.removeFirst())).map { $0.lowercased().trimmingCharacters(in: .whitespaces) }
         func col(_ n: String) -> Int? { header.firstIndex(of: n) }
         guard col("volume") != nil || (col("a") != nil && col("c") != nil) else { throw Failure("\(path):1: expected columns name,volume,volume_esd[,a,a_esd,c,c_esd]") }
         return try lines.enumerated().map { (n, line) in
-            let f = SequentialCSV.fields(Substring(line))
+            let f = CSV.fields(Substring(line))
             guard f.count == header.count else { throw Failure("\(path):\(n + 2): expected \(header.count) columns, found \(f.count)") }
             func num(_ name: String) throws -> Double? {
                 guard let i = col(name), !f[i].isEmpty else { return nil }

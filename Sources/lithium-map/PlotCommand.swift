@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Lithiation
-import RietveldIO
+import FileSupport
+import LithiationIO
 
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "plot", abstract: "Plot a reference curve with its band, regions and queried volumes (SVG).")

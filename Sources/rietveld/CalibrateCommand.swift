@@ -1,9 +1,10 @@
 import ArgumentParser
-import Crystallography
+import FileSupport
 import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,9 @@ struct CalibrateCommand: ParsableCommand {
             The standard's certified lattice parameter is held fixed (LaB6 SRM 660a/b/c, Si 640c–g, CeO2 674b, \
             Al2O3 676a: e.g. --standard LaB6:660b; without a number the newest LaB6 and Si 640f), or give a CIF. \
             Refined: zero (and specimen displacement for Bragg–Brentano), U, V, W, X, Y, SH/L and the \
-            standard's Uiso; sample broadening is set to none so the profile is the instrument's.
+            standard's Uiso; sample broadening is set to none so the profile is the instrument's. An impurity \
+            in the standard can be given with --phase (its scale, cell, size and strain refine). No file is \
+            written when the fit failed or does not describe the standard (exit code 3).
             """)
 
     @Argument(help: "Pattern of the standard.")
@@ -22,15 +25,18 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "LaB6|Si|CeO2|Al2O3[:SRM] or a CIF file of the standard (its cell is held fixed).")
     var standard: String
 
+    @Option(name: .customLong("phase"), help: ArgumentHelp("An impurity phase [NAME=]FILE.cif in the standard (repeatable).", valueName: "[NAME=]FILE"))
+    var phases: [String] = []
+
     @Option(help: "Starting instrument file (.instprm or .prm); default: the wavelength from --wavelength.")
     var instrument: String?
 
     @Option(help: "Wavelength in Å when no starting instrument file is given (single line).")
     var wavelength: Double?
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var model: ModelArguments
 
-    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
+    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms (1–40).")
     var backgroundTerms = 8
 
     @Option(help: "Pattern block of a powder CIF with several (part of its name).")
@@ -39,45 +45,39 @@ struct CalibrateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .instprm file.")
     var output: String
 
+    @Flag(help: "Do not print stage progress.")
+    var quiet = false
+
     func validate() throws {
         guard instrument != nil || wavelength != nil else { throw ValidationError("give --instrument START.instprm or --wavelength Å") }
+        if let wavelength { guard wavelength > 0.1, wavelength < 5 else { throw ValidationError("--wavelength must lie between 0.1 and 5 Å") } }
+        guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
     }
 
     func run() throws {
+        var rejection: String?
         try reportingFailures {
-            let structureURL: URL
-            var temporary: URL?
-            if let srm = StandardReferenceMaterial.named(standard) {
-                let url = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-standard-\(ProcessInfo.processInfo.processIdentifier).cif")
-                try TextFile.writeAtomically(StructureCIF.text(try srm.structure()), to: url)
-                structureURL = url
-                temporary = url
-            } else if standard.lowercased().hasSuffix(".cif") {
-                structureURL = URL(fileURLWithPath: standard)
-            } else {
-                throw UsageError("--standard \(standard): expected LaB6, Si, CeO2 or Al2O3 (optionally :SRM number, e.g. LaB6:660b, Si:640f) or a CIF file")
+            var job = CalibrationJob(pattern: pattern, standard: standard)
+            job.impurities = try phases.map { try PhaseInput(argument: $0) }
+            job.instrument = instrument
+            job.wavelength = wavelength
+            job.options.geometry = model.geometry
+            job.options.muR = model.muR
+            job.options.convention = model.convention
+            job.options.backgroundTerms = backgroundTerms
+            job.options.block = block
+            job.options.threads = model.threads
+            let outcome = try job.run(events: ProgressLines(quiet: quiet).callback { _ in "" })
+            let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil)
+            FileHandle.standardOutput.write(Data(RefinementText.text(report).utf8))
+            if let why = outcome.rejection {
+                rejection = why
+                return
             }
-            defer { if let t = temporary { try? FileManager.default.removeItem(at: t) } }
-            var instrumentPath = instrument
-            if instrumentPath == nil, let wavelength {
-                let url = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-start-\(ProcessInfo.processInfo.processIdentifier).instprm")
-                try TextFile.writeAtomically(InstrumentFile.text(Instrument(radiation: Radiation(wavelength: wavelength), u: 2, v: -1, w: 4, y: 1)), to: url)
-                instrumentPath = url.path
-            }
-            var setup = try RefinementSetup.load(pattern: pattern, phase: structureURL.path, instrument: instrumentPath!,
-                                                 geometry: model.geometry, muR: model.muR, convention: model.convention,
-                                                 backgroundTerms: backgroundTerms, range: (nil, nil), block: block)
-            setup.model.threads = model.threads
-            Calibration.prepare(&setup.model)
-            let stages = Calibration.stages(for: setup.model, backgroundTerms: backgroundTerms)
-            let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings) { line in
-                FileHandle.standardError.write(Data("  \(line)\n".utf8))
-            }
-            FileHandle.standardOutput.write(Data(RefinementTable.text(result).utf8))
-            let s = result.statistics
-            let comment = "calibrated by rietveld on \(setup.pattern.name) with \(setup.model.phases[0].structure.name) (a fixed at \(setup.model.phases[0].lattice(.a)) Å), Rwp \(String(format: "%.2f", s.rwp)) %"
-            try TextFile.writeAtomically(InstrumentFile.text(result.model.instrument, comment: comment), to: URL(fileURLWithPath: output))
-            FileHandle.standardOutput.write(Data("Wrote \(output)\(result.model.instrument.geometry == .braggBrentano ? String(format: " (specimen displacement %.1f µm is a property of this mount and is not stored)", result.model.specimenDisplacement) : "")\n".utf8))
+            try OutputFile.write(Data(outcome.instrumentText.utf8), to: output)
+            let r = outcome.result
+            FileHandle.standardOutput.write(Data("Wrote \(output)\(r.model.instrument.geometry == .braggBrentano ? String(format: " (specimen displacement %.1f µm is a property of this mount and is not stored)", r.model.specimenDisplacement) : "")\n".utf8))
         }
+        if let rejection { throw notConverged("\(output) not written: \(rejection)") }
     }
 }

@@ -1,31 +1,59 @@
 import ArgumentParser
+import FileSupport
 import Foundation
 import PowderDiffraction
+import Refinement
+import Workflow
 
 extension Geometry: ExpressibleByArgument {}
 extension ModelConvention: ExpressibleByArgument {}
 
 /// Options shared by every command that models a pattern.
-struct ModelOptions: ParsableArguments {
+struct ModelArguments: ParsableArguments {
     @Option(help: "Sample geometry: \(Geometry.allCases.map(\.rawValue).joined(separator: ", ")).")
     var geometry: Geometry = .debyeScherrer
 
-    @Option(name: .customLong("mu-r"), help: "Cylinder absorption μR (Debye–Scherrer), held fixed unless a recipe refines it.")
+    @Option(name: .customLong("mu-r"), parsing: .unconditional, help: "Cylinder absorption μR (Debye–Scherrer), held fixed unless a recipe refines it.")
     var muR: Double = 0
 
     @Option(help: "Numerical conventions: exact, or gsas2 to reproduce GSAS-II (its FCJ quadrature, 50/75-FWHM windows, reflections only inside the data range).")
     var convention: ModelConvention = .exact
 
-    @Option(help: "Threads for one model evaluation (reflections shared out). 1 by default: for patterns of a few thousand points, merging the threads' Jacobians costs more than the second thread saves.")
+    @Option(help: "Threads for one model evaluation (reflections shared out; 1–64). 1 by default: for patterns of a few thousand points, merging the threads' Jacobians costs more than the second thread saves.")
     var threads = 1
 
-    @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (GSAS-II: 50 below, 75 above).")
+    @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (3–200; GSAS-II: 50 below, 75 above).")
     var peakWindow: Double?
 
     func validate() throws {
-        guard muR.isFinite, muR >= 0 else { throw ValidationError("--mu-r must be zero or positive") }
+        guard muR.isFinite, muR >= 0, muR <= 50 else { throw ValidationError("--mu-r must lie between 0 and 50") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must lie between 1 and 64") }
         if let w = peakWindow { guard w >= 3, w <= 200 else { throw ValidationError("--peak-window must lie between 3 and 200 FWHMs") } }
     }
+}
+
+/// The phases, instrument and background every refinement command needs.
+struct PhaseArguments: ParsableArguments {
+    @Option(name: .customLong("phase"), help: ArgumentHelp("A phase: [NAME=]FILE.cif; repeat for several, in the order reports use. NAME (a plain word) defaults to the CIF data block.", valueName: "[NAME=]FILE"))
+    var phases: [String] = []
+
+    @Option(name: .customLong("le-bail"), help: ArgumentHelp("Refine this phase by Le Bail extraction (cell and profile, free intensities, no weight fraction); repeatable. A CIF without atoms is Le Bail anyway.", valueName: "NAME"))
+    var leBail: [String] = []
+
+    @Option(help: "Instrument parameter file (GSAS-II .instprm or GSAS .prm).")
+    var instrument: String
+
+    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms (1–40).")
+    var backgroundTerms = 13
+
+    func validate() throws {
+        guard !phases.isEmpty else { throw ValidationError("give at least one --phase [NAME=]FILE.cif") }
+        guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
+        for p in phases { _ = try PhaseInput(argument: p) }
+    }
+
+    /// The phases as parsed (Le Bail phases are named in `leBail`, checked once the CIFs give the names).
+    func inputs() throws -> [PhaseInput] { try phases.map { try PhaseInput(argument: $0) } }
 }
 
 /// A 2θ range START:END:STEP in degrees.
@@ -38,24 +66,43 @@ struct TwoThetaRange: ExpressibleByArgument {
         start = s; end = e; step = st
     }
 
-    var points: [Double] {
-        let n = Int(((end - start) / step + 1e-9).rounded(.down)) + 1
-        return (0..<n).map { start + Double($0) * step }
-    }
+    /// Points a simulation will make (refused above `maximumPoints`).
+    var count: Int { Int(((end - start) / step + 1e-9).rounded(.down)) + 1 }
+    static let maximumPoints = 5_000_000
+
+    var points: [Double] { (0..<count).map { start + Double($0) * step } }
 }
 
-/// The structure and instrument every refinement command needs.
-struct PhaseInputs: ParsableArguments {
-    @Option(help: "Structure file (CIF) of the phase.")
-    var phase: String
+/// Prints refinement progress on stderr, one line per stage.
+struct ProgressLines {
+    let quiet: Bool
 
-    @Option(help: "Instrument parameter file (GSAS-II .instprm or GSAS .prm).")
-    var instrument: String
-
-    @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms.")
-    var backgroundTerms = 13
-
-    func validate() throws {
-        guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
+    func callback(names: @escaping @Sendable (Int) -> String) -> ((RefinementEvent) -> Void)? {
+        guard !quiet else { return nil }
+        return { event in
+            switch event {
+            case .stageStarted: break
+            case let .structureHeld(stage, phases, shares):
+                let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) % of the Bragg intensity)" }
+                Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal to refine it")
+            case let .stageFinished(index, count, s):
+                Self.write("  stage \(index + 1)/\(count) \(s.name): \(s.parameters) parameters, \(s.iterations) cycles, Rwp \(String(format: "%.3f", s.rwp)) % over \(s.points) points, \(s.termination), \(String(format: "%.1f", s.seconds * 1000)) ms")
+            }
+        }
     }
+
+    static func write(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}
+
+/// Reads `NAME:VALUE,…` pairs (internal standard, Brindley radii).
+func namedValues(_ text: String, option: String, what: String) throws -> [(String, Double)] {
+    var out: [(String, Double)] = []
+    for item in text.split(separator: ",") {
+        let f = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard f.count == 2, !f[0].isEmpty, let v = Double(f[1]), v.isFinite else {
+            throw ValidationError("\(option): expected NAME:\(what)[,…], found '\(item)'")
+        }
+        out.append((f[0], v))
+    }
+    return out
 }

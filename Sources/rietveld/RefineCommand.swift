@@ -1,74 +1,130 @@
 import ArgumentParser
 import Crystallography
+import FileSupport
 import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 
 struct RefineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refine",
-        abstract: "Rietveld refinement of one pattern with the default staged strategy.",
+        abstract: "Rietveld refinement of one pattern, one phase or several, with the default staged strategy.",
         discussion: """
-            Stages: scale and background → zero and cell with broadened peaks (2θ ≤ 60°) → cell, size and \
-            strain → coordinates, Uiso per site and cation mixing → all together. esds are √(C_ii·χ²_red) \
-            as GSAS-II reports them; V and c/a take their esds from the covariance of a and c.
+            Stages: scale and background → zero and every phase's cell with broadened peaks (2θ ≤ 60°) → cells, \
+            sizes and strains → coordinates, Uiso per site and cation mixing of the phases whose peaks support \
+            them → all together. esds are √(C_ii·χ²_red) as GSAS-II reports them; V, c/a and weight fractions \
+            take their esds from the covariance. Weight fractions by Hill & Howard. Exit code 3 when the \
+            refinement did not converge (outputs are written and say so).
             """)
 
-    @Argument(help: "Pattern file (xy, xye, GSAS, powder CIF).")
+    @Argument(help: "Pattern file (xy, xye, csv, GSAS, powder CIF, XRDML, BRML, Bruker RAW/UXD, STOE RAW).")
     var pattern: String
 
-    @OptionGroup var inputs: PhaseInputs
+    @OptionGroup var inputs: PhaseArguments
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var model: ModelArguments
 
-    @Option(name: .customLong("two-theta-min"), help: "Lowest 2θ fitted (degrees).")
+    @Option(name: .customLong("two-theta-min"), parsing: .unconditional, help: "Lowest 2θ fitted (degrees).")
     var twoThetaMin: Double?
 
-    @Option(name: .customLong("two-theta-max"), help: "Highest 2θ fitted (degrees).")
+    @Option(name: .customLong("two-theta-max"), parsing: .unconditional, help: "Highest 2θ fitted (degrees).")
     var twoThetaMax: Double?
 
-    @Option(help: "Recipe file (TOML): stages, parameters, bounds, start values, excluded regions, settings.")
+    @Option(help: "Recipe file (TOML): stages, parameters (scoped as 'NAME: a' with several phases), bounds, start values, excluded regions.")
     var recipe: String?
 
     @Option(help: "Pattern block of a powder CIF with several (part of its name).")
     var block: String?
 
-    @Option(help: "Write the JSON report here.")
+    @Option(name: .customLong("internal-standard"), help: ArgumentHelp("Phase added as internal standard and its weighed fraction, e.g. Si:0.1: weight fractions become absolute and the amorphous rest is reported.", valueName: "NAME:FRACTION"))
+    var internalStandard: String?
+
+    @Option(help: ArgumentHelp("Brindley microabsorption correction: particle radius in µm per phase, e.g. corundum:5,zincite:5.", valueName: "NAME:µm,…"))
+    var brindley: String?
+
+    @Option(help: "Write the JSON report here (- for standard output).")
     var json: String?
 
-    @Option(help: "Write the refined structure (CIF with esds) here.")
+    @Option(help: "Write the refined structures (CIF with esds, one block per phase) here.")
     var cif: String?
 
     @Option(help: "Write an SVG plot of the fit here.")
     var plot: String?
 
-    @Option(help: "Write 2θ, yobs, ycalc, background, difference (CSV) here.")
+    @Option(help: "Write 2θ, yobs, ycalc, background, difference and each phase (CSV) here.")
     var csv: String?
 
     @Flag(help: "Do not print stage progress.")
     var quiet = false
 
+    func validate() throws {
+        if let twoThetaMin, let twoThetaMax, twoThetaMin >= twoThetaMax {
+            throw ValidationError("--two-theta-min (\(twoThetaMin)) must be below --two-theta-max (\(twoThetaMax))")
+        }
+        if let s = internalStandard {
+            let v = try namedValues(s, option: "--internal-standard", what: "FRACTION")
+            guard v.count == 1, v[0].1 > 0, v[0].1 < 1 else { throw ValidationError("--internal-standard: expected one NAME:FRACTION with 0 < FRACTION < 1") }
+        }
+        if let b = brindley {
+            for (_, r) in try namedValues(b, option: "--brindley", what: "µm") where !(r >= 0 && r < 1000) {
+                throw ValidationError("--brindley: particle radii must lie between 0 and 1000 µm")
+            }
+        }
+    }
+
     func run() throws {
+        var converged = true
+        var status = ""
         try reportingFailures {
             let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
-            let terms = plan?.backgroundTerms ?? inputs.backgroundTerms
-            var setup = try RefinementSetup.load(pattern: pattern, phase: inputs.phase, instrument: inputs.instrument,
-                                                 geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
-                                                 convention: plan?.convention ?? model.convention, backgroundTerms: terms,
-                                                 range: (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax), block: block)
-            setup.model.threads = model.threads
-            if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
-            let stages = try plan?.apply(to: &setup) ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)
-            let progress: ((String) -> Void)? = quiet ? nil : { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
-            let result = Refiner.refine(setup.model, against: setup.pattern,
-                                        stages: stages,
-                                        settings: setup.settings, progress: progress)
-            FileHandle.standardOutput.write(Data(RefinementTable.text(result).utf8))
-            if let json { try TextFile.writeAtomically(RefinementReport.json(result), to: URL(fileURLWithPath: json)) }
-            if let cif { try TextFile.writeAtomically(RefinementReport.cif(result), to: URL(fileURLWithPath: cif)) }
-            if let csv { try TextFile.writeAtomically(RefinementReport.profileCSV(result), to: URL(fileURLWithPath: csv)) }
-            if let plot { try TextFile.writeAtomically(FitPlot.svg(result), to: URL(fileURLWithPath: plot)) }
+            var options = Workflow.ModelOptions()
+            options.geometry = plan?.geometry ?? model.geometry
+            options.muR = plan?.muR ?? model.muR
+            options.convention = plan?.convention ?? model.convention
+            options.backgroundTerms = plan?.backgroundTerms ?? inputs.backgroundTerms
+            options.range = (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax)
+            options.block = block
+            options.peakWindow = model.peakWindow
+            options.threads = model.threads
+            options.leBail = inputs.leBail
+            var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
+            let qpa = try quantitativeAnalysis(setup)
+            let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }
+                ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
+            let names = setup.model.phases.map(\.name)
+            let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings,
+                                        events: ProgressLines(quiet: quiet).callback { names[$0] })
+            let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: try? result.quantities(qpa))
+            var outputs = OutputGroup()
+            if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }
+            if let cif { try outputs.add(Data(RefinementReport.cif(result).utf8), to: cif) }
+            if let csv { try outputs.add(Data(RefinementReport.profileCSV(result).utf8), to: csv) }
+            if let plot { try outputs.add(Data(FitPlot.svg(report).utf8), to: plot) }
+            if json != "-" { FileHandle.standardOutput.write(Data(RefinementText.text(report).utf8)) }
+            try outputs.commit()
+            converged = result.converged
+            status = RefinementText.status(result)
         }
+        if !converged { throw notConverged("the refinement did not converge (\(status)); results written and marked") }
+    }
+
+    /// The internal standard and Brindley radii by phase index (names checked against the phases).
+    func quantitativeAnalysis(_ setup: RefinementSetup) throws -> QuantitativeAnalysis {
+        var qpa = QuantitativeAnalysis()
+        if let s = internalStandard, let (name, fraction) = try namedValues(s, option: "--internal-standard", what: "FRACTION").first {
+            let p = try setup.phaseIndex(name, option: "--internal-standard")
+            guard setup.model.phases[p].mode == .rietveld else {
+                throw WorkflowError.invalid("--internal-standard: \(name) is a Le Bail phase, which has no weight fraction")
+            }
+            qpa.internalStandard = (p, fraction)
+        }
+        if let b = brindley {
+            for (name, radius) in try namedValues(b, option: "--brindley", what: "µm") {
+                qpa.particleRadii[try setup.phaseIndex(name, option: "--brindley")] = radius
+            }
+        }
+        return qpa
     }
 }

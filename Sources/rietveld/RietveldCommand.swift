@@ -1,33 +1,28 @@
 import ArgumentParser
 import Foundation
+import NumericCore
 
 @main
 struct RietveldCommand: ParsableCommand {
-    /// OpenBLAS starts worker threads when it is loaded, and they spin for a while; the engine's matrices are
-    /// small and it parallelizes over reflections or patterns itself. Restart once with
-    /// OPENBLAS_NUM_THREADS=1 so that no such threads exist (a no-op with other BLAS libraries), and with
-    /// glibc's malloc told to keep large blocks.
     static func main() {
-        if getenv("OPENBLAS_NUM_THREADS") == nil {
-            setenv("OPENBLAS_NUM_THREADS", "1", 1)
-            // Every model evaluation allocates its Jacobian (~0.5 MB for 3000 points × 24 parameters); glibc
-            // maps blocks that size afresh and returns heap tops at once, so each evaluation paid page faults
-            // (~6 % of a 1000-pattern sequential run). Keep such blocks in the heap (read at process start).
-            if getenv("GLIBC_TUNABLES") == nil {
-                setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456", 1)
-            }
-            let argv = CommandLine.unsafeArgv
-            execv("/proc/self/exe", argv)
-            _ = argv  // execv returned: run in this process as it is
-        }
+        ProcessTuning.apply()
         Self.main(nil)
     }
 
     static let configuration = CommandConfiguration(
         commandName: "rietveld",
         abstract: "Rietveld refinement of powder X-ray patterns of layered battery cathodes.",
-        subcommands: [RefineCommand.self, SequentialCommand.self, CalibrateCommand.self, BenchCommand.self, SimulateCommand.self, ReflectionsCommand.self])
+        discussion: """
+            Exit codes: 0 done and converged; 3 the refinement ran but did not converge, or a sequential run \
+            flagged a pattern (results are written and marked); 1 bad input (one line on stderr); 64 usage.
+            """,
+        version: "rietveld 0.4.0",
+        subcommands: [RefineCommand.self, SequentialCommand.self, MergeCommand.self, CalibrateCommand.self, BenchCommand.self,
+                      SimulateCommand.self, ReflectionsCommand.self, ConvertCommand.self])
 }
+
+/// Exit code of a run that finished but did not converge (or flagged patterns): results are written.
+let notConvergedExitCode: Int32 = 3
 
 /// Runs a command body; any error becomes one line on stderr (`rietveld: …`) and exit code 1.
 func reportingFailures(_ body: () throws -> Void) throws {
@@ -35,10 +30,19 @@ func reportingFailures(_ body: () throws -> Void) throws {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let e as ValidationError {
+        FileHandle.standardError.write(Data("rietveld: \(e.message)\n".utf8))
+        throw ExitCode(64)
     } catch {
         FileHandle.standardError.write(Data("rietveld: \(error)\n".utf8))
         throw ExitCode.failure
     }
+}
+
+/// Ends a run whose results are written but not trusted: one line on stderr, exit code 3.
+func notConverged(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("rietveld: \(message)\n".utf8))
+    return ExitCode(notConvergedExitCode)
 }
 
 /// A command-line usage problem that is not caught by the argument parser.

@@ -1,8 +1,11 @@
 import ArgumentParser
+import Crystallography
+import FileSupport
 import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 
 struct SequentialCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,195 +15,279 @@ struct SequentialCommand: ParsableCommand {
             Chained (default): the first pattern gets the full staged strategy, each next one starts from the \
             last good result. A result that fails the checks (not converged, Rwp jumped above 1.5× its \
             neighbours, a parameter at a bound) is retried from the last good result with the full strategy, \
-            then from the template; if all fail it is flagged and never seeds the next pattern. \
-            --independent refines every pattern from the template, --jobs at a time. Rows are flushed as \
-            patterns finish, so an interrupted run keeps them; --resume skips the files the CSV holds.
+            then from the template; if all fail it is flagged and never seeds the next pattern. With several \
+            phases, which are present is decided per pattern (a phase appears when its scale exceeds 5 esds, \
+            stays while above 3). --independent refines every pattern from the template, --jobs at a time, \
+            with the same checks. Rows are written in file order as patterns finish, with a state file \
+            (OUT.csv.state) from which --resume continues exactly; --shard K/N refines the K-th of N \
+            contiguous segments (join them with `rietveld merge`). Exit code 3 when a pattern was flagged.
             """)
 
     @Argument(help: "Pattern files, directories, or list files (.txt/.lst, one path per line).")
     var patterns: [String]
 
-    @OptionGroup var inputs: PhaseInputs
+    @OptionGroup var inputs: PhaseArguments
 
     @Option(help: "Recipe file (TOML) for the first pattern (and for every pattern with --independent).")
     var recipe: String?
 
-    @Option(help: "Output CSV (index,file,a,a_esd,c,c_esd,volume,volume_esd,cation_mixing,… then every parameter).")
+    @Option(help: "Output CSV (index,file,a,a_esd,c,c_esd,volume,volume_esd,cation_mixing,… then per phase, then every parameter).")
     var csv: String
 
-    @OptionGroup var model: ModelOptions
+    @OptionGroup var model: ModelArguments
+
+    @Option(name: .customLong("two-theta-min"), parsing: .unconditional, help: "Lowest 2θ fitted (degrees).")
+    var twoThetaMin: Double?
+
+    @Option(name: .customLong("two-theta-max"), parsing: .unconditional, help: "Highest 2θ fitted (degrees).")
+    var twoThetaMax: Double?
+
+    @Option(help: "Pattern block of powder CIFs with several (part of its name).")
+    var block: String?
 
     @Flag(help: "Refine every pattern from the template instead of chaining.")
     var independent = false
 
-    @Option(help: "Patterns refined in parallel with --independent.")
+    @Option(help: "Patterns refined in parallel with --independent (1–256).")
     var jobs = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Keep the rows already in the CSV and refine only the remaining files.")
+    @Flag(help: "Keep the rows already in the CSV and continue from its state file.")
     var resume = false
 
-    @Option(help: "Write an SVG of a, c, V and Rwp against pattern index.")
+    @Flag(name: .customLong("skip-bad"), help: "Write a flagged row for an unreadable pattern and go on (default: stop there).")
+    var skipBad = false
+
+    @Option(help: ArgumentHelp("Refine the K-th of N contiguous segments of the files (join with `rietveld merge`).", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: "Write an SVG of a, c, V per phase (with esd bars), weight fractions and Rwp against pattern index.")
     var plot: String?
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop after N rows as an interrupted run would (to test --resume).", visibility: .hidden))
+    var stopAfter: Int?
 
     func validate() throws {
         guard !patterns.isEmpty else { throw ValidationError("give at least one pattern file") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-    }
-
-    func run() throws {
-        try reportingFailures {
-            let files = try NaturalOrder.patternFiles(patterns)
-            guard !files.isEmpty else { throw UsageError("no pattern files found in \(patterns.joined(separator: " "))") }
-            let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
-            let terms = plan?.backgroundTerms ?? inputs.backgroundTerms
-            let items = files.enumerated().map { (index: $0.offset, file: $0.element) }
-            var setup = try RefinementSetup.load(pattern: files[0], phase: inputs.phase, instrument: inputs.instrument,
-                                                 geometry: plan?.geometry ?? model.geometry, muR: plan?.muR ?? model.muR,
-                                                 convention: plan?.convention ?? model.convention, backgroundTerms: terms, range: plan?.range ?? (nil, nil))
-            // Independent runs are parallel over patterns already.
-            setup.model.threads = independent ? 1 : model.threads
-            if let w = model.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
-            let stages = try plan?.apply(to: &setup) ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)
-            let parameters = stages.last?.parameters ?? []
-            let names = parameters.map { setup.model.name(of: $0) }
-            let url = URL(fileURLWithPath: csv)
-            var options = SequentialRefinement.Options()
-            options.settings = setup.settings
-
-            // Resume: skip files already written; start from the last good row's values.
-            var start: PatternModel?, previous: PatternModel?
-            var done = Set<String>()
-            if resume && FileManager.default.fileExists(atPath: csv) {
-                let existing = try SequentialCSV.read(url)
-                guard existing.header == SequentialCSV.leading + names.flatMap({ [$0, $0 + "_esd"] }) else {
-                    throw UsageError("\(csv): its columns are not those of this phase and recipe; cannot resume into it")
-                }
-                done = existing.files
-                func restored(_ values: [String: Double]) throws -> PatternModel? {
-                    guard !values.isEmpty else { return nil }
-                    var m = setup.model
-                    for (p, name) in zip(parameters, names) { if let v = values[name] { try m.setValue(v, for: p) } }
-                    return m
-                }
-                start = try restored(existing.lastGood)
-                previous = try restored(existing.previousGood)
-            }
-            let writer = try RowWriter(url: url, header: SequentialCSV.header(parameterNames: names), append: resume && !done.isEmpty)
-            let todo = items.filter { !done.contains($0.file) }
-            let progress = Progress(total: todo.count)
-            let collected = RowCollector()
-            let handle: @Sendable (SequentialRow) -> Void = { row in
-                writer.write(SequentialCSV.row(row, parameters: parameters))
-                collected.add(SummaryRow(row))
-                progress.step(row)
-            }
-            // Patterns are read as they are refined (thousands of them need not sit in memory); a bad file
-            // stops the run with one line, after the rows already written.
-            let load: @Sendable (Int) throws -> Pattern = { i in try PatternFile.read(URL(fileURLWithPath: todo[i].file)) }
-            if independent {
-                if let error = SequentialRefinement.independent(template: setup.model, patterns: todo, load: load, stages: stages,
-                                                                jobs: jobs, options: options, onRow: handle) {
-                    progress.finish()
-                    throw error
-                }
-            } else {
-                do {
-                    try SequentialRefinement.chained(template: setup.model, start: start, startIsRefined: start != nil, previous: previous,
-                                                     patterns: todo, load: load, stages: stages, options: options, onRow: handle)
-                } catch {
-                    progress.finish()
-                    throw error
-                }
-            }
-            progress.finish()
-            let rows = collected.rows
-            FileHandle.standardOutput.write(Data(Self.summary(rows, skipped: done.count, csv: csv).utf8))
-            if let plot { try TextFile.writeAtomically(SequentialPlot.svg(rows), to: URL(fileURLWithPath: plot)) }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must lie between 1 and 256") }
+        if let shard { _ = try Self.parseShard(shard) }
+        if let twoThetaMin, let twoThetaMax, twoThetaMin >= twoThetaMax {
+            throw ValidationError("--two-theta-min (\(twoThetaMin)) must be below --two-theta-max (\(twoThetaMax))")
         }
     }
 
-    static func summary(_ rows: [SummaryRow], skipped: Int, csv: String) -> String {
+    static func parseShard(_ text: String) throws -> (Int, Int) {
+        let f = text.split(separator: "/").compactMap { Int($0) }
+        guard f.count == 2, f[1] >= 1, (1...f[1]).contains(f[0]) else { throw ValidationError("--shard: expected K/N with 1 ≤ K ≤ N, found '\(text)'") }
+        return (f[0], f[1])
+    }
+
+    func run() throws {
+        var flagged = 0
+        try reportingFailures {
+            let files = try NaturalOrder.patternFiles(patterns)
+            guard !files.isEmpty else { throw UsageError("no pattern files found in \(patterns.joined(separator: " "))") }
+            var job = SequentialJob(files: files, phases: try inputs.inputs(), instrument: inputs.instrument, csv: csv)
+            job.recipe = recipe
+            job.options.geometry = model.geometry
+            job.options.muR = model.muR
+            job.options.convention = model.convention
+            job.options.backgroundTerms = inputs.backgroundTerms
+            job.options.range = (twoThetaMin, twoThetaMax)
+            job.options.block = block
+            job.options.peakWindow = model.peakWindow
+            job.options.threads = model.threads
+            job.options.leBail = inputs.leBail
+            job.independent = independent
+            job.jobs = jobs
+            job.resume = resume
+            job.skipBad = skipBad
+            job.shard = try shard.map { try Self.parseShard($0) }
+            job.stopAfter = stopAfter
+            let counter = RowCounter()
+            let interrupts = InterruptNotice(csv: csv, counter: counter)
+            defer { interrupts.cancel() }
+            let progress = SequentialProgress(quiet: quiet)
+            let outcome: SequentialOutcome
+            do { outcome = try job.run(counter: counter, events: progress.handle) } catch let stop as SequentialStop {
+                progress.finish()
+                FileHandle.standardError.write(Data("rietveld: \(stop) (\(csv))\n".utf8))
+                throw ExitCode(130)
+            }
+            progress.finish()
+            flagged = outcome.rows.filter(\.flagged).count
+            FileHandle.standardOutput.write(Data(Self.summary(outcome, csv: csv).utf8))
+            if let plot { try OutputFile.write(Data(SequentialPlot.svg(outcome.rows, phaseNames: outcome.phaseNames).utf8), to: plot) }
+        }
+        if flagged > 0 { throw notConverged("\(flagged) pattern\(flagged == 1 ? "" : "s") flagged (rows written with flagged=true)") }
+    }
+
+    static func summary(_ outcome: SequentialOutcome, csv: String) -> String {
+        let rows = outcome.rows
         let converged = rows.filter(\.converged).count
         let flagged = rows.filter(\.flagged)
         let retried = rows.filter { $0.retries > 0 }.count
         var out = "\(rows.count) patterns refined (\(converged) converged, \(retried) retried, \(flagged.count) flagged)"
-        out += skipped > 0 ? ", \(skipped) already in \(csv)\n" : "\n"
-        func range(_ key: String) -> String {
-            let v = rows.compactMap { $0.cell[key]?.value }
-            guard let lo = v.min(), let hi = v.max() else { return "–" }
-            return String(format: "%.5f … %.5f", lo, hi)
+        out += outcome.skipped > 0 ? ", \(outcome.skipped) already in \(csv)\n" : "\n"
+        for (p, name) in outcome.phaseNames.enumerated() {
+            let cells = rows.compactMap { $0.cells[p] }
+            func range(_ f: (CellEstimates) -> Double) -> String {
+                let v = cells.map(f)
+                guard let lo = v.min(), let hi = v.max() else { return "–" }
+                return String(format: "%.5f … %.5f", lo, hi)
+            }
+            out += outcome.phaseNames.count > 1 ? "\(name): " : ""
+            out += "a: \(range { $0[.a].value }) Å   c: \(range { $0[.c].value }) Å   V: \(range { $0.volume.value }) Å³\n"
         }
-        out += "a: \(range("a")) Å   c: \(range("c")) Å   V: \(range("volume")) Å³\n"
+        if outcome.phaseNames.count > 1 { out += PresenceSummary.text(rows, phaseNames: outcome.phaseNames) }
         for f in flagged.sorted(by: { $0.index < $1.index }) { out += "flagged \(f.index) \(f.file): \(f.reason ?? "")\n" }
         return out
     }
 }
 
-/// Appends CSV rows, each handed to the kernel at once (unbuffered write), under a lock (independent mode
-/// writes from several threads). A killed run keeps every finished row; no fsync, which costs milliseconds.
-final class RowWriter: @unchecked Sendable {
-    private let handle: FileHandle
-    private let lock = NSLock()
-
-    init(url: URL, header: String, append: Bool) throws {
-        if !append {
-            try TextFile.writeAtomically(header, to: url)
+/// Where each phase is present: its first and last pattern, where it appears and vanishes, and the
+/// patterns where phases coexist.
+enum PresenceSummary {
+    static func text(_ rows: [SummaryRow], phaseNames: [String]) -> String {
+        let sorted = rows.filter { !$0.flagged }.sorted { $0.index < $1.index }
+        var out = ""
+        for (p, name) in phaseNames.enumerated() {
+            var runs: [ClosedRange<Int>] = []
+            var previousPresent = false
+            for r in sorted {
+                if r.present[p] {
+                    if previousPresent, let last = runs.last { runs[runs.count - 1] = last.lowerBound...r.index } else { runs.append(r.index...r.index) }
+                }
+                previousPresent = r.present[p]
+            }
+            out += "\(name) present in " + (runs.isEmpty ? "no pattern" : runs.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound)" }.joined(separator: ", ")) + "\n"
         }
-        do { handle = try FileHandle(forWritingTo: url) } catch {
-            throw RietveldIOError.cannotWrite(file: url.path, reason: "cannot open for appending")
-        }
-        if append {
-            // A run killed while writing may have left part of a row: cut the file back to its last full line
-            // (that pattern is refined again).
-            let data = (try? Data(contentsOf: url)) ?? Data()
-            let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
-            if keep < data.count { try? handle.truncate(atOffset: UInt64(keep)) }
-        }
-        handle.seekToEndOfFile()
-    }
-
-    func write(_ line: String) {
-        lock.lock(); defer { lock.unlock() }
-        handle.write(Data(line.utf8))
+        let both = sorted.filter { $0.present.filter { $0 }.count > 1 }.map(\.index)
+        if !both.isEmpty { out += "phases coexist in patterns \(both.first!)–\(both.last!) (\(both.count) patterns)\n" }
+        return out
     }
 }
 
-final class RowCollector: @unchecked Sendable {
-    private var stored: [SummaryRow] = []
-    private let lock = NSLock()
-    func add(_ r: SummaryRow) { lock.lock(); stored.append(r); lock.unlock() }
-    var rows: [SummaryRow] { lock.lock(); defer { lock.unlock() }; return stored }
-}
-
-/// A progress bar with rate and time remaining on a terminal, plain lines otherwise (stderr).
-final class Progress: @unchecked Sendable {
-    let total: Int
-    private var done = 0
+/// A progress bar with rate and time remaining on a terminal, plain lines otherwise (stderr); retries show.
+final class SequentialProgress: @unchecked Sendable {
+    let quiet: Bool
     private let started = Date()
     private let terminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
+    private var retries = 0, flagged = 0
 
-    init(total: Int) { self.total = total }
+    init(quiet: Bool) { self.quiet = quiet }
 
-    func step(_ row: SequentialRow) {
+    func handle(_ event: SequentialEvent) {
+        guard !quiet else { return }
         lock.lock(); defer { lock.unlock() }
-        done += 1
-        let elapsed = Date().timeIntervalSince(started)
-        let rate = Double(done) / max(elapsed, 1e-9)
-        let remaining = Double(total - done) / max(rate, 1e-9)
-        let name = (row.file as NSString).lastPathComponent
-        let status = row.flagged ? "FLAGGED" : String(format: "Rwp %.2f %%", row.result.statistics.rwp)
-        if terminal {
-            let width = 30, filled = total > 0 ? width * done / total : width
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            let line = String(format: "\r[%@] %d/%d  %.1f/s  ETA %.0f s  %@ %@\u{1B}[K", bar, done, total, rate, remaining, name, status)
-            FileHandle.standardError.write(Data(line.utf8))
-        } else {
-            FileHandle.standardError.write(Data("\(done)/\(total) \(name) \(status)\(row.retries > 0 ? " (retried \(row.retries))" : "")\n".utf8))
+        switch event {
+        case let .started(total, done):
+            if done > 0 { write("resuming: \(done) of \(total) patterns already in the CSV\n") }
+        case let .unreadable(index, file, error):
+            write("\(terminal ? "\r\u{1B}[K" : "")pattern \(index) \(file): unreadable, flagged: \(error)\n")
+        case let .row(row, done, total):
+            retries += row.retries > 0 ? 1 : 0
+            flagged += row.flagged ? 1 : 0
+            let elapsed = Date().timeIntervalSince(started)
+            let rate = Double(done) / max(elapsed, 1e-9)
+            let name = (row.file as NSString).lastPathComponent
+            let status = row.flagged ? "FLAGGED" : String(format: "Rwp %.2f %%", row.result.statistics.rwp)
+            if terminal {
+                let width = 30, filled = total > 0 ? width * done / total : width
+                let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+                write(String(format: "\r[%@] %d/%d  %.1f/s  retried %d  flagged %d  %@ %@\u{1B}[K", bar, done, total, rate, retries, flagged, name, status))
+            } else {
+                write("\(done)/\(total) \(name) \(status)\(row.retries > 0 ? " (retried \(row.retries))" : "")\n")
+            }
         }
     }
 
-    func finish() {
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    func finish() { if terminal && !quiet { write("\n") } }
+
+    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}
+
+/// On SIGINT or SIGTERM: one line saying how many rows are kept and how to resume, then exit 130/143.
+final class InterruptNotice: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(csv: String, counter: RowCounter) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                let kept = counter.count
+                FileHandle.standardError.write(Data("\nrietveld: interrupted: \(kept) row\(kept == 1 ? "" : "s") kept in \(csv); run the same command with --resume to continue\n".utf8))
+                unlink(csv + ".lock")
+                exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join the CSVs of the shards of one sequential run (--shard K/N) into one, in file order.",
+        discussion: "Refuses shards of different runs, a missing or repeated shard, and rows that do not cover every pattern once.")
+
+    @Argument(help: "Shard CSVs.")
+    var shards: [String]
+
+    @Option(name: .shortAndLong, help: "Output CSV (- for standard output).")
+    var output: String
+
+    func run() throws {
+        try reportingFailures {
+            try OutputFile.write(Data(try ShardMerge.merge(shards).utf8), to: output)
+        }
+    }
+}
+
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert patterns of any readable format (XRDML, BRML, Bruker RAW/UXD, STOE RAW, GSAS, CIF, xy) to xye (2θ, y, esd).")
+
+    @Argument(help: "Pattern files.")
+    var patterns: [String]
+
+    @Option(name: .shortAndLong, help: "Output .xye file (one pattern), or a directory (several: NAME.xye each).")
+    var output: String
+
+    @Option(help: "Pattern block of a powder CIF with several (part of its name).")
+    var block: String?
+
+    func validate() throws {
+        guard !patterns.isEmpty else { throw ValidationError("give at least one pattern file") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            var isDirectory: ObjCBool = false
+            let toDirectory = FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) && isDirectory.boolValue
+            guard patterns.count == 1 || toDirectory else {
+                throw UsageError("-o \(output): several patterns need an existing directory")
+            }
+            var outputs = OutputGroup()
+            for path in patterns {
+                let p = try PatternFile.read(URL(fileURLWithPath: path), block: block)
+                let text = PatternWriter.xye(p, header: ["converted by rietveld from \(path)"])
+                let target = toDirectory ? (output as NSString).appendingPathComponent(((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".xye") : output
+                try outputs.add(Data(text.utf8), to: target)
+            }
+            try outputs.commit()
+        }
     }
 }

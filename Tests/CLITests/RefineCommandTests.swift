@@ -34,7 +34,7 @@ import Testing
         #expect(parameters.contains { ($0["name"] as? String) == "O1 z" && ($0["refined"] as? Bool) == true })
         // CSV: header and one row per point.
         let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
-        #expect(rows.first == "two_theta,y_obs,y_calc,background,difference" && rows.count == 3002)
+        #expect(rows.first == "two_theta,y_obs,y_calc,background,difference,LiNiO2" && rows.count == 3002)
         // SVG: well-formed XML.
         let parser = XMLParser(data: try Data(contentsOf: svg))
         #expect(parser.parse(), "SVG is not well-formed: \(String(describing: parser.parserError))")
@@ -47,7 +47,7 @@ import Testing
     @Test(arguments: [
         (["refine", "no/such.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "\(folder)/MoKa1_capillary.instprm"], "no/such.xye: cannot read"),
         (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "structures/LiNiO2.cif"], "expected key:value"),
-        (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "\(folder)/MoKa1_capillary.instprm", "--two-theta-min", "60"], "outside the data"),
+        (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "structures/LiNiO2.cif", "--instrument", "\(folder)/MoKa1_capillary.instprm", "--two-theta-min", "60"], "does not overlap the data"),
         (["refine", "\(folder)/LiNiO2_sim.xye", "--phase", "\(folder)/LiNiO2_sim.xye", "--instrument", "\(folder)/MoKa1_capillary.instprm"], "LiNiO2_sim.xye"),
     ])
     func badInputEndsWithOneLine(arguments: [String], mention: String) throws {

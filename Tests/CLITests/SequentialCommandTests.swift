@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Testing
 
@@ -62,8 +63,13 @@ import Testing
         let full = dir.appendingPathComponent("full.csv").path, cut = dir.appendingPathComponent("cut.csv").path
         #expect(try CLI.run(arguments(csv: full)).status == 0)
         let lines = try String(contentsOfFile: full, encoding: .utf8).split(separator: "\n")
-        let broken = lines.prefix(4).joined(separator: "\n") + "\n" + lines[4].prefix(lines[4].count / 2)
-        try Data(broken.utf8).write(to: URL(fileURLWithPath: cut))
+        // Stopped after 4 rows (as a kill right after the 4th), then half of the 5th written.
+        let stopped = try CLI.run(arguments(csv: cut) + ["--stop-after", "4"])
+        #expect(stopped.status != 0 && stopped.status != 3, "\(stopped.stderr)")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: cut))
+        handle.seekToEndOfFile()
+        handle.write(Data(lines[5].prefix(lines[5].count / 2).utf8))
+        try handle.close()
         let r = try CLI.run(arguments(csv: cut, resume: true))
         #expect(r.status == 0, "\(r.stderr)")
         let resumed = try String(contentsOfFile: cut, encoding: .utf8).split(separator: "\n")

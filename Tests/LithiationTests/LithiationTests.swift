@@ -1,6 +1,7 @@
 import Foundation
 import Lithiation
-import RietveldIO
+import FileSupport
+import LithiationIO
 import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

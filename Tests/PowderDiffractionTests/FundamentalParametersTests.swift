@@ -2,6 +2,7 @@ import Foundation
 import PowderDiffraction
 import RietveldIO
 import Testing
+import _TestSupport
 
 @Suite struct FundamentalParametersTests {
     /// NIST's fundamental-parameters calculation of SRM 660c (the pdCIF's `_calc` block).

@@ -1,10 +1,12 @@
+import Crystallography
 import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 import Testing
+import _TestSupport
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// The truth of `patterns/gsas2-sim-linio2/LiNiO2_sim_truth.json` (made by GSAS-II, not by this engine).
 struct Truth: Decodable {
@@ -14,11 +16,13 @@ struct Truth: Decodable {
 @Suite struct GSASIISimulationTests {
     static let folder = repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2")
 
+    static func setup(_ convention: ModelConvention) throws -> RefinementSetup {
+        try loadSetup(pattern: "patterns/gsas2-sim-linio2/LiNiO2_sim.xye", phases: ["patterns/gsas2-sim-linio2/LiNiO2_start.cif"],
+                      instrument: "patterns/gsas2-sim-linio2/MoKa1_capillary.instprm", convention: convention)
+    }
+
     static func refine(fcj: ModelConvention) throws -> RefinementResult {
-        let setup = try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
-                                             phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
-                                             instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                             geometry: .debyeScherrer, muR: 0, convention: fcj, backgroundTerms: 13, range: (nil, nil))
+        let setup = try setup(fcj)
         return Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
                               settings: setup.settings)
     }
@@ -39,9 +43,9 @@ struct Truth: Decodable {
         let t = try Self.truth()
         #expect(r.converged, "\(r.termination)")
         let cell = r.cell(phase: 0)
-        within(cell["a"]!, t.a, sigmas: 2, "a")
-        within(cell["c"]!, t.c, sigmas: 2, "c")
-        within(cell["volume"]!, t.V, sigmas: 2, "V")
+        within(cell[.a], t.a, sigmas: 2, "a")
+        within(cell[.c], t.c, sigmas: 2, "c")
+        within(cell.volume, t.V, sigmas: 2, "V")
         within(r.estimate(.position(phase: 0, site: 2, axis: 2)), t.Oz, sigmas: 2, "O z")
         within(r.cationMixing(phase: 0)!, t.x_mix, sigmas: 2, "mixing")
         within(r.estimate(.zero), t.Zero, sigmas: 2, "zero")
@@ -56,18 +60,15 @@ struct Truth: Decodable {
     @Test(arguments: [(-1.0, -1.0), (-1, 1), (1, -1), (1, 1)])
     func convergesFromHalfAPercentOff(signs: (Double, Double)) throws {
         let t = try Self.truth()
-        var setup = try RefinementSetup.load(pattern: Self.folder.appendingPathComponent("LiNiO2_sim.xye").path,
-                                             phase: Self.folder.appendingPathComponent("LiNiO2_start.cif").path,
-                                             instrument: Self.folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                             geometry: .debyeScherrer, muR: 0, convention: .gsas2, backgroundTerms: 13, range: (nil, nil))
+        var setup = try Self.setup(.gsas2)
         try setup.model.setValue(t.a * (1 + 0.005 * signs.0), for: .lattice(phase: 0, .a))
         try setup.model.setValue(t.c * (1 + 0.005 * signs.1), for: .lattice(phase: 0, .c))
         let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
                                settings: setup.settings)
         #expect(r.converged, "\(r.termination)")
         let cell = r.cell(phase: 0)
-        within(cell["a"]!, t.a, sigmas: 2, "a from \(signs)")
-        within(cell["c"]!, t.c, sigmas: 2, "c from \(signs)")
+        within(cell[.a], t.a, sigmas: 2, "a from \(signs)")
+        within(cell[.c], t.c, sigmas: 2, "c from \(signs)")
         within(r.cationMixing(phase: 0)!, t.x_mix, sigmas: 2, "mixing from \(signs)")
         #expect(abs(r.statistics.rwp - 2.814) < 0.02 * 2.814, "Rwp \(r.statistics.rwp)")
     }
@@ -78,8 +79,8 @@ struct Truth: Decodable {
         let r = try Self.refine(fcj: .exact)
         let t = try Self.truth()
         let cell = r.cell(phase: 0)
-        within(cell["a"]!, t.a, sigmas: 2, "a")
-        within(cell["c"]!, t.c, sigmas: 2, "c")
+        within(cell[.a], t.a, sigmas: 2, "a")
+        within(cell[.c], t.c, sigmas: 2, "c")
         within(r.cationMixing(phase: 0)!, t.x_mix, sigmas: 2, "mixing")
         within(r.estimate(.position(phase: 0, site: 2, axis: 2)), t.Oz, sigmas: 2, "O z")
         #expect(abs(r.estimate(.zero).value - t.Zero) < 4e-4)

@@ -1,38 +1,48 @@
+import Crystallography
 import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
 import Testing
+import Workflow
+import _TestSupport
 
 /// Laboratory patterns from outside the project refined as a user would (default strategy or a recipe).
 @Suite struct RealDataTests {
     func refine(_ pattern: String, _ phase: String, _ instrument: String, geometry: Geometry = .braggBrentano,
                 range: (Double?, Double?) = (nil, nil), terms: Int = 8, recipe: String? = nil) throws -> RefinementResult {
-        var setup = try RefinementSetup.load(pattern: repositoryRoot.appendingPathComponent(pattern).path,
-                                             phase: repositoryRoot.appendingPathComponent(phase).path,
-                                             instrument: repositoryRoot.appendingPathComponent(instrument).path,
-                                             geometry: geometry, muR: 0, backgroundTerms: terms, range: range)
-        let stages = try recipe.map { try Recipe.parse($0, file: "test.toml").apply(to: &setup) }
+        var setup = try loadSetup(pattern: pattern, phases: [phase], instrument: instrument, geometry: geometry, backgroundTerms: terms, range: range)
+        let stages = try recipe.map { try RecipePlan.apply(try Recipe.parse($0, file: "test.toml"), to: &setup) }
             ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: terms)
         return Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings)
     }
 
-    /// Fluorapatite (P6_3/m, GSAS-II tutorial data): a stable minimum with a sensible Rwp and the cell of
-    /// the literature (a = 9.37, c = 6.88 Å).
+    /// The cell within `ppm` of a reference value.
+    func expectCell(_ r: RefinementResult, _ reference: [(CellParameter, Double)], ppm: Double, _ what: String) {
+        for (l, value) in reference {
+            let refined = r.model.phases[0].lattice(l)
+            #expect(refined.isApproximatelyEqual(to: value, relativeTolerance: ppm * 1e-6), "\(what) \(l.name) \(refined) vs \(value)")
+        }
+    }
+
+    /// Fluorapatite (P6_3/m, GSAS-II tutorial data), default strategy: within 100 ppm of GSAS-II v5.7.9's
+    /// refinement of these data (a = 9.371860(136), c = 6.885896(35) Å, Rwp 9.42 %; ../shared/data/README.md)
+    /// and a better Rwp. The references were made with SH/L 0.002 instead of the file's 0.03: their cells
+    /// differ from ours by the asymmetry model, ~50–70 ppm.
     @Test func fluorapatite() throws {
         let r = try refine("patterns/fluorapatite/FAP.XRA", "patterns/fluorapatite/fap-start.cif", "patterns/fluorapatite/INST_XRY.PRM",
                            range: (15, 90))
-        #expect(r.statistics.rwp < 12, "Rwp \(r.statistics.rwp)")
-        #expect(abs(r.model.phases[0].lattice(.a) - 9.371) < 0.003 && abs(r.model.phases[0].lattice(.c) - 6.885) < 0.003)
+        #expect(r.statistics.rwp < 9.42, "Rwp \(r.statistics.rwp)")
+        expectCell(r, [(.a, 9.371860), (.c, 6.885896)], ppm: 100, "fluorapatite")
         #expect(r.atBound.isEmpty, "\(r.atBound)")
     }
 
-    /// PbSO4 (Pnma, IUCr CPD round robin): a = 8.48, b = 5.40, c = 6.96 Å.
+    /// PbSO4 (Pnma, IUCr CPD round robin): within 100 ppm of GSAS-II's a = 8.480468(91), b = 5.398663(59),
+    /// c = 6.960137(76) Å (Rwp 10.67 %, same provenance as above).
     @Test func leadSulfate() throws {
         let r = try refine("patterns/pbso4/PBSO4.XRA", "patterns/pbso4/PbSO4-Wyckoff.cif", "patterns/pbso4/INST_XRY.PRM", range: (10, 90))
-        #expect(r.statistics.rwp < 12, "Rwp \(r.statistics.rwp)")
-        let p = r.model.phases[0]
-        #expect(abs(p.lattice(.a) - 8.480) < 0.003 && abs(p.lattice(.b) - 5.398) < 0.003 && abs(p.lattice(.c) - 6.959) < 0.003)
+        #expect(r.statistics.rwp < 10.67, "Rwp \(r.statistics.rwp)")
+        expectCell(r, [(.a, 8.480468), (.b, 5.398663), (.c, 6.960137)], ppm: 100, "PbSO4")
     }
 
     /// NIST SRM 660c LaB6 (pdCIF, measured block): with zero, specimen displacement and the instrument profile

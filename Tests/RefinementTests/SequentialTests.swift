@@ -4,6 +4,8 @@ import PowderDiffraction
 import Refinement
 import RietveldIO
 import Testing
+import Workflow
+import _TestSupport
 
 @Suite struct SequentialTests {
     struct SeriesTruth: Decodable { let a: Double, c: Double, V: Double, file: String }
@@ -17,23 +19,20 @@ import Testing
         let truth = try JSONDecoder().decode([SeriesTruth].self, from: Data(contentsOf: folder.appendingPathComponent("series_truth.json")))
         let files = try NaturalOrder.patternFiles([folder.appendingPathComponent("series").path])
         #expect(files.count == 20)
-        let items = files.enumerated().map { (index: $0.offset, file: $0.element) }
-        let setup = try RefinementSetup.load(pattern: files[0], phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
-                                             instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                             geometry: .debyeScherrer, muR: 0, convention: .gsas2, backgroundTerms: 13, range: (nil, nil))
+        let setup = try loadSetup(pattern: "patterns/gsas2-sim-linio2/series/LNO_seq_00.xye", phases: ["patterns/gsas2-sim-linio2/LiNiO2_start.cif"],
+                                  instrument: "patterns/gsas2-sim-linio2/MoKa1_capillary.instprm", convention: .gsas2)
+        var chain = SequentialChain(template: setup.model, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13), options: SequentialOptions())
         var rows: [SequentialRow] = []
-        try SequentialRefinement.chained(template: setup.model, patterns: items, load: { try PatternFile.read(URL(fileURLWithPath: files[$0])) },
-                                         stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)) { rows.append($0) }
+        for (i, file) in files.enumerated() { rows.append(chain.refine(try PatternFile.read(URL(fileURLWithPath: file)), index: i, file: file)) }
         #expect(rows.count == 20)
         for row in rows {
             let t = truth[row.index]
             #expect(row.file.hasSuffix(t.file))
             let cell = row.result.cell(phase: 0)
-            for (key, value) in [("a", t.a), ("c", t.c), ("volume", t.V)] {
-                let e = cell[key]!
-                #expect(abs(e.value - value) <= 3 * e.esd!, "pattern \(row.index) \(key): \(e.value) ± \(e.esd!) vs \(value)")
+            for (name, e, value) in [("a", cell[.a], t.a), ("c", cell[.c], t.c), ("V", cell.volume, t.V)] {
+                #expect(abs(e.value - value) <= 3 * e.esd!, "pattern \(row.index) \(name): \(e.value) ± \(e.esd!) vs \(value)")
             }
-            #expect(!row.flagged, "pattern \(row.index) flagged: \(row.reason ?? "")")
+            #expect(!row.flagged, "pattern \(row.index) flagged: \(row.reasonText)")
             #expect(row.result.statistics.rwp < 3.1, "pattern \(row.index) Rwp \(row.result.statistics.rwp)")
         }
     }
@@ -48,23 +47,22 @@ import Testing
     /// Calibrating on NIST's SRM 660c pattern (certified a fixed) gives zero, displacement and profile that,
     /// used to refine the same pattern with a free, return a within 0.0002 Å of NIST's value for this data set.
     @Test func nistLanthanumHexaboride() throws {
-        let cif = FileManager.default.temporaryDirectory.appendingPathComponent("calibration-\(ProcessInfo.processInfo.processIdentifier).cif")
         let srm = try #require(StandardReferenceMaterial.named("LaB6:660c"))
         #expect(srm.a == 4.156826)
-        try TextFile.writeAtomically(StructureCIF.text(try srm.structure()), to: cif)
-        let pattern = repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif").path
-        var setup = try RefinementSetup.load(pattern: pattern, phase: cif.path,
-                                             instrument: repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/start.instprm").path,
-                                             geometry: .braggBrentano, muR: 0, backgroundTerms: 8, range: (nil, nil))
-        Calibration.prepare(&setup.model)
-        let calibrated = Refiner.refine(setup.model, against: setup.pattern, stages: Calibration.stages(for: setup.model, backgroundTerms: 8))
+        var job = CalibrationJob(pattern: repositoryPath("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif"), standard: "LaB6:660c")
+        job.instrument = repositoryPath("patterns/nist-srm660c-lab6/start.instprm")
+        job.options.geometry = .braggBrentano
+        job.options.backgroundTerms = 8
+        let outcome = try job.run()
+        let calibrated = outcome.result
         #expect(calibrated.statistics.rwp < 10)
         #expect(calibrated.model.phases[0].lattice(.a) == 4.156826)
+        #expect(outcome.rejection == nil, "\(outcome.rejection ?? "")")
         // Refine again with a free, starting from a 0.1 % larger cell.
         var model = calibrated.model
         try model.setValue(4.156826 * 1.001, for: .lattice(phase: 0, .a))
         let stage = RefinementStage(name: "cell", parameters: (0..<8).map { .background(term: $0) } + [.scale(phase: 0), .lattice(phase: 0, .a), .specimenDisplacement])
-        let r = Refiner.refine(model, against: setup.pattern, stages: [stage])
+        let r = Refiner.refine(model, against: outcome.setup.pattern, stages: [stage])
         #expect(abs(r.model.phases[0].lattice(.a) - 4.156780) < 0.0002, "a = \(r.model.phases[0].lattice(.a))")
     }
 

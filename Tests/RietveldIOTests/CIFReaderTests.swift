@@ -2,8 +2,8 @@ import Crystallography
 import Foundation
 import RietveldIO
 import Testing
+import _TestSupport
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 @Suite struct CIFReaderTests {
     func parse(_ text: String) throws -> CrystalStructure {

@@ -1,7 +1,9 @@
+import FileSupport
 import Foundation
 import PowderDiffraction
 @testable import RietveldIO
 import Testing
+import _TestSupport
 
 /// Readers on the real files in patterns/ (copied from shared/data with provenance) and on malformed copies.
 @Suite struct PatternReaderTests {
@@ -86,11 +88,11 @@ import Testing
         let original = try Data(contentsOf: repositoryRoot.appendingPathComponent("patterns/lab6-lab/LaB6_Jan2018.raw"))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(ProcessInfo.processInfo.processIdentifier).raw")
         try original.prefix(2000).write(to: url)
-        #expect(throws: RietveldIOError.self) { _ = try PatternFile.read(url) }
+        #expect(throws: FileError.self) { _ = try PatternFile.read(url) }
     }
 
     @Test func missingFileIsNamed() {
-        #expect(throws: RietveldIOError.cannotRead(file: "/no/such/pattern.xy", reason: "no such file")) {
+        #expect(throws: FileError.cannotRead(file: "/no/such/pattern.xy", reason: "no such file")) {
             _ = try PatternFile.read(URL(fileURLWithPath: "/no/such/pattern.xy"))
         }
     }
@@ -123,7 +125,7 @@ import Testing
         #expect(abs(fp.sOverL - 7.5 / 217.5) < 1e-15 && abs(fp.hOverL - 6 / 217.5) < 1e-15)
         let back = try InstrumentFile.parse(InstrumentFile.text(i), file: "round-trip")
         #expect(back.fundamentalParameters == fp)
-        #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:MoKa3\n", file: "bad.instprm") }
+        #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:MoKa3\n", file: "bad.instprm") }
     }
 
     @Test func badValuesAreNamed() {
@@ -133,8 +135,8 @@ import Testing
         } catch {
             #expect("\(error)" == "bad.instprm:2: U = 'two' is not a number")
         }
-        #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PXC\nU:1\n", file: "nolambda.instprm") }
-        #expect(throws: RietveldIOError.self) { _ = try InstrumentFile.parse("Type:PNT\nLam:1.5\n", file: "neutron.instprm") }
+        #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nU:1\n", file: "nolambda.instprm") }
+        #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PNT\nLam:1.5\n", file: "neutron.instprm") }
     }
 
     /// The column reader's in-place decimal parser gives bit for bit the double glibc's strtod gives, on

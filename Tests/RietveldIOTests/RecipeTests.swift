@@ -3,14 +3,13 @@ import PowderDiffraction
 import Refinement
 import RietveldIO
 import Testing
+import Workflow
+import _TestSupport
 
 @Suite struct RecipeTests {
     func setup() throws -> RefinementSetup {
-        let folder = repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2")
-        return try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
-                                        phase: repositoryRoot.appendingPathComponent("structures/NCM85.cif").path,
-                                        instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                        geometry: .debyeScherrer, muR: 0, backgroundTerms: 5, range: (nil, nil))
+        try loadSetup(pattern: "patterns/gsas2-sim-linio2/LiNiO2_sim.xye", phases: ["structures/NCM85.cif"],
+                      instrument: "patterns/gsas2-sim-linio2/MoKa1_capillary.instprm", backgroundTerms: 5)
     }
 
     @Test func stagesStartValuesBoundsAndExclusions() throws {
@@ -32,7 +31,7 @@ import Testing
             """
         var s = try setup()
         let recipe = try Recipe.parse(text, file: "r.toml")
-        let stages = try recipe.apply(to: &s)
+        let stages = try RecipePlan.apply(recipe, to: &s)
         #expect(stages.count == 2 && stages[0].name == "first")
         #expect(stages[0].parameters.count == 6)
         #expect(stages[1].parameters.contains(.lattice(phase: 0, .a)) && stages[1].parameters.contains(.cationMixing(phase: 0)))
@@ -63,7 +62,7 @@ import Testing
     func badRecipesNameTheKey(text: String, mention: String) throws {
         var s = try setup()
         do {
-            _ = try Recipe.parse(text, file: "r.toml").apply(to: &s)
+            _ = try RecipePlan.apply(try Recipe.parse(text, file: "r.toml"), to: &s)
             Issue.record("accepted")
         } catch {
             #expect("\(error)".hasPrefix(mention), "\(error)")

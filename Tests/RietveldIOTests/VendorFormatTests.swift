@@ -1,7 +1,9 @@
+import FileSupport
 import Foundation
 import PowderDiffraction
 import RietveldIO
 import Testing
+import _TestSupport
 
 /// XRDML, BRML and Bruker RAW v1/v4 readers on files that hold the measured CPD corundum scan
 /// (patterns/qpa-roundrobin/corundum.prn), written in each layout by scripts/make_vendor_format_fixtures.py
@@ -73,7 +75,7 @@ import Testing
         text = text.replacingOccurrences(of: "<intensities unit=\"counts/s\">", with: "<intensities unit=\"counts/s\">abc ")
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("text-\(ProcessInfo.processInfo.processIdentifier).xrdml")
         try Data(text.utf8).write(to: url)
-        #expect(throws: RietveldIOError.self) { _ = try PatternFile.read(url) }
+        #expect(throws: FileError.self) { _ = try PatternFile.read(url) }
         do { _ = try PatternFile.read(url) } catch { #expect("\(error)".contains("'abc' is not a finite number"), "\(error)") }
     }
 }

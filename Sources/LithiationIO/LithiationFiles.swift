@@ -1,5 +1,6 @@
 import Crystallography
 import Foundation
+import FileSupport
 import Lithiation
 
 /// Files of the lithium-content workflow: reference CSVs, operando tables, cycler records, sequential CSVs.
@@ -17,7 +18,7 @@ public enum LithiationFiles {
             return nil
         }
 
-        func number(_ row: (line: Int, fields: [String]), _ column: Int?, _ what: String, required: Bool) throws(RietveldIOError) -> Double? {
+        func number(_ row: (line: Int, fields: [String]), _ column: Int?, _ what: String, required: Bool) throws(FileError) -> Double? {
             guard let column else {
                 if required { throw .missing(file: file, "no \(what) column") }
                 return nil
@@ -32,14 +33,14 @@ public enum LithiationFiles {
         }
     }
 
-    static func table(_ url: URL) throws(RietveldIOError) -> Table {
+    static func table(_ url: URL) throws(FileError) -> Table {
         let text = try TextFile.read(url)
         var header: [String]?
         var rows: [(Int, [String])] = []
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let f = SequentialCSV.fields(Substring(line))
+            let f = CSV.fields(Substring(line))
             if header == nil {
                 header = f.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 continue
@@ -54,7 +55,7 @@ public enum LithiationFiles {
     }
 
     /// A reference CSV (`x_li,a,a_esd,c,c_esd,volume,volume_esd,phase`; esd, a, c and phase columns optional).
-    public static func readReference(_ url: URL) throws(RietveldIOError) -> [ReferencePoint] {
+    public static func readReference(_ url: URL) throws(FileError) -> [ReferencePoint] {
         let t = try table(url)
         guard let xc = t.column(["x_li", "x"]) else { throw .missing(file: url.path, "no x_li column (header \(referenceHeader))") }
         let vc = t.column(["volume", "v"]), ac = t.column(["a"]), cc = t.column(["c"])
@@ -64,7 +65,7 @@ public enum LithiationFiles {
             let x = try t.number(row, xc, "x_li", required: true)!
             let a = try t.number(row, ac, "a", required: false), c = try t.number(row, cc, "c", required: false)
             var v = try t.number(row, vc, "volume", required: vc != nil && (a == nil || c == nil))
-            if v == nil, let a, let c { v = 3.0.squareRoot() / 2 * a * a * c }
+            if v == nil, let a, let c { v = UnitCell.hexagonalVolume(a: a, c: c) }
             guard let volume = v else { throw .malformed(file: url.path, line: row.line, "no volume, and no a and c to compute it") }
             let phase = pc.flatMap { $0 < row.fields.count ? row.fields[$0].trimmingCharacters(in: .whitespaces) : nil }
             out.append(ReferencePoint(x: x, a: a, aEsd: try t.number(row, ae, "a_esd", required: false), c: c,
@@ -87,7 +88,7 @@ public enum LithiationFiles {
 
     /// An operando table with specific charge per row: whitespace- or comma-separated columns q (mAh/g),
     /// σq, a, b, c[, α, β, γ] (the layout of Märker et al.'s NMC811 data); `#` comments.
-    public static func readOperandoTable(_ url: URL) throws(RietveldIOError) -> [(q: Double, a: Double, c: Double, volume: Double)] {
+    public static func readOperandoTable(_ url: URL) throws(FileError) -> [(q: Double, a: Double, c: Double, volume: Double)] {
         let text = try TextFile.read(url)
         var out: [(Double, Double, Double, Double)] = []
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -113,7 +114,7 @@ public enum LithiationFiles {
     /// A cycler record: a time column (`time_s`, `time/s`, `time`, or `time_h` in hours) and either a charge
     /// column (`capacity_mah`, `capacity`, `q_mah`) or a current column (`current_ma`, `current`) to integrate.
     /// Times must increase strictly.
-    public static func readCycler(_ url: URL) throws(RietveldIOError) -> (times: [Double], charge: [Double]) {
+    public static func readCycler(_ url: URL) throws(FileError) -> (times: [Double], charge: [Double]) {
         let t = try table(url)
         var hours = false
         var tc = t.column(["time_s", "time/s", "time", "t_s", "t"])
@@ -137,7 +138,7 @@ public enum LithiationFiles {
 
     /// a, c, V (with esds) and file of each row of a `rietveld sequential` CSV, in index order, with its
     /// `time_s` column when present.
-    public static func readSequential(_ url: URL) throws(RietveldIOError) -> [(file: String, a: Double, aEsd: Double?, c: Double, cEsd: Double?, volume: Double, volumeEsd: Double?, time: Double?)] {
+    public static func readSequential(_ url: URL) throws(FileError) -> [(file: String, a: Double, aEsd: Double?, c: Double, cEsd: Double?, volume: Double, volumeEsd: Double?, time: Double?)] {
         let t = try table(url)
         guard let ic = t.column(["index"]), let fc = t.column(["file"]) else { throw .missing(file: url.path, "not a sequential CSV (no index and file columns)") }
         var out: [(Int, String, Double, Double?, Double, Double?, Double, Double?, Double?)] = []

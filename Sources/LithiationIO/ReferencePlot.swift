@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import Lithiation
 
@@ -31,10 +32,10 @@ public enum ReferencePlot {
             }
         }
         s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(width - left - right)\" height=\"\(height - top - bottom)\" fill=\"none\" stroke=\"black\"/>\n"
-        for t in FitPlot.niceTicks(x0, x1, 8) {
+        for t in SVG.niceTicks(x0, x1, 8) {
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>", px(t), height - bottom + 18, t)
         }
-        for t in FitPlot.niceTicks(v0 - pad, v1 + pad, 6) {
+        for t in SVG.niceTicks(v0 - pad, v1 + pad, 6) {
             s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>", left - 6, py(t) + 4, t)
         }
         s += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">x(Li)</text>", left + (width - left - right) / 2, height - 10)

@@ -1,0 +1,61 @@
+import Crystallography
+import Foundation
+import PowderDiffraction
+
+/// Settings of a refinement beyond its stages.
+public struct RefinementSettings: Sendable {
+    /// Bounds per parameter (defaults from `defaultBounds` otherwise).
+    public var bounds: [ModelParameter: ClosedRange<Double>] = [:]
+    /// 2θ regions left out of the fit (degrees).
+    public var excludedRegions: [ClosedRange<Double>] = []
+    /// The 2θ range fitted (degrees); nil = the whole pattern.
+    public var range: ClosedRange<Double>?
+    public var solver = LevenbergMarquardt()
+    /// Correlations above this magnitude are listed in the result.
+    public var correlationThreshold = 0.8
+    /// A phase whose refined scale is below this many esds is not detected (its fraction is below the
+    /// detection limit): the refinement ends there and names it.
+    public var detectionLimitEsds = 3.0
+    /// Le Bail phases: extraction passes per stage at most, and LM cycles between two extractions.
+    public var leBailPasses = 12, leBailCyclesPerPass = 4
+
+    public init() {}
+
+    /// The bounds a parameter has in this refinement.
+    public func bounds(of p: ModelParameter) -> ClosedRange<Double> { bounds[p] ?? Self.defaultBounds(p) }
+
+    /// Physical limits: positive scale, cell, size; U_iso 0–0.1 Å²; microstrain ≥ 0; mixing in [0, 0.5];
+    /// occupancies 0–1.
+    public static func defaultBounds(_ p: ModelParameter) -> ClosedRange<Double> {
+        switch p {
+        case .phase(_, let q):
+            switch q {
+            case .scale: return 0...Double.greatestFiniteMagnitude
+            case .lattice(let l): return l.isLength ? 0.5...500 : 10...170
+            case .size: return 0.001...100
+            case .microstrain: return 0...1e5
+            case .uIso: return 0...0.1
+            case .cationMixing: return 0...0.5
+            case .occupancy: return 0...1
+            case .texture: return 0.05...20
+            case .position: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+            }
+        case .pattern(.muR): return 0...50
+        // SH/L = 0 removes the asymmetry and with it the derivative; keep it just above.
+        case .pattern(.profile(.shl)): return 1e-4...0.2
+        case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        }
+    }
+
+    /// 1/σ² inside the fitted range (and below `twoThetaMax`), zero outside and in excluded regions.
+    public func weights(_ pattern: Pattern, twoThetaMax: Double? = nil) -> [Double] {
+        pattern.twoTheta.indices.map { i in
+            let x = pattern.twoTheta[i]
+            if let r = range, !r.contains(x) { return 0 }
+            if let m = twoThetaMax, x > m { return 0 }
+            if excludedRegions.contains(where: { $0.contains(x) }) { return 0 }
+            let s = pattern.sigma[i]
+            return s > 0 && s.isFinite ? 1 / (s * s) : 0
+        }
+    }
+}

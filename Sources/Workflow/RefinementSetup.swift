@@ -1,0 +1,160 @@
+import Crystallography
+import FileSupport
+import Foundation
+import PowderDiffraction
+import Refinement
+import RietveldIO
+
+/// Problems with what a command asked for (as opposed to a file that cannot be read).
+public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidPhaseName(String)
+    case duplicatePhaseName(String)
+    case unknownPhase(option: String, name: String, known: [String])
+    case noReflectionsInRange(phase: String, file: String, range: ClosedRange<Double>)
+    case rangeOutsideData(file: String, low: Double, high: Double, data: ClosedRange<Double>)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalidPhaseName(let n): return "phase name '\(n)' is not a plain word (letters, digits, _ and -, starting with a letter)"
+        case .duplicatePhaseName(let n): return "two phases are named '\(n)'; give each --phase a distinct NAME=FILE"
+        case let .unknownPhase(option, name, known): return "\(option): no phase is named '\(name)' (phases: \(known.joined(separator: ", ")))"
+        case let .noReflectionsInRange(phase, file, range):
+            return "\(file): phase \(phase) has no reflection in the fitted range \(EsdFormat.plain(range.lowerBound))–\(EsdFormat.plain(range.upperBound))° (check its cell and the wavelength)"
+        case let .rangeOutsideData(file, low, high, data):
+            return "\(file): 2θ range \(EsdFormat.plain(low))–\(EsdFormat.plain(high))° does not overlap the data (\(EsdFormat.plain(data.lowerBound))–\(EsdFormat.plain(data.upperBound))°)"
+        case .invalid(let why): return why
+        }
+    }
+}
+
+/// A phase as given on the command line: `[NAME=]FILE.cif`, refined by Rietveld or Le Bail.
+public struct PhaseInput: Sendable, Equatable {
+    public var name: String?
+    public var file: String
+    public var leBail = false
+
+    public init(name: String? = nil, file: String, leBail: Bool = false) {
+        self.name = name
+        self.file = file
+        self.leBail = leBail
+    }
+
+    /// Parses `NAME=FILE` or `FILE`.
+    public init(argument: String) throws(WorkflowError) {
+        if let eq = argument.firstIndex(of: "="), !argument[..<eq].contains("/") {
+            let name = String(argument[..<eq])
+            guard Self.isPlainWord(name) else { throw .invalidPhaseName(name) }
+            self.init(name: name, file: String(argument[argument.index(after: eq)...]))
+        } else {
+            self.init(file: argument)
+        }
+    }
+
+    /// Letters, digits, `_` and `-`, starting with a letter: safe in recipes (`NAME: a`), CSV columns and files.
+    public static func isPlainWord(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
+        return s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }
+    }
+
+    /// A plain-word name made from a CIF data block name (other characters become `_`).
+    static func name(fromBlock block: String) -> String {
+        var s = String(block.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" ? Character($0) : "_" })
+        if s.isEmpty || !(s.unicodeScalars.first.map(CharacterSet.letters.contains) ?? false) { s = "phase_" + s }
+        return s
+    }
+}
+
+/// How the model of a refinement is built, besides its files.
+public struct ModelOptions: Sendable {
+    public var geometry: Geometry = .debyeScherrer
+    public var muR = 0.0
+    public var convention: ModelConvention = .exact
+    public var backgroundTerms = 13
+    /// The fitted 2θ range (degrees); nil ends: the data's.
+    public var range: (low: Double?, high: Double?) = (nil, nil)
+    /// Pattern block of a powder CIF with several.
+    public var block: String?
+    public var peakWindow: Double?
+    public var threads = 1
+    /// Phases (by name) refined by Le Bail extraction instead of their structure.
+    public var leBail: [String] = []
+
+    public init() {}
+}
+
+/// The pattern, model and settings of a refinement.
+public struct RefinementSetup: Sendable {
+    public var pattern: Pattern
+    public var model: PatternModel
+    public var settings: RefinementSettings
+    /// Each phase's structure file, in phase order (for reports).
+    public var phaseFiles: [String]
+
+    /// GSAS-II's defaults for a new phase: size 1 µm, microstrain 1000 × 10⁻⁶.
+    public static let defaultSize = 1.0, defaultMicrostrain = 1000.0
+
+    /// Reads the pattern, the phases' CIFs and the instrument file, and builds the model.
+    public static func load(pattern patternPath: String, phases: [PhaseInput], instrument instrumentPath: String,
+                            options: ModelOptions) throws -> RefinementSetup {
+        let pattern = try PatternFile.read(URL(fileURLWithPath: patternPath), block: options.block)
+        let instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: options.geometry)
+        var structures: [(PhaseInput, CrystalStructure)] = []
+        for p in phases { structures.append((p, try StructureCIF.read(URL(fileURLWithPath: p.file)))) }
+        return try make(pattern: pattern, source: patternPath, phases: structures, instrument: instrument, options: options)
+    }
+
+    /// Builds the model from values already read: phases named (and checked), reflections in range,
+    /// starting scale and background the way users start.
+    public static func make(pattern: Pattern, source: String, phases: [(PhaseInput, CrystalStructure)], instrument: Instrument,
+                            options: ModelOptions) throws -> RefinementSetup {
+        guard !phases.isEmpty else { throw WorkflowError.invalid("no phase given; add --phase FILE.cif") }
+        guard let first = pattern.twoTheta.first, let last = pattern.twoTheta.last else {
+            throw FileError.malformed(file: source, line: 1, "the pattern has no points")
+        }
+        let low = options.range.low ?? first, high = options.range.high ?? last
+        guard low < high, low <= last, high >= first else {
+            throw WorkflowError.rangeOutsideData(file: source, low: low, high: high, data: first...last)
+        }
+        let fitted = pattern.restricted(to: low, high)
+        var inst = instrument
+        inst.asymmetryQuadrature = options.convention.asymmetryQuadrature
+        let dMin = PatternModel.dMin(wavelength: inst.radiation.wavelength, lastTwoTheta: fitted.twoTheta.last ?? high,
+                                     margin: options.convention.reflectionMargin)
+        var models: [Phase] = []
+        var names = Set<String>()
+        for (input, structure) in phases {
+            let name = input.name ?? PhaseInput.name(fromBlock: structure.name)
+            guard names.insert(name).inserted else { throw WorkflowError.duplicatePhaseName(name) }
+            let mode: PhaseMode = input.leBail || options.leBail.contains(name) || structure.atoms.isEmpty ? .leBail : .rietveld
+            let phase = try Phase(structure: structure, wavelength: inst.radiation.wavelength, dMin: dMin, size: defaultSize,
+                                  microstrain: defaultMicrostrain, name: name, mode: mode)
+            let range = (fitted.twoTheta.first ?? low)...(fitted.twoTheta.last ?? high)
+            guard phase.reflections.contains(where: { $0.twoTheta(wavelength: inst.radiation.wavelength).map(range.contains) ?? false }) else {
+                throw WorkflowError.noReflectionsInRange(phase: name, file: input.file, range: range)
+            }
+            models.append(phase)
+        }
+        for name in options.leBail where !names.contains(name) {
+            throw WorkflowError.unknownPhase(option: "--le-bail", name: name, known: models.map(\.name))
+        }
+        let background = ChebyshevBackground(coefficients: [], low: fitted.twoTheta.first ?? low,
+                                             high: max(fitted.twoTheta.last ?? high, (fitted.twoTheta.first ?? low) + 1e-6))
+        var model = PatternModel(twoTheta: fitted.twoTheta, instrument: inst, background: background, phases: models)
+        model.muR = options.muR
+        (model.windowLowFWHMs, model.windowHighFWHMs) = options.convention.window
+        if let w = options.peakWindow { (model.windowLowFWHMs, model.windowHighFWHMs) = (w, w) }
+        model.reflectionMargin = options.convention.reflectionMargin
+        model.threads = options.threads
+        StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: options.backgroundTerms)
+        return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings(), phaseFiles: phases.map(\.0.file))
+    }
+
+    /// The index of a phase by name, for options that name one.
+    public func phaseIndex(_ name: String, option: String) throws(WorkflowError) -> Int {
+        guard let i = model.phases.firstIndex(where: { $0.name == name }) else {
+            throw .unknownPhase(option: option, name: name, known: model.phases.map(\.name))
+        }
+        return i
+    }
+}

@@ -1,0 +1,7 @@
+import FileSupport
+import Foundation
+import Testing
+
+@Suite struct OutputFileTests {
+    @Test func placeholder() {}
+}
