@@ -95,4 +95,11 @@ public struct SpaceGroup: Sendable, CustomStringConvertible {
         operations.contains { $0.rotation == [-1, 0, 0, 0, -1, 0, 0, 0, -1] }
     }
 
+
+    /// Axes (0 = a, 1 = b, 2 = c) along which the origin floats: every rotation leaves the axis direction
+    /// unchanged (R eᵢ = eᵢ), so shifting all atoms along it changes no intensity — the polar axis of P6₃mc
+    /// (c), of P2 (b), all three in P1. One coordinate per such axis must be held in a refinement.
+    public var floatingOriginAxes: [Int] {
+        (0..<3).filter { i in pointGroupRotations.allSatisfy { r in (0..<3).allSatisfy { row in r[3 * row + i] == (row == i ? 1 : 0) } } }
+    }
 }

@@ -114,6 +114,12 @@ public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
+    /// Whether this is a cell parameter of a phase.
+    public var isLattice: Bool {
+        if case .phase(_, .lattice) = self { return true }
+        return false
+    }
+
     /// Whether this is a background term.
     public var isBackground: Bool {
         if case .pattern(.background) = self { return true }

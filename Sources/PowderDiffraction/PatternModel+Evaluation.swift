@@ -543,8 +543,7 @@ struct PhaseColumns {
 
     init(model: PatternModel, phase pi: Int, column: [ModelParameter: Int]) {
         let phase = model.phases[pi]
-        // A Le Bail phase's scale is carried by its extracted intensities.
-        scale = phase.mode == .leBail ? nil : column[.scale(phase: pi)]
+        scale = column[.scale(phase: pi)]
         lattice = phase.independentLattice.compactMap { l in
             column[.lattice(phase: pi, l)].map { LatticeColumn(parameter: l, column: $0, dVolume: phase.cellParametrization.volumeDerivative(phase.structure.cell, l)) }
         }

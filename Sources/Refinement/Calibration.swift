@@ -37,8 +37,13 @@ public enum Calibration {
         let standardStructure = model.phases[0].sites.indices.flatMap { s in
             [ModelParameter.uIso(phase: 0, site: s)] + model.phases[0].siteSymmetries[s].coordinates.freeComponents.map { .position(phase: 0, site: s, axis: $0) }
         }
+        let scales = basic.filter { if case .phase(_, .scale) = $0 { return true } else { return false } }
         return [
             RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true),
+            // A generic starting instrument may place the peaks more than a width off: find the offset with
+            // broadened peaks first (as the default strategy does for the cell).
+            .broadened(name: "offset (broadened peaks)", parameters: scales + offset + impurities.filter { if case .phase(_, .lattice) = $0 { return true } else { return false } },
+                       wavelength: model.instrument.radiation.wavelength, twoThetaMax: nil, maximumIterations: DefaultStrategy.broadenedCycles),
             RefinementStage(name: "offset", parameters: basic + offset + impurities, isPreliminary: true),
             RefinementStage(name: "profile", parameters: basic + offset + impurities + profile, isPreliminary: true),
             RefinementStage(name: "profile and asymmetry", parameters: basic + offset + impurities + profile + [.profile(.shl)], isPreliminary: true),

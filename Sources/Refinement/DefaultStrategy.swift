@@ -13,8 +13,8 @@ import PowderDiffraction
 ///    (`StructureSupport`);
 /// 5. all together.
 ///
-/// All but the last stage stop early (see `RefinementStage.isPreliminary`). A Le Bail phase has no scale and
-/// no structure: its intensities are extracted at every stage.
+/// All but the last stage stop early (see `RefinementStage.isPreliminary`). A Le Bail phase has no structure:
+/// its intensities are extracted in every stage that refines its cell (see `LeBail`).
 ///
 /// Why the smoothing: a model broadened to ~0.3° against sharp measured peaks fits badly (Rwp ~50 %), and its
 /// χ² surface is so flat and uneven that the cell zig-zagged for the whole stage (8 cycles at the limit from a
@@ -49,7 +49,8 @@ public enum DefaultStrategy {
         var profile: [ModelParameter] = []
         var structure: [ModelParameter] = []
         for (p, phase) in model.phases.enumerated() where phase.isActive {
-            if phase.mode == .rietveld { scales.append(.scale(phase: p)) }
+            // A Le Bail phase's scale sets its level until its intensities are extracted (see `LeBail`).
+            scales.append(.scale(phase: p))
             cells += phase.independentLattice.map { .lattice(phase: p, $0) }
             // A fundamental-parameters profile has no microstrain term (yet): size only.
             profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p), .microstrain(phase: p)] : [.size(phase: p)]
@@ -90,14 +91,30 @@ public enum DefaultStrategy {
         // The sites of a cation-mixing pair are refined whatever their share at the start (Ni on the Li site
         // makes it scatter).
         let mixed = Set((phase.cationMixing?.occupancyDerivatives.map(\.atom) ?? []).compactMap { a in phase.sites.firstIndex { $0.contains(a) } })
+        // In a polar group the origin floats along the polar axis: the heaviest site that could move along it
+        // holds it there.
+        let anchors = originAnchors(phase, shares: shares)
         var out: [ModelParameter] = []
         for s in phase.sites.indices {
             if shares[s] >= positionShare || mixed.contains(s) {
-                for axis in phase.siteSymmetries[s].coordinates.freeComponents { out.append(.position(phase: p, site: s, axis: axis)) }
+                for axis in phase.siteSymmetries[s].coordinates.freeComponents where anchors[axis] != s {
+                    out.append(.position(phase: p, site: s, axis: axis))
+                }
             }
             if shares[s] >= uIsoShare || mixed.contains(s) { out.append(.uIso(phase: p, site: s)) }
         }
         if phase.cationMixing != nil { out.append(.cationMixing(phase: p)) }
+        return out
+    }
+
+    /// For each floating-origin axis, the site whose coordinate along it is held: the strongest scatterer free to
+    /// move along it.
+    static func originAnchors(_ phase: Phase, shares: [Double]) -> [Int: Int] {
+        var out: [Int: Int] = [:]
+        for axis in phase.structure.spaceGroup.floatingOriginAxes {
+            let movable = phase.sites.indices.filter { phase.siteSymmetries[$0].coordinates.freeComponents.contains(axis) }
+            if let s = movable.max(by: { shares[$0] < shares[$1] }) { out[axis] = s }
+        }
         return out
     }
 

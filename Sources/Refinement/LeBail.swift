@@ -11,7 +11,29 @@ import PowderDiffraction
 /// the old one times I_h(obs) / I_h(calc). Iterated with least squares on the cell and profile, it converges
 /// to the intensities that the observed peaks hold, shared between overlapping reflections in proportion to
 /// their calculated intensities.
+///
+/// Extraction needs the reflections near their observed peaks: a reflection placed off its peak gets (almost)
+/// no intensity and, once tiny, cannot recover. So the intensities start equal and are extracted only in
+/// stages that refine the phase's cell (from the broadened stage on, where a start 0.5 % off still overlaps);
+/// before that, the phase's overall level is its scale, refined like any phase's. Where intensities are
+/// extracted, the scale is not refined (the two would be one and the same).
 public enum LeBail {
+    /// Whether this stage extracts: the model has a Le Bail phase whose cell the stage refines.
+    static func extracts(in stage: RefinementStage, model: PatternModel) -> Bool {
+        model.phases.indices.contains { p in
+            model.phases[p].mode == .leBail && model.phases[p].isActive && stage.parameters.contains { $0.phase == p && $0.isLattice }
+        }
+    }
+
+    /// Drops the scale of Le Bail phases from a stage that extracts their intensities.
+    static func prepare(_ stage: inout RefinementStage, model: PatternModel) {
+        guard extracts(in: stage, model: model) else { return }
+        stage.parameters.removeAll { p in
+            if case let .phase(i, .scale) = p { return model.phases[i].mode == .leBail }
+            return false
+        }
+    }
+
     /// A reflection's intensity never drops below this fraction of the phase's strongest (a negative
     /// partition from noise would otherwise remove the peak for good).
     static let floorFraction = 1e-6

@@ -140,7 +140,11 @@ public enum ParameterSelector {
         return []
     }
 
+    /// Every free coordinate, except the one that holds the origin along a polar axis.
     static func positions(_ phase: Phase, _ p: Int) -> [ModelParameter] {
-        phase.sites.indices.flatMap { s in phase.siteSymmetries[s].coordinates.freeComponents.map { ModelParameter.position(phase: p, site: s, axis: $0) } }
+        let anchors = DefaultStrategy.originAnchors(phase, shares: DefaultStrategy.scatteringShares(phase))
+        return phase.sites.indices.flatMap { s in
+            phase.siteSymmetries[s].coordinates.freeComponents.filter { anchors[$0] != s }.map { ModelParameter.position(phase: p, site: s, axis: $0) }
+        }
     }
 }

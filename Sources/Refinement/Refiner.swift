@@ -47,6 +47,7 @@ public enum Refiner {
         for (index, original) in stages.enumerated() {
             let stageStarted = clock.now
             var stage = original
+            LeBail.prepare(&stage, model: current)
             if stage.requiresStructureSupport { holdUnsupportedStructure(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
             events?(.stageStarted(index: index, of: stages.count, name: stage.name, parameters: stage.parameters.count))
             let run = StageRun(stage: stage, model: current, pattern: pattern, settings: settings)
@@ -167,7 +168,7 @@ struct StageRun {
         }
         let bounds = stage.parameters.map { settings.bounds(of: $0) }
         var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: weights.map { $0.squareRoot() })
-        guard prepared.phases.contains(where: { $0.mode == .leBail }) else {
+        guard LeBail.extracts(in: stage, model: prepared) else {
             let start = stage.parameters.map { prepared.value(of: $0) }
             let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
             return (outcome, problem.model)

@@ -7,6 +7,8 @@ import Refinement
 import RietveldIO
 import Workflow
 
+extension FitPlot.IntensityScale: ExpressibleByArgument {}
+
 struct RefineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refine",
@@ -52,6 +54,15 @@ struct RefineCommand: ParsableCommand {
 
     @Option(help: "Write an SVG plot of the fit here.")
     var plot: String?
+
+    @Option(name: .customLong("plot-range"), help: ArgumentHelp("2θ range of the plot, e.g. 30:40 (default: the fitted range).", valueName: "A:B"))
+    var plotRange: String?
+
+    @Option(name: .customLong("plot-scale"), help: "Intensity axis of the plot: linear, sqrt or log.")
+    var plotScale: FitPlot.IntensityScale = .linear
+
+    @Option(name: .customLong("plot-size"), help: ArgumentHelp("Plot size in pixels, e.g. 1200x800.", valueName: "WxH"))
+    var plotSize: String?
 
     @Option(help: "Write 2θ, yobs, ycalc, background, difference and each phase (CSV) here.")
     var csv: String?
@@ -101,13 +112,31 @@ struct RefineCommand: ParsableCommand {
             if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }
             if let cif { try outputs.add(Data(RefinementReport.cif(result).utf8), to: cif) }
             if let csv { try outputs.add(Data(RefinementReport.profileCSV(result).utf8), to: csv) }
-            if let plot { try outputs.add(Data(FitPlot.svg(report).utf8), to: plot) }
+            if let plot { try outputs.add(Data(FitPlot.svg(report, options: try plotOptions()).utf8), to: plot) }
             if json != "-" { FileHandle.standardOutput.write(Data(RefinementText.text(report).utf8)) }
             try outputs.commit()
             converged = result.converged
             status = RefinementText.status(result)
         }
         if !converged { throw notConverged("the refinement did not converge (\(status)); results written and marked") }
+    }
+
+    func plotOptions() throws -> FitPlot.Options {
+        var o = FitPlot.Options()
+        o.scale = plotScale
+        if let r = plotRange {
+            let f = r.split(separator: ":").compactMap { Double($0) }
+            guard f.count == 2, f[0] < f[1] else { throw UsageError("--plot-range: expected A:B with A < B (degrees), found '\(r)'") }
+            o.range = f[0]...f[1]
+        }
+        if let size = plotSize {
+            let f = size.lowercased().split(separator: "x").compactMap { Double($0) }
+            guard f.count == 2, (300...10000).contains(f[0]), (200...10000).contains(f[1]) else {
+                throw UsageError("--plot-size: expected WxH in pixels (300–10000 × 200–10000), found '\(size)'")
+            }
+            (o.width, o.height) = (f[0], f[1])
+        }
+        return o
     }
 
     /// The internal standard and Brindley radii by phase index (names checked against the phases).
