@@ -13,6 +13,7 @@ func suite(_ name: String) -> Target {
             .product(name: "PowderDiffraction", package: "Rietveld"),
             .product(name: "Refinement", package: "Rietveld"),
             .product(name: "RietveldIO", package: "Rietveld"),
+            .product(name: "Workflow", package: "Rietveld"),
         ],
         path: "Benchmarks/\(name)",
         plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")])
@@ -25,5 +26,5 @@ let package = Package(
         .package(name: "Rietveld", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
-    targets: ["PatternModelBenchmark", "RefinementBenchmark", "SequentialBenchmark"].map(suite)
+    targets: ["PatternModelBenchmark", "RefinementBenchmark", "SequentialBenchmark", "MultiPhaseBenchmark"].map(suite)
 )

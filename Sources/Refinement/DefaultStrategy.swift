@@ -33,6 +33,10 @@ public enum DefaultStrategy {
     /// 0.5 % cell error and keeps ~96 % of its area; the model's 30 FWHM would make each peak ~1200 points wide.
     public static let broadenedPeakWindow = 8.0
 
+    /// Sizes start the first sharp stage at most here: peaks 7× narrower than in the broadened stage (λ/D =
+    /// 0.0007 rad; 0.1 µm at Mo Kα, 0.22 µm at Cu Kα), still wider than most shifts a held minor cell has left.
+    public static func firstSharpSize(wavelength: Double) -> Double { 7 * broadeningSize(wavelength: wavelength) }
+
     /// Cycle limit of the broadened stage.
     public static let broadenedCycles = 8
 
@@ -65,7 +69,9 @@ public enum DefaultStrategy {
                                  maximumIterations: broadenedCycles))
         var all = basic + [offset] + cells
         if refineProfile { all += profile }
-        stages.append(RefinementStage(name: refineProfile ? "cell, size and strain" : "cell", parameters: all, isPreliminary: true))
+        var sharp = RefinementStage(name: refineProfile ? "cell, size and strain" : "cell", parameters: all, isPreliminary: true)
+        sharp.startSize = firstSharpSize(wavelength: model.instrument.radiation.wavelength)
+        stages.append(sharp)
         if refineStructure && !structure.isEmpty {
             var s = RefinementStage(name: "structure", parameters: basic + structure, isPreliminary: true)
             s.requiresStructureSupport = true

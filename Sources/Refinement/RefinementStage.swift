@@ -24,6 +24,10 @@ public struct RefinementStage: Sendable {
     /// when the phase carries less than `StructureSupport.minimumShare` of the pattern's Bragg intensity:
     /// a minor phase's peaks do not determine its structure.
     public var requiresStructureSupport = false
+    /// Crystallite sizes this stage refines start from at most this value (µm): after the broadened stage the
+    /// first sharp stage starts from moderately broad peaks, so a phase whose cell is still a little off (a
+    /// minor phase's, held while broadened) overlaps its peaks instead of being fitted away.
+    public var startSize: Double?
 
     public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil,
                 temporaryPeakWindow: Double? = nil, maximumIterations: Int? = nil, isPreliminary: Bool = false) {
@@ -49,9 +53,11 @@ public struct RefinementStage: Sendable {
 
 /// When a phase's structure can be refined: its share of the calculated Bragg intensity.
 public enum StructureSupport {
-    /// Below 5 % of the net calculated intensity a phase's structure is held (its scale, cell and broadening
+    /// Below 3 % of the net calculated intensity a phase's structure is held (its scale, cell and broadening
     /// still refine). A 20 wt % argyrodite beside a layered oxide carries ~30 %; a 1 wt % coating ~1 %.
-    public static let minimumShare = 0.05
+    public static let minimumShare = 0.03
+    /// A phase's cell moves in a broadened stage only when it carries at least this share.
+    public static let broadenedCellShare = 0.15
 
     /// Each phase's share of Σ(yc − background) over the fitted points.
     public static func shares(_ e: ModelEvaluation, phases: Int, weights: [Double]) -> [Double] {

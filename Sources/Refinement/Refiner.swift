@@ -10,6 +10,8 @@ public enum RefinementEvent: Sendable {
     /// Structural parameters of these phases were held in a stage: their share of the Bragg intensity is
     /// below `StructureSupport.minimumShare`.
     case structureHeld(stage: Int, phases: [Int], shares: [Double])
+    /// The cells of these minor phases were held in a broadened stage (see `Refiner.holdMinorCells`).
+    case cellHeld(stage: Int, phases: [Int], shares: [Double])
     /// A stage has finished.
     case stageFinished(index: Int, of: Int, summary: StageSummary)
 }
@@ -49,6 +51,7 @@ public enum Refiner {
             var stage = original
             LeBail.prepare(&stage, model: current)
             if stage.requiresStructureSupport { holdUnsupportedStructure(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
+            if stage.temporarySize != nil { holdMinorCells(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
             events?(.stageStarted(index: index, of: stages.count, name: stage.name, parameters: stage.parameters.count))
             let run = StageRun(stage: stage, model: current, pattern: pattern, settings: settings)
             let (outcome, refined) = run.minimize()
@@ -80,6 +83,20 @@ public enum Refiner {
         guard !held.isEmpty else { return }
         stage.parameters.removeAll { p in DefaultStrategy.isStructural(p) && p.phase.map(held.contains) == true }
         events?(.structureHeld(stage: index, phases: held, shares: held.map { shares[$0] }))
+    }
+
+    /// A broadened stage moves the cells of the phases that dominate the pattern; a minor phase's broadened
+    /// peaks would be pulled onto the shoulders of a major phase's (the H3 003 line 0.3° from H2's at 5 wt %),
+    /// so its cell waits for the next, unbroadened stage.
+    static func holdMinorCells(_ stage: inout RefinementStage, index: Int, model: PatternModel, pattern: Pattern,
+                               settings: RefinementSettings, events: ((RefinementEvent) -> Void)?) {
+        guard model.phases.filter(\.isActive).count > 1 else { return }
+        let e = model.evaluate(recordingProfiles: true)
+        let shares = StructureSupport.shares(e, phases: model.phases.count, weights: settings.weights(pattern))
+        let minor = model.phases.indices.filter { model.phases[$0].isActive && shares[$0] < StructureSupport.broadenedCellShare }
+        guard !minor.isEmpty else { return }
+        stage.parameters.removeAll { $0.isLattice && $0.phase.map(minor.contains) == true }
+        events?(.cellHeld(stage: index, phases: minor, shares: minor.map { shares[$0] }))
     }
 
     /// Phases whose scale was refined over the whole range in this stage (after their cell) and came out
@@ -119,6 +136,9 @@ struct StageRun {
         self.settings = settings
         original = model
         var m = model
+        if let start = stage.startSize {
+            for p in m.phases.indices where stage.parameters.contains(.size(phase: p)) { m.phases[p].size = min(m.phases[p].size, start) }
+        }
         // A broadened stage fits the low-angle part, where a 0.5 % cell error moves peaks by less than the
         // broadened width — but at least the lower half of the user's range; above the stage's limit the
         // broadening grows as sinθ so that it still spans the shifts (which grow as tanθ, the width as 1/cosθ).
@@ -166,7 +186,7 @@ struct StageRun {
             solver.chiSquaredTolerance = 1e-4
             solver.shiftTolerance = 0.1
         }
-        let bounds = stage.parameters.map { settings.bounds(of: $0) }
+        let bounds = stage.parameters.map { bound($0) }
         var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: weights.map { $0.squareRoot() })
         guard LeBail.extracts(in: stage, model: prepared) else {
             let start = stage.parameters.map { prepared.value(of: $0) }
@@ -203,6 +223,17 @@ struct StageRun {
         (m.windowLowFWHMs, m.windowHighFWHMs) = (original.windowLowFWHMs, original.windowHighFWHMs)
         if limited { m.background.coefficients = original.background.coefficients }
         return m
+    }
+
+    /// A broadened stage keeps each cell length within `broadenedCellRange` of where it started: a minor phase's
+    /// cell has little to hold it there and could otherwise wander to a false minimum far away.
+    static let broadenedCellRange = 0.05
+
+    func bound(_ p: ModelParameter) -> ClosedRange<Double> {
+        let b = settings.bounds(of: p)
+        guard stage.temporarySize != nil, case .phase(_, .lattice(let l)) = p, l.isLength else { return b }
+        let v = prepared.value(of: p)
+        return max(b.lowerBound, v * (1 - Self.broadenedCellRange))...min(b.upperBound, v * (1 + Self.broadenedCellRange))
     }
 
     /// Rwp (%) of a χ² over the stage's points and observed values.

@@ -197,18 +197,21 @@ struct PhasePresence {
         let tracking = options.trackPresence && model.phases.count > 1
         var result = Refiner.refine(model, against: pattern, stages: restricted(stages, to: model), settings: settings)
         guard tracking else { return result }
-        // Drop phases that are not detected, then refit without them.
-        var dropped = false
+        // Drop phases that are not detected — back to the values they came in with (their last detected
+        // state, or the start file), not where an undetermined fit left them — then refit without them.
         while !result.undetected.isEmpty {
             var m = result.model
-            for u in result.undetected { m.phases[u.phase].isActive = false }
+            for u in result.undetected {
+                m.phases[u.phase] = model.phases[u.phase]
+                m.phases[u.phase].isActive = false
+            }
             guard m.phases.contains(where: \.isActive) else { break }
-            dropped = true
             result = Refiner.refine(m, against: pattern, stages: restricted(stages.suffix(1), to: m), settings: settings)
         }
-        // Phases that may have appeared.
+        // Phases that may have appeared (a phase just dropped too: its search is more robust than the fit
+        // that lost it, and the appearance test is stricter than the detection limit).
         var current = result
-        for p in current.model.phases.indices where !current.model.phases[p].isActive && !dropped {
+        for p in current.model.phases.indices where !current.model.phases[p].isActive {
             guard let trial = appearance(p, in: current, pattern: pattern, fullStages: fullStages) else { continue }
             current = trial
         }

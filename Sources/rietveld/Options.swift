@@ -85,6 +85,9 @@ struct ProgressLines {
             case let .structureHeld(stage, phases, shares):
                 let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) % of the Bragg intensity)" }
                 Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal to refine it")
+            case let .cellHeld(stage, phases, shares):
+                let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) %)" }
+                Self.write("  stage \(stage + 1): cell of \(list.joined(separator: ", ")) held while peaks are broadened (a minor phase; refined in the next stage)")
             case let .stageFinished(index, count, s):
                 Self.write("  stage \(index + 1)/\(count) \(s.name): \(s.parameters) parameters, \(s.iterations) cycles, Rwp \(String(format: "%.3f", s.rwp)) % over \(s.points) points, \(s.termination), \(String(format: "%.1f", s.seconds * 1000)) ms")
             }

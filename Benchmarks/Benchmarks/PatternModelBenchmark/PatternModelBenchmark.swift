@@ -5,15 +5,15 @@ import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 
 let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("patterns/gsas2-sim-linio2")
 
 func refinedModel() throws -> (PatternModel, [ModelParameter]) {
     let setup = try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
-                                         phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
-                                         instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                         geometry: .debyeScherrer, muR: 0, backgroundTerms: 13, range: (nil, nil))
+                                         phases: [PhaseInput(file: folder.appendingPathComponent("LiNiO2_start.cif").path)],
+                                         instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path, options: ModelOptions())
     let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)
     let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings)
     return (result.model, stages.last!.parameters)

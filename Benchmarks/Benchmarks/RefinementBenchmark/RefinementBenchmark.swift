@@ -5,6 +5,7 @@ import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 
 let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("patterns/gsas2-sim-linio2")
@@ -13,9 +14,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(5))
     Benchmark("default refinement (LiNiO2, GSAS-II simulation)", configuration: .init(thresholds: [.wallClock: .init(relative: [.p50: 25])])) { benchmark in
         let setup = try RefinementSetup.load(pattern: folder.appendingPathComponent("LiNiO2_sim.xye").path,
-                                             phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
-                                             instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                             geometry: .debyeScherrer, muR: 0, backgroundTerms: 13, range: (nil, nil))
+                                             phases: [PhaseInput(file: folder.appendingPathComponent("LiNiO2_start.cif").path)],
+                                             instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path, options: ModelOptions())
         let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: 13)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {

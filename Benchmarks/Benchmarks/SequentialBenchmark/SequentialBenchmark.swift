@@ -7,6 +7,7 @@ import Foundation
 import PowderDiffraction
 import Refinement
 import RietveldIO
+import Workflow
 
 let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("patterns/gsas2-sim-linio2")
@@ -14,9 +15,10 @@ let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
 /// The series' files, the template model and the default stages, as `rietveld sequential` sets them up.
 func seriesSetup() throws -> (files: [String], model: PatternModel, stages: [RefinementStage]) {
     let files = try NaturalOrder.patternFiles([folder.appendingPathComponent("series").path])
-    var setup = try RefinementSetup.load(pattern: files[0], phase: folder.appendingPathComponent("LiNiO2_start.cif").path,
-                                         instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path,
-                                         geometry: .debyeScherrer, muR: 0, convention: .gsas2, backgroundTerms: 13, range: (nil, nil))
+    var options = ModelOptions()
+    options.convention = .gsas2
+    var setup = try RefinementSetup.load(pattern: files[0], phases: [PhaseInput(file: folder.appendingPathComponent("LiNiO2_start.cif").path)],
+                                         instrument: folder.appendingPathComponent("MoKa1_capillary.instprm").path, options: options)
     // One evaluation thread, as `rietveld sequential` runs by default; the second core reads the next pattern.
     setup.model.threads = 1
     return (files, setup.model, DefaultStrategy.stages(for: setup.model, backgroundTerms: 13))
@@ -26,10 +28,17 @@ func seriesSetup() throws -> (files: [String], model: PatternModel, stages: [Ref
 func runChained(count: Int, files: [String], model: PatternModel, stages: [RefinementStage]) throws -> Int {
     let n = files.count
     let order = (0..<count).map { i -> Int in let k = i % (2 * n); return k < n ? k : 2 * n - 1 - k }
-    let items = order.enumerated().map { (index: $0.offset, file: files[$0.element]) }
+    var chain = SequentialChain(template: model, stages: stages, options: SequentialOptions())
+    // Patterns are read one ahead on the other core, as `rietveld sequential` does.
+    let reader = Prefetcher(load: { try PatternFile.read(URL(fileURLWithPath: files[order[$0]])) })
+    reader.request(0)
     var rows = 0
-    try SequentialRefinement.chained(template: model, patterns: items,
-                                     load: { try PatternFile.read(URL(fileURLWithPath: files[order[$0]])) }, stages: stages) { _ in rows += 1 }
+    for i in 0..<count {
+        let pattern = try reader.take(i)
+        if i + 1 < count { reader.request(i + 1) }
+        blackHole(chain.refine(pattern, index: i, file: files[order[i]]))
+        rows += 1
+    }
     return rows
 }
 
