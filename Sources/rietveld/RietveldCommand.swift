@@ -4,9 +4,23 @@ import NumericCore
 
 @main
 struct RietveldCommand: ParsableCommand {
+    /// Parses and runs; a usage or validation error is one line on stderr (`rietveld: …`) with the argument
+    /// parser's exit code, help and --version print as usual.
     static func main() {
         ProcessTuning.apply()
-        Self.main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? ""
+            if !text.isEmpty {
+                let line = text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text
+                FileHandle.standardError.write(Data("rietveld: \(line)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 
     static let configuration = CommandConfiguration(

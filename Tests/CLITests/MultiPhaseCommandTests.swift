@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+/// `rietveld refine` with several phases: reports per phase, and one clear line for each bad input.
+@Suite struct MultiPhaseCommandTests {
+    static let folder = "patterns/gsas2-sim-multiphase/composite-lno-lpscl"
+    static let base = ["refine", "\(folder)/pattern.xye", "--instrument", "\(folder)/instrument.instprm", "--mu-r", "0.6", "--convention", "gsas2"]
+    static let phases = ["--phase", "LNO=\(folder)/LNO_start.cif", "--phase", "LPSCl=\(folder)/LPSCl_start.cif"]
+
+    static func temporary(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-mp-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent(name)
+    }
+
+    /// JSON `phases[]` in command-line order with name, file, mode, cell, weight_fraction, cation_mixing and
+    /// RBragg; the top-level cell is the first phase's; the CIF has one block per phase; the plot has a tick
+    /// row and a legend entry per phase with its weight fraction.
+    @Test func reportsEveryPhase() throws {
+        let json = try Self.temporary("composite.json"), cif = try Self.temporary("composite.cif"), svg = try Self.temporary("composite.svg")
+        let r = try CLI.run(Self.base + Self.phases + ["--json", json.path, "--cif", cif.path, "--plot", svg.path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Phase LNO:") && r.stdout.contains("Phase LPSCl:") && r.stdout.contains("weight fraction"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
+        let phases = object["phases"] as! [[String: Any]]
+        #expect(phases.map { $0["name"] as! String } == ["LNO", "LPSCl"])
+        for p in phases {
+            for key in ["name", "file", "mode", "cell", "weight_fraction", "cation_mixing", "RBragg"] { #expect(p[key] != nil, "phases[].\(key)") }
+            #expect(p["mode"] as? String == "rietveld")
+        }
+        let w = phases.map { (($0["weight_fraction"] as! [String: Any])["value"] as! Double) }
+        #expect(abs(w.reduce(0, +) - 1) < 1e-9 && abs(w[0] - 0.8) < 0.01)
+        #expect(((object["cell"] as! [String: Any])["a"] as! [String: Any])["value"] as! Double == ((phases[0]["cell"] as! [String: Any])["a"] as! [String: Any])["value"] as! Double)
+        #expect((phases[1]["cell"] as! [String: Any])["c_over_a"] == nil, "a cubic phase has no c/a")
+        #expect(phases[1]["cation_mixing"] is NSNull)
+        let blocks = try String(contentsOf: cif, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("data_") }
+        #expect(blocks == ["data_LNO", "data_LPSCl"])
+        let plot = try String(contentsOf: svg, encoding: .utf8)
+        #expect(plot.contains("LNO reflections (") && plot.contains("LPSCl reflections ("))
+    }
+
+    /// A Le Bail phase is reported as such, without a weight fraction.
+    @Test func leBailPhaseHasNoWeightFraction() throws {
+        let json = try Self.temporary("lebail.json")
+        let r = try CLI.run(Self.base + Self.phases + ["--le-bail", "LPSCl", "--json", json.path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("weight fraction: none (Le Bail phase"))
+        let phases = (try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any])["phases"] as! [[String: Any]]
+        #expect(phases[1]["mode"] as? String == "le-bail" && phases[1]["weight_fraction"] is NSNull)
+    }
+
+    @Test(arguments: [
+        (phases + ["--phase", "LNO=structures/LiNiO2.cif"], "two phases are named 'LNO'"),
+        (["--phase", "L N O=\(folder)/LNO_start.cif"], "is not a plain word"),
+        (phases + ["--phase", "structures/HfO2.cif", "--two-theta-max", "6"], "has no reflection in the fitted range"),
+        (phases + ["--recipe", "Tests/CLITests/Fixtures/scoped-unknown-phase.toml"], "no phase is named 'NCM85'"),
+        (phases + ["--internal-standard", "Si:0.1"], "--internal-standard: no phase is named 'Si'"),
+        (phases + ["--internal-standard", "LNO:1.2"], "0 < FRACTION < 1"),
+        (phases + ["--le-bail", "Al"], "--le-bail: no phase is named 'Al'"),
+        (["--phase", "X=Tests/CLITests/Fixtures/no-cell.cif"], "no data block with a unit cell"),
+        (phases + ["--recipe", "Tests/CLITests/Fixtures/ambiguous-label.toml"], "the label is in phases"),
+    ])
+    func badInputEndsWithOneLine(arguments: [String], mention: String) throws {
+        let r = try CLI.run(Self.base + arguments)
+        #expect(r.status != 0 && r.status != 3, "status \(r.status)")
+        #expect(r.stderr.contains(mention), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+}
