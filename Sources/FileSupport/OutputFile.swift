@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -55,6 +56,7 @@ public enum OutputFile {
         case ENOENT: return "no such directory"
         case EROFS: return "read-only file system"
         case EISDIR: return "is a directory"
+        case EPIPE: return "the reading end of the pipe was closed"
         default: return String(cString: strerror(code))
         }
     }
@@ -149,7 +151,7 @@ public struct OutputGroup {
         staged = []
         for s in streams {
             if s.path == "-" {
-                FileHandle.standardOutput.write(s.data)
+                StandardStreams.out(s.data)
                 continue
             }
             let fd = open(s.destination, O_WRONLY)

@@ -14,12 +14,12 @@ struct LithiumMapCommand: ParsableCommand {
 
 func fail(_ body: () throws -> Void) throws {
     do { try body() } catch let e as ExitCode { throw e } catch {
-        FileHandle.standardError.write(Data("lithium-map: \(error)\n".utf8))
+        StandardStreams.err("lithium-map: \(error)\n")
         throw ExitCode.failure
     }
 }
 
-func warn(_ message: String) { FileHandle.standardError.write(Data("lithium-map: warning: \(message)\n".utf8)) }
+func warn(_ message: String) { StandardStreams.err("lithium-map: warning: \(message)\n") }
 
 /// `NAME:LOW:HIGH,…` phase regions in x(Li).
 func parseRegions(_ text: String?) throws -> [PhaseRegion]? {

@@ -89,9 +89,9 @@ struct LookupCommand: ParsableCommand {
             if json {
                 let object: Any = queries.count == 1 && batch == nil && refined.isEmpty ? results[0] : results
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                StandardStreams.out(data + Data("\n".utf8))
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                StandardStreams.out(text)
             }
         }
     }

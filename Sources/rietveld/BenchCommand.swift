@@ -46,14 +46,14 @@ struct BenchCommand: ParsableCommand {
                                            "jacobian_seconds": obj(r.jacobian), "repeat": r.repeats, "points": setup.pattern.count,
                                            "parameters": r.parameters, "Rwp": r.rwp, "phases": setup.model.phases.count]
                 let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                StandardStreams.out(data + Data("\n".utf8))
             } else {
                 func ms(_ t: TimingSummary) -> String { String(format: "median %9.3f ms  (min %.3f, max %.3f)", 1000 * t.median, 1000 * t.min, 1000 * t.max) }
                 var out = "\(setup.pattern.count) points, \(setup.model.phases.count) phase(s), \(r.parameters) parameters, \(r.repeats) refinements (Rwp \(String(format: "%.3f", r.rwp)) %)\n"
                 out += "full refinement      \(ms(r.refinement))\n"
                 out += "model (yc)           \(ms(r.model))\n"
                 out += "yc + Jacobian        \(ms(r.jacobian))\n"
-                FileHandle.standardOutput.write(Data(out.utf8))
+                StandardStreams.out(out)
             }
         }
     }

@@ -69,14 +69,14 @@ struct CalibrateCommand: ParsableCommand {
             job.options.threads = model.threads
             let outcome = try job.run(events: ProgressLines(quiet: quiet).callback { _ in "" })
             let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil)
-            FileHandle.standardOutput.write(Data(RefinementText.text(report).utf8))
+            StandardStreams.out(RefinementText.text(report))
             if let why = outcome.rejection {
                 rejection = why
                 return
             }
             try OutputFile.write(Data(outcome.instrumentText.utf8), to: output)
             let r = outcome.result
-            FileHandle.standardOutput.write(Data("Wrote \(output)\(r.model.instrument.geometry == .braggBrentano ? String(format: " (specimen displacement %.1f µm is a property of this mount and is not stored)", r.model.specimenDisplacement) : "")\n".utf8))
+            StandardStreams.out("Wrote \(output)\(r.model.instrument.geometry == .braggBrentano ? String(format: " (specimen displacement %.1f µm is a property of this mount and is not stored)", r.model.specimenDisplacement) : "")\n")
         }
         if let rejection { throw notConverged("\(output) not written: \(rejection)") }
     }

@@ -94,7 +94,7 @@ struct ProgressLines {
         }
     }
 
-    static func write(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    static func write(_ line: String) { StandardStreams.err((line + "\n")) }
 }
 
 /// Reads `NAME:VALUE,…` pairs (internal standard, Brindley radii).

@@ -113,7 +113,7 @@ struct RefineCommand: ParsableCommand {
             if let cif { try outputs.add(Data(RefinementReport.cif(result).utf8), to: cif) }
             if let csv { try outputs.add(Data(RefinementReport.profileCSV(result).utf8), to: csv) }
             if let plot { try outputs.add(Data(FitPlot.svg(report, options: try plotOptions()).utf8), to: plot) }
-            if json != "-" { FileHandle.standardOutput.write(Data(RefinementText.text(report).utf8)) }
+            if json != "-" { StandardStreams.out(RefinementText.text(report)) }
             try outputs.commit()
             converged = result.converged
             status = RefinementText.status(result)

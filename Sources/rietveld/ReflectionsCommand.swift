@@ -1,5 +1,6 @@
 import ArgumentParser
 import Crystallography
+import FileSupport
 import Foundation
 import PowderDiffraction
 import RietveldIO
@@ -56,7 +57,7 @@ struct ReflectionsCommand: ParsableCommand {
                 }
                 out += "\(rows.count) reflections; |F|² per cell in e², I = m|F|²Lp with the strongest = 100\n"
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            StandardStreams.out(out)
         }
     }
 }

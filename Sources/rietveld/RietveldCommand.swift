@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSupport
 import Foundation
 import NumericCore
 
@@ -8,6 +9,8 @@ struct RietveldCommand: ParsableCommand {
     /// parser's exit code, help and --version print as usual.
     static func main() {
         ProcessTuning.apply()
+        // A closed pipe is a write error reported with the file's name (EPIPE), not a silent death.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -17,7 +20,7 @@ struct RietveldCommand: ParsableCommand {
             let text = message(for: error).split(separator: "\n").first.map(String.init) ?? ""
             if !text.isEmpty {
                 let line = text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text
-                FileHandle.standardError.write(Data("rietveld: \(line)\n".utf8))
+                StandardStreams.err("rietveld: \(line)\n")
             }
             Foundation.exit(code.rawValue)
         }
@@ -45,17 +48,17 @@ func reportingFailures(_ body: () throws -> Void) throws {
     } catch let exit as ExitCode {
         throw exit
     } catch let e as ValidationError {
-        FileHandle.standardError.write(Data("rietveld: \(e.message)\n".utf8))
+        StandardStreams.err("rietveld: \(e.message)\n")
         throw ExitCode(64)
     } catch {
-        FileHandle.standardError.write(Data("rietveld: \(error)\n".utf8))
+        StandardStreams.err("rietveld: \(error)\n")
         throw ExitCode.failure
     }
 }
 
 /// Ends a run whose results are written but not trusted: one line on stderr, exit code 3.
 func notConverged(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("rietveld: \(message)\n".utf8))
+    StandardStreams.err("rietveld: \(message)\n")
     return ExitCode(notConvergedExitCode)
 }
 

@@ -113,12 +113,12 @@ struct SequentialCommand: ParsableCommand {
             let outcome: SequentialOutcome
             do { outcome = try job.run(counter: counter, events: progress.handle) } catch let stop as SequentialStop {
                 progress.finish()
-                FileHandle.standardError.write(Data("rietveld: \(stop) (\(csv))\n".utf8))
+                StandardStreams.err("rietveld: \(stop) (\(csv))\n")
                 throw ExitCode(130)
             }
             progress.finish()
             flagged = outcome.rows.filter(\.flagged).count
-            FileHandle.standardOutput.write(Data(Self.summary(outcome, csv: csv).utf8))
+            StandardStreams.out(Self.summary(outcome, csv: csv))
             if let plot { try OutputFile.write(Data(SequentialPlot.svg(outcome.rows, phaseNames: outcome.phaseNames).utf8), to: plot) }
         }
         if flagged > 0 { throw notConverged("\(flagged) pattern\(flagged == 1 ? "" : "s") flagged (rows written with flagged=true)") }
@@ -207,7 +207,7 @@ final class SequentialProgress: @unchecked Sendable {
 
     func finish() { if terminal && !quiet { write("\n") } }
 
-    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+    private func write(_ s: String) { StandardStreams.err(s) }
 }
 
 /// On SIGINT or SIGTERM: one line saying how many rows are kept and how to resume, then exit 130/143.
@@ -220,7 +220,7 @@ final class InterruptNotice: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 let kept = counter.count
-                FileHandle.standardError.write(Data("\nrietveld: interrupted: \(kept) row\(kept == 1 ? "" : "s") kept in \(csv); run the same command with --resume to continue\n".utf8))
+                StandardStreams.err("\nrietveld: interrupted: \(kept) row\(kept == 1 ? "" : "s") kept in \(csv); run the same command with --resume to continue\n")
                 unlink(csv + ".lock")
                 exit(128 + sig)
             }

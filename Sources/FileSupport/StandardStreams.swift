@@ -1,0 +1,40 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Standard output and error, written with write(2): Foundation's FileHandle traps on a closed pipe. When
+/// the reader of standard output has gone (`rietveld … | head`), the process ends quietly with 141, the
+/// status a shell reports for SIGPIPE; an error stream that cannot be written is given up silently.
+public enum StandardStreams {
+    public static func out(_ text: String) { write(text, to: STDOUT_FILENO, quitOnClosedPipe: true) }
+    public static func out(_ data: Data) { write(data, to: STDOUT_FILENO, quitOnClosedPipe: true) }
+    public static func err(_ text: String) { write(text, to: STDERR_FILENO, quitOnClosedPipe: false) }
+
+    static func write(_ text: String, to fd: Int32, quitOnClosedPipe: Bool) {
+        write(Data(text.utf8), to: fd, quitOnClosedPipe: quitOnClosedPipe)
+    }
+
+    static func write(_ data: Data, to fd: Int32, quitOnClosedPipe: Bool) {
+        data.withUnsafeBytes { raw in
+            guard var p = raw.baseAddress else { return }
+            var left = raw.count
+            while left > 0 {
+                #if canImport(Glibc)
+                let n = Glibc.write(fd, p, left)
+                #else
+                let n = Darwin.write(fd, p, left)
+                #endif
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE && quitOnClosedPipe { exit(141) }
+                    return
+                }
+                p += n
+                left -= n
+            }
+        }
+    }
+}
