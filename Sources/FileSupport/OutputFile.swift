@@ -1,4 +1,3 @@
-import FileSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
