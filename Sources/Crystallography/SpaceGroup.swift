@@ -65,18 +65,23 @@ public struct SpaceGroup: Sendable, CustomStringConvertible {
     public var description: String { number.map { "\(symbol) (No. \($0))" } ?? symbol }
 
     /// The crystal system, from the number, else from the point-group order and axes.
+    /// The crystal system of the operators themselves (the proper part of each rotation, ±R with det = +1:
+    /// a 6-fold → hexagonal, a 3-fold → trigonal, four 3-folds → cubic, a 4-fold → tetragonal, …).
     public var crystalSystem: CrystalSystem {
-        if let n = number { return CrystalSystem(spaceGroupNumber: n) }
-        let rotations = Set(operations.map(\.rotation))
-        let orders = rotations.map { Self.rotationOrder($0) }
-        let threefolds = rotations.filter { Self.rotationOrder($0) == 3 && $0 != SymmetryOperation.identity.rotation }.count
-        if threefolds >= 8 { return .cubic }
+        let proper = Set(pointGroupRotations.map { Self.determinant($0) < 0 ? $0.map { -$0 } : $0 })
+        let orders = proper.map { Self.rotationOrder($0) }
+        if orders.filter({ $0 == 3 }).count >= 8 { return .cubic }
         if orders.contains(6) { return .hexagonal }
         if orders.contains(3) { return .trigonal }
         if orders.contains(4) { return .tetragonal }
-        if rotations.count >= 4 && rotations.allSatisfy({ r in (0..<9).allSatisfy { i in i % 4 == 0 || r[i] == 0 } }) { return .orthorhombic }
-        if rotations.count >= 2 && rotations.contains(where: { $0 != [1, 0, 0, 0, 1, 0, 0, 0, 1] && $0 != [-1, 0, 0, 0, -1, 0, 0, 0, -1] }) { return .monoclinic }
+        let twofolds = orders.filter { $0 == 2 }.count
+        if twofolds >= 3 { return .orthorhombic }
+        if twofolds >= 1 { return .monoclinic }
         return .triclinic
+    }
+
+    static func determinant(_ r: [Int]) -> Int {
+        r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6]) + r[2] * (r[3] * r[7] - r[4] * r[6])
     }
 
     private static func rotationOrder(_ r: [Int]) -> Int {

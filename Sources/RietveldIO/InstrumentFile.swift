@@ -78,6 +78,9 @@ public enum InstrumentFile {
                 guard let v = Double(parts[1]), v.isFinite else {
                     throw .malformed(file: file, line: n + 1, "\(key) = '\(parts[1])' is not a number")
                 }
+                if let earlier = values[key] {
+                    throw .malformed(file: file, line: n + 1, "\(key) is given twice (lines \(earlier.1) and \(n + 1)); which one is meant?")
+                }
                 values[key] = (v, n + 1)
             }
         }

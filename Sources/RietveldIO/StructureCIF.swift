@@ -45,7 +45,26 @@ public enum StructureCIF {
             atoms = try atomSites(loop, source: source)
         }
         // A block with a cell and a space group but no atoms describes a phase for Le Bail extraction.
-        return CrystalStructure(name: block.name, cell: cell, spaceGroup: group, atoms: atoms)
+        let structure = CrystalStructure(name: block.name, cell: cell, spaceGroup: group, atoms: atoms)
+        try checkOccupancies(structure, block: block, source: source)
+        return structure
+    }
+
+    /// Each atom's occupancy and each site's total lie between 0 and 1 (a little rounding allowed).
+    static func checkOccupancies(_ s: CrystalStructure, block: CIFBlock, source: String) throws(FileError) {
+        let tolerance = 1e-3
+        for a in s.atoms where !(a.occupancy >= 0 && a.occupancy <= 1 + tolerance) {
+            throw .malformed(file: source, line: block.loop(containing: "_atom_site_fract_x")?.line ?? block.line,
+                             "atom \(a.label): occupancy \(EsdFormat.plain(a.occupancy)) lies outside 0–1")
+        }
+        for site in s.sites {
+            let total = site.reduce(0) { $0 + s.atoms[$1].occupancy }
+            if total > 1 + tolerance {
+                let labels = site.map { s.atoms[$0].label }.joined(separator: ", ")
+                throw .malformed(file: source, line: block.loop(containing: "_atom_site_fract_x")?.line ?? block.line,
+                                 "atoms \(labels) share a site and their occupancies add up to \(EsdFormat.plain(total)), more than 1")
+            }
+        }
     }
 
     static let operatorTags = ["_space_group_symop_operation_xyz", "_symmetry_equiv_pos_as_xyz"]
@@ -63,9 +82,20 @@ public enum StructureCIF {
                     throw .malformed(file: source, line: v.line, error.description)
                 }
             }
-            do { return try SpaceGroup(operations: ops, number: number, symbol: name?.text ?? "from operators") } catch {
+            let group: SpaceGroup
+            do { group = try SpaceGroup(operations: ops, number: number, symbol: name?.text ?? "from operators") } catch {
                 throw .malformed(file: source, line: loop.line, error.description)
             }
+            // The number (or symbol) must describe the group the operators make.
+            if let n = number, CrystalSystem(spaceGroupNumber: n) != group.crystalSystem {
+                throw .malformed(file: source, line: loop.line,
+                                 "the \(ops.count) symmetry operators form a \(group.crystalSystem.rawValue) group, but the space-group number \(n) is \(CrystalSystem(spaceGroupNumber: n).rawValue)")
+            }
+            if let n = name, let named = try? SpaceGroup.named(n.text), named.crystalSystem != group.crystalSystem || named.operations.count != group.operations.count {
+                throw .malformed(file: source, line: n.line,
+                                 "the symbol '\(n.text)' names a group of \(named.operations.count) operations (\(named.crystalSystem.rawValue)), but the operators form one of \(group.operations.count) (\(group.crystalSystem.rawValue))")
+            }
+            return group
         }
         if let name {
             do { return try SpaceGroup.named(name.text) } catch {

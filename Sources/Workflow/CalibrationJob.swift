@@ -46,6 +46,7 @@ public struct CalibrationJob: Sendable {
         Calibration.prepare(&setup.model)
         setup.settings.bounds.merge(Calibration.bounds) { $1 }
         let stages = Calibration.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
+        try setup.checkDetermined(by: stages)
         let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings, events: events)
         return CalibrationOutcome(result: result, setup: setup, rejection: Calibration.rejection(result))
     }

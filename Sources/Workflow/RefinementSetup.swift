@@ -112,6 +112,12 @@ public struct RefinementSetup: Sendable {
         guard let first = pattern.twoTheta.first, let last = pattern.twoTheta.last else {
             throw FileError.malformed(file: source, line: 1, "the pattern has no points")
         }
+        guard first > 0, last < 180 else {
+            throw WorkflowError.invalid("\(source): 2θ runs from \(EsdFormat.plain(first)) to \(EsdFormat.plain(last))°; expected values between 0 and 180°")
+        }
+        guard let top = pattern.intensity.max(), let bottom = pattern.intensity.min(), top > 0, top > bottom else {
+            throw WorkflowError.invalid("\(source): the pattern has no signal (every intensity is \(EsdFormat.plain(pattern.intensity.first ?? 0)))")
+        }
         let low = options.range.low ?? first, high = options.range.high ?? last
         guard low < high, low <= last, high >= first else {
             throw WorkflowError.rangeOutsideData(file: source, low: low, high: high, data: first...last)
@@ -148,6 +154,17 @@ public struct RefinementSetup: Sendable {
         model.threads = options.threads
         StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: options.backgroundTerms)
         return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings(), phaseFiles: phases.map(\.0.file))
+    }
+
+    /// Refuses stages that would fit more parameters than the points they see (a fit that "converges" on four
+    /// points for 24 parameters proves nothing).
+    public func checkDetermined(by stages: [RefinementStage]) throws(WorkflowError) {
+        for s in stages {
+            let points = settings.weights(pattern, twoThetaMax: s.twoThetaMax).filter { $0 > 0 }.count
+            guard points > s.parameters.count else {
+                throw .invalid("\(pattern.name): stage '\(s.name)' has \(points) point\(points == 1 ? "" : "s") to fit \(s.parameters.count) parameters (check the 2θ range and excluded regions)")
+            }
+        }
     }
 
     /// The index of a phase by name, for options that name one.

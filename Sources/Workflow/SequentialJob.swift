@@ -131,6 +131,7 @@ extension SequentialJob {
         if independent { options.threads = 1 }
         var setup = try RefinementSetup.load(pattern: files[range.lowerBound], phases: phases, instrument: instrument, options: options)
         let stages = try plan.map { try RecipePlan.apply($0, to: &setup) } ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
+        try setup.checkDetermined(by: stages)
         var sequential = self.sequential
         sequential.settings = setup.settings
         let parameters = stages.last?.parameters ?? []

@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
             options.leBail = inputs.leBail
             let setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
+            try setup.checkDetermined(by: stages)
             let r = Benchmark.run(model: setup.model, pattern: setup.pattern, stages: stages, settings: setup.settings, repeats: `repeat`)
             func obj(_ t: TimingSummary) -> [String: Double] { ["median": t.median, "min": t.min, "max": t.max] }
             if json {

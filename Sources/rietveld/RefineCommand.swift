@@ -104,6 +104,7 @@ struct RefineCommand: ParsableCommand {
             let qpa = try quantitativeAnalysis(setup)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }
                 ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
+            try setup.checkDetermined(by: stages)
             let names = setup.model.phases.map(\.name)
             let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings,
                                         events: ProgressLines(quiet: quiet).callback { names[$0] })
