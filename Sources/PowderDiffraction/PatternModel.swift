@@ -272,3 +272,28 @@ extension ModelEvaluation {
         return out
     }
 }
+
+extension PatternModel {
+    /// FWHM (degrees) of a phase's peak at 2θ (degrees): instrument plus the phase's size and strain (TCH).
+    public func fwhm(phase p: Int, twoTheta: Double) -> Double {
+        let line = PlacedLine(position: twoTheta, dPositionDQ: 0, dPositionDShift: (0, 0))
+        let w = LineWidths(position: line, instrument: instrument, phase: phases[p], wavelength: instrument.radiation.wavelength)
+        return w.shape.fwhm / AngleUnit.radiansPerDegree
+    }
+
+    /// How many of a phase's peaks the pattern resolves: Kα1 lines inside the data, counted once per group
+    /// closer than a FWHM. What the data can say about a phase's structure and broadening depends on this,
+    /// not on how many reflections it has.
+    public func resolvedPeaks(phase p: Int) -> Int {
+        guard let low = twoTheta.first, let high = twoTheta.last else { return 0 }
+        let lambda = instrument.radiation.wavelength
+        let positions = phases[p].reflections.compactMap { $0.twoTheta(wavelength: lambda) }.filter { $0 >= low && $0 <= high }.sorted()
+        var count = 0
+        var last = -Double.infinity
+        for t in positions where t - last > fwhm(phase: p, twoTheta: t) {
+            count += 1
+            last = t
+        }
+        return count
+    }
+}

@@ -70,6 +70,7 @@ public enum DefaultStrategy {
         var all = basic + [offset] + cells
         if refineProfile { all += profile }
         var sharp = RefinementStage(name: refineProfile ? "cell, size and strain" : "cell", parameters: all, isPreliminary: true)
+        sharp.requiresStructureSupport = true
         sharp.startSize = firstSharpSize(wavelength: model.instrument.radiation.wavelength)
         stages.append(sharp)
         if refineStructure && !structure.isEmpty {

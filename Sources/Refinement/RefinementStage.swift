@@ -56,6 +56,13 @@ public enum StructureSupport {
     /// Below 3 % of the net calculated intensity a phase's structure is held (its scale, cell and broadening
     /// still refine). A 20 wt % argyrodite beside a layered oxide carries ~30 %; a 1 wt % coating ~1 %.
     public static let minimumShare = 0.03
+    /// A phase's structure is refined only when the pattern resolves at least this many of its peaks per
+    /// structural parameter (LiNiO2 in 0.16° steps over 10–62° resolves 8: not enough for O z, three U_iso and
+    /// the mixing).
+    public static let peaksPerStructuralParameter = 3.0
+    /// Size and microstrain together need at least this many resolved peaks (their widths' angular
+    /// dependence tells them apart); with fewer, the size alone is refined.
+    public static let peaksForStrain = 5
     /// A phase's cell moves in a broadened stage only when it carries at least this share.
     public static let broadenedCellShare = 0.15
 

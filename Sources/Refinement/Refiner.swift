@@ -10,6 +10,8 @@ public enum RefinementEvent: Sendable {
     /// Structural parameters of these phases were held in a stage: their share of the Bragg intensity is
     /// below `StructureSupport.minimumShare`.
     case structureHeld(stage: Int, phases: [Int], shares: [Double])
+    /// The microstrain of these phases was held: they resolve too few peaks to tell it from their size.
+    case strainHeld(stage: Int, phases: [Int])
     /// The cells of these minor phases were held in a broadened stage (see `Refiner.holdMinorCells`).
     case cellHeld(stage: Int, phases: [Int], shares: [Double])
     /// A stage has finished.
@@ -73,16 +75,33 @@ public enum Refiner {
                                 seconds: seconds, correlationThreshold: settings.correlationThreshold, undetected: undetected)
     }
 
-    /// Drops the structural parameters of phases whose peaks carry too little of the pattern to determine them.
+    /// Drops what a phase's peaks cannot determine: its structure when it carries too little of the pattern's
+    /// Bragg intensity (`StructureSupport.minimumShare`) or resolves too few peaks for it
+    /// (`StructureSupport.peaksPerStructuralParameter`), and its microstrain beside its size when it resolves
+    /// fewer than `StructureSupport.peaksForStrain` peaks (size and strain from two widths are one thing).
     static func holdUnsupportedStructure(_ stage: inout RefinementStage, index: Int, model: PatternModel, pattern: Pattern,
                                          settings: RefinementSettings, events: ((RefinementEvent) -> Void)?) {
-        guard model.phases.count > 1 else { return }
-        let e = model.evaluate(recordingProfiles: true)
-        let shares = StructureSupport.shares(e, phases: model.phases.count, weights: settings.weights(pattern))
-        let held = model.phases.indices.filter { model.phases[$0].isActive && shares[$0] < StructureSupport.minimumShare }
-        guard !held.isEmpty else { return }
-        stage.parameters.removeAll { p in DefaultStrategy.isStructural(p) && p.phase.map(held.contains) == true }
-        events?(.structureHeld(stage: index, phases: held, shares: held.map { shares[$0] }))
+        var shares = [Double](repeating: 1, count: model.phases.count)
+        if model.phases.filter(\.isActive).count > 1 {
+            let e = model.evaluate(recordingProfiles: true)
+            shares = StructureSupport.shares(e, phases: model.phases.count, weights: settings.weights(pattern))
+        }
+        var held: [Int] = [], heldShares: [Double] = [], strainHeld: [Int] = []
+        for p in model.phases.indices where model.phases[p].isActive {
+            let structural = stage.parameters.filter { $0.phase == p && DefaultStrategy.isStructural($0) }
+            let peaks = model.resolvedPeaks(phase: p)
+            if !structural.isEmpty && (shares[p] < StructureSupport.minimumShare || Double(peaks) < StructureSupport.peaksPerStructuralParameter * Double(structural.count)) {
+                stage.parameters.removeAll { $0.phase == p && DefaultStrategy.isStructural($0) }
+                held.append(p)
+                heldShares.append(shares[p])
+            }
+            if peaks < StructureSupport.peaksForStrain, stage.parameters.contains(.size(phase: p)), stage.parameters.contains(.microstrain(phase: p)) {
+                stage.parameters.removeAll { $0 == .microstrain(phase: p) }
+                strainHeld.append(p)
+            }
+        }
+        if !held.isEmpty { events?(.structureHeld(stage: index, phases: held, shares: heldShares)) }
+        if !strainHeld.isEmpty { events?(.strainHeld(stage: index, phases: strainHeld)) }
     }
 
     /// A broadened stage moves the cells of the phases that dominate the pattern; a minor phase's broadened

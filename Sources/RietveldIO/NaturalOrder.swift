@@ -20,6 +20,11 @@ public enum NaturalOrder {
         return a.count < b.count
     }
 
+    /// Extensions of pattern files taken from a directory (files named on the command line are read whatever
+    /// their name).
+    public static let patternExtensions: Set<String> = ["xy", "xye", "xyd", "dat", "csv", "prn", "asc", "gsas", "gsa", "gss", "fxye", "esd",
+                                                        "std", "xra", "raw", "xrdml", "brml", "uxd", "rd", "sd"]
+
     /// Pattern files from arguments: files as given, directories expanded to their files, and list files
     /// (`.txt`, `.lst`: one path per line, relative to the list) expanded. Without a list file the whole set is
     /// sorted naturally (a shell glob gives `_10` before `_2`); a list file's order is kept.
@@ -31,7 +36,11 @@ public enum NaturalOrder {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: arg, isDirectory: &isDir) else { throw .cannotRead(file: arg, reason: "no such file or directory") }
             if isDir.boolValue {
-                let names = ((try? fm.contentsOfDirectory(atPath: arg)) ?? []).filter { !$0.hasPrefix(".") }
+                // The patterns of a folder: files with a pattern's extension (not the licence, README, CIFs of
+                // structures or instrument files kept beside them).
+                let names = ((try? fm.contentsOfDirectory(atPath: arg)) ?? []).filter {
+                    !$0.hasPrefix(".") && patternExtensions.contains(($0 as NSString).pathExtension.lowercased())
+                }
                 out += names.sorted(by: less).map { (arg as NSString).appendingPathComponent($0) }
             } else if arg.hasSuffix(".txt") || arg.hasSuffix(".lst") {
                 listed = true

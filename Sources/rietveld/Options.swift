@@ -84,7 +84,9 @@ struct ProgressLines {
             case .stageStarted: break
             case let .structureHeld(stage, phases, shares):
                 let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) % of the Bragg intensity)" }
-                Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal to refine it")
+                Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal or too few resolved peaks to refine it")
+            case let .strainHeld(stage, phases):
+                Self.write("  stage \(stage + 1): microstrain of \(phases.map(names).joined(separator: ", ")) held: too few resolved peaks to tell it from the size")
             case let .cellHeld(stage, phases, shares):
                 let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) %)" }
                 Self.write("  stage \(stage + 1): cell of \(list.joined(separator: ", ")) held while peaks are broadened (a minor phase; refined in the next stage)")
