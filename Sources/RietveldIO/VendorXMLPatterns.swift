@@ -93,6 +93,7 @@ enum BRML {
     static func isZIP(_ data: Data) -> Bool { data.count >= 4 && data.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]) }
 
     static func read(_ data: Data, file: String, name: String) throws(FileError) -> Pattern {
+        try ZIPLayout.check(data, file: file)
         let archive: Archive
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw .malformed(file: file, line: 1, "BRML: not a readable ZIP archive")
