@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Workflow", "Crystallography", "FileSupport", "_TestSupport"]),
         .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO", "Workflow", "FileSupport", "_TestSupport"]),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map", "RietveldIO", "PowderDiffraction", "FileSupport", "_TestSupport"], exclude: ["Fixtures"]),
     ]
 )

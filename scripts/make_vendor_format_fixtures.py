@@ -72,10 +72,28 @@ t = 2.0
 </xrdMeasurements>
 """)
 
-# BRML: deflated ZIP, Datum rows (time, 1, 2θ, θ, counts).
+# BRML: deflated ZIP, the tube's wavelengths (FixedInformation/Instrument/PrimaryTracks/TrackInfoData/
+# MountedOptics/InfoData/Tube), Datum rows (time, 1, 2θ, θ, counts).
 datums = "\n".join(f"      <Datum>1,1,{num(a)},{num(a / 2)},{int(b)}</Datum>" for a, b in zip(x, y))
 raw_xml = f"""<?xml version="1.0" encoding="utf-8"?>
 <RawDataFile xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" Version="4">
+  <FixedInformation>
+    <Instrument>
+      <PrimaryTracks>
+        <TrackInfoData>
+          <MountedOptics>
+            <InfoData>
+              <Tube>
+                <WaveLengthAlpha1 Value="1.5406" Unit="Å" />
+                <WaveLengthAlpha2 Value="1.54439" Unit="Å" />
+                <WaveLengthRatio Value="0.5" />
+              </Tube>
+            </InfoData>
+          </MountedOptics>
+        </TrackInfoData>
+      </PrimaryTracks>
+    </Instrument>
+  </FixedInformation>
   <DataRoutes>
     <DataRoute Description="Originally measured data." RouteFlag="Final">
       <ScanInformation ScanName="Coupled TwoTheta/Theta">

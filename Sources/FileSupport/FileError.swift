@@ -33,7 +33,11 @@ public enum TextFile {
 
     /// The file's text (UTF-8, else Latin-1).
     public static func read(_ url: URL) throws(FileError) -> String {
-        let data = try data(url)
+        text(try data(url))
+    }
+
+    /// Bytes as text: UTF-8, else Latin-1.
+    public static func text(_ data: Data) -> String {
         if let s = String(validating: data, as: UTF8.self) { return s }
         // Latin-1: every byte is the code point of the same value.
         return String(String.UnicodeScalarView(data.map { Unicode.Scalar($0) }))

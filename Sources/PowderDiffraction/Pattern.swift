@@ -8,6 +8,11 @@ public struct Pattern: Sendable, Equatable {
     public var intensity: [Double]
     /// σ of each intensity (from the file, else √max(y, 1)).
     public var sigma: [Double]
+    /// The wavelengths (Å) the file states for its radiation, strongest line first: [Kα1] or [Kα1, Kα2]; empty
+    /// when the file states none. Metadata only: the model takes its radiation from the instrument file.
+    public var statedWavelengths: [Double] = []
+    /// The intensity ratio I(Kα2)/I(Kα1) the file states, if any.
+    public var statedSecondLineRatio: Double?
 
     public init(name: String, twoTheta: [Double], intensity: [Double], sigma: [Double]? = nil) {
         precondition(twoTheta.count == intensity.count, "2θ and intensity differ in length")
@@ -23,6 +28,9 @@ public struct Pattern: Sendable, Equatable {
     /// The points inside [low, high] (degrees).
     public func restricted(to low: Double, _ high: Double) -> Pattern {
         let keep = twoTheta.indices.filter { twoTheta[$0] >= low && twoTheta[$0] <= high }
-        return Pattern(name: name, twoTheta: keep.map { twoTheta[$0] }, intensity: keep.map { intensity[$0] }, sigma: keep.map { sigma[$0] })
+        var part = Pattern(name: name, twoTheta: keep.map { twoTheta[$0] }, intensity: keep.map { intensity[$0] }, sigma: keep.map { sigma[$0] })
+        part.statedWavelengths = statedWavelengths
+        part.statedSecondLineRatio = statedSecondLineRatio
+        return part
     }
 }

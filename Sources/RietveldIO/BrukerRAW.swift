@@ -17,42 +17,26 @@ import PowderDiffraction
 ///   float64 start at +72, float64 step at +80, uint32 steps at +88, uint32 record size at +136, uint32 length
 ///   of the drive records from +160; then one record per step whose first float32 is the count.
 ///
-/// Only the first range is read (a note on stderr is the caller's business); σ = √max(y, 1).
+/// Only the first range is read (a note on stderr is the caller's business); σ = √max(y, 1). Float32 header
+/// values are read as the decimals they stand for (`LittleEndianFields.decimalFloat32`). The radiation the header
+/// states: v1 float32 Kα1, Kα2 at +68, +72 of the range header (xylib); v2 float32 Kα1, Kα2, ratio at 190, 194,
+/// 198; v3 float64 Kα1, Kα2, ratio at 624, 632, 648 (GSAS-II); v4 a kind-30 segment with float64 Kα1, Kα2,
+/// ratio at +80, +88, +104, else the range's float64 "used wavelength" at +112.
 enum BrukerRAW {
     static func isRAW(_ data: Data) -> Bool {
         data.count >= 4 && (data.prefix(4) == Data("RAW ".utf8) || data.prefix(4) == Data("RAW2".utf8) || data.prefix(7) == Data("RAW1.01".utf8)
             || data.prefix(7) == Data("RAW4.00".utf8))
     }
 
-    /// Little-endian fields of a byte buffer, each access checked against its end.
-    struct Bytes {
-        let bytes: [UInt8]
-        let file: String
-
-        func need(_ end: Int, _ what: String) throws(FileError) {
-            guard end >= 0, end <= bytes.count else {
-                throw .malformed(file: file, line: 1, "file ends at byte \(bytes.count) inside \(what) (needs \(end))")
-            }
-        }
-        func uint32(_ o: Int) -> Int { Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24) }
-        func int32(_ o: Int) -> Int { Int(Int32(bitPattern: UInt32(uint32(o)))) }
-        func uint16(_ o: Int) -> Int { Int(UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8) }
-        func float32(_ o: Int) -> Double { Double(Float(bitPattern: UInt32(uint32(o)))) }
-        func float64(_ o: Int) -> Double {
-            var v: UInt64 = 0
-            for i in 0..<8 { v |= UInt64(bytes[o + i]) << (8 * UInt64(i)) }
-            return Double(bitPattern: v)
-        }
-    }
-
     /// One scan: its 2θ start and step, the number of steps, where the counts begin and how far apart.
     struct Scan {
         var start: Double, step: Double, count: Int, dataOffset: Int, stride = 4
+        var radiation = StatedRadiation(wavelengths: [])
     }
 
     static func read(_ data: Data, file: String, name: String) throws(FileError) -> Pattern {
-        let b = Bytes(bytes: [UInt8](data), file: file)
-        let scan: Scan
+        let b = LittleEndianFields(data, file: file)
+        var scan: Scan
         if data.prefix(7) == Data("RAW1.01".utf8) {
             try b.need(716, "the header")
             let blocks = b.int32(12)
@@ -64,36 +48,42 @@ enum BrukerRAW {
                 throw .malformed(file: file, line: 1, "RAW1.01 header gives \(blocks) ranges with a \(headLength)-byte range header; expected at least one range and a header of 260 bytes or more")
             }
             scan = Scan(start: b.float64(pos + 16), step: b.float64(pos + 176), count: b.int32(pos + 4), dataOffset: pos + headLength + supplementary)
+            scan.radiation = StatedRadiation(wavelengths: [b.float64(624), b.float64(632)], ratio: b.float64(648))
         } else if data.prefix(4) == Data("RAW2".utf8) {
             try b.need(256 + 20, "the first block header")
             let pos = 256
-            scan = Scan(start: b.float32(pos + 16), step: b.float32(pos + 12), count: b.uint16(pos + 2), dataOffset: pos + b.uint16(pos))
+            scan = Scan(start: b.decimalFloat32(pos + 16), step: b.decimalFloat32(pos + 12), count: b.uint16(pos + 2), dataOffset: pos + b.uint16(pos))
+            scan.radiation = StatedRadiation(wavelengths: [b.decimalFloat32(190), b.decimalFloat32(194)], ratio: b.decimalFloat32(198))
         } else if data.prefix(7) == Data("RAW4.00".utf8) {
             scan = try version4(b)
         } else {
             // Version 1: the first range header follows the 4-byte magic.
             let pos = 4
             try b.need(pos + 152, "the first range header")
-            scan = Scan(start: b.float32(pos + 20), step: b.float32(pos + 8), count: b.uint32(pos), dataOffset: pos + 152)
+            scan = Scan(start: b.decimalFloat32(pos + 20), step: b.decimalFloat32(pos + 8), count: b.uint32(pos), dataOffset: pos + 152)
+            scan.radiation = StatedRadiation(wavelengths: [b.decimalFloat32(pos + 68), b.decimalFloat32(pos + 72)])
         }
-        guard scan.count > 1, scan.count < 10_000_000, scan.step.isFinite, scan.step > 0, scan.start.isFinite else {
-            throw .malformed(file: file, line: 1, "scan header gives \(scan.count) steps of \(scan.step)° from \(scan.start)°; expected a positive step and at least two points")
+        try StepScan.check(start: scan.start, step: scan.step, count: scan.count, file: file, what: "RAW scan header")
+        // Each point takes at least 4 bytes: a larger count cannot be in the file (and would overflow the offsets).
+        guard scan.count <= b.count / 4, scan.stride <= b.count else {
+            throw .malformed(file: file, line: 1, "RAW scan header announces \(scan.count) points of \(scan.stride) bytes; the file has \(b.count) bytes")
         }
         try b.need(scan.dataOffset + scan.stride * (scan.count - 1) + 4, "the counts (\(scan.count) points)")
-        var x: [Double] = [], y: [Double] = []
-        x.reserveCapacity(scan.count); y.reserveCapacity(scan.count)
+        var y: [Double] = []
+        y.reserveCapacity(scan.count)
         for i in 0..<scan.count {
-            x.append(scan.start + Double(i) * scan.step)
             let v = b.float32(scan.dataOffset + scan.stride * i)
             guard v.isFinite else { throw .malformed(file: file, line: 1, "count \(i + 1) is not a finite number") }
             y.append(v)
         }
-        return Pattern(name: name, twoTheta: x, intensity: y)
+        let x = StepScan.angles(start: scan.start, step: scan.step, count: scan.count)
+        return scan.radiation.applied(to: Pattern(name: name, twoTheta: x, intensity: y))
     }
 
     /// Walks the segments of a version-4 file to its first range.
-    static func version4(_ b: Bytes) throws(FileError) -> Scan {
+    static func version4(_ b: LittleEndianFields) throws(FileError) -> Scan {
         var cursor = 61
+        var source: StatedRadiation?
         while true {
             try b.need(cursor + 4, "a segment header at byte \(cursor)")
             let kind = b.uint32(cursor)
@@ -104,12 +94,17 @@ enum BrukerRAW {
                     throw .malformed(file: b.file, line: 1, "range at byte \(cursor) has \(recordSize)-byte data records; expected a multiple of 4 (a float32 count first)")
                 }
                 return Scan(start: b.float64(cursor + 72), step: b.float64(cursor + 80), count: b.uint32(cursor + 88),
-                            dataOffset: cursor + 160 + driveBytes, stride: recordSize)
+                            dataOffset: cursor + 160 + driveBytes, stride: recordSize,
+                            radiation: source ?? StatedRadiation(wavelengths: [b.float64(cursor + 112)]))
             }
             try b.need(cursor + 8, "a segment header at byte \(cursor)")
             let length = b.uint32(cursor + 4)
             guard length >= 8 else {
                 throw .malformed(file: b.file, line: 1, "segment at byte \(cursor) declares \(length) bytes; expected at least 8")
+            }
+            if kind == 30, length >= 112 {
+                try b.need(cursor + 112, "the X-ray source segment at byte \(cursor)")
+                source = StatedRadiation(wavelengths: [b.float64(cursor + 80), b.float64(cursor + 88)], ratio: b.float64(cursor + 104))
             }
             cursor += length
         }

@@ -60,7 +60,15 @@ enum XRDML {
         if x.count > 1 && x[0] > x[x.count - 1] {
             x.reverse(); intensity.reverse(); sigma.reverse()
         }
-        return Pattern(name: name, twoTheta: x, intensity: intensity, sigma: sigma)
+        return radiation(root).applied(to: Pattern(name: name, twoTheta: x, intensity: intensity, sigma: sigma))
+    }
+
+    /// `usedWavelength`'s `kAlpha1`, `kAlpha2` and `ratioKAlpha2KAlpha1` (Å), where the file has them.
+    static func radiation(_ root: XMLTreeElement) -> StatedRadiation {
+        guard let used = root.descendants("usedWavelength").first else { return StatedRadiation(wavelengths: []) }
+        func value(_ name: String) -> Double? { used.child(name).flatMap { Double($0.text.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+        let lines = value("kAlpha1").map { [$0] + (value("kAlpha2").map { [$0] } ?? []) } ?? []
+        return StatedRadiation(wavelengths: lines, ratio: value("ratioKAlpha2KAlpha1"))
     }
 
     /// Whitespace-separated numbers; the first that is not one is named.
@@ -85,6 +93,7 @@ enum BRML {
     static func isZIP(_ data: Data) -> Bool { data.count >= 4 && data.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]) }
 
     static func read(_ data: Data, file: String, name: String) throws(FileError) -> Pattern {
+        try ZIPLayout.check(data, file: file)
         let archive: Archive
         do { archive = try Archive(data: data, accessMode: .read) } catch {
             throw .malformed(file: file, line: 1, "BRML: not a readable ZIP archive")
@@ -129,6 +138,18 @@ enum BRML {
         }
         guard x.count >= 2 else { throw .malformed(file: inner, line: 1, "BRML: \(x.count) data points; expected at least two") }
         if x[0] > x[x.count - 1] { x.reverse(); y.reverse() }
-        return Pattern(name: name, twoTheta: x, intensity: y)
+        return radiation(root).applied(to: Pattern(name: name, twoTheta: x, intensity: y))
+    }
+
+    /// The tube's `WaveLengthAlpha1`, `WaveLengthAlpha2` and `WaveLengthRatio` (a `Value` attribute, else the
+    /// element's text; Å, or nm where `Unit` says so), where the file has them.
+    static func radiation(_ root: XMLTreeElement) -> StatedRadiation {
+        func value(_ name: String) -> Double? {
+            guard let e = root.descendants(name).first else { return nil }
+            guard let v = Double((e.attributes["Value"] ?? e.text).trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            return (e.attributes["Unit"] ?? "").lowercased() == "nm" ? 10 * v : v
+        }
+        let lines = value("WaveLengthAlpha1").map { [$0] + (value("WaveLengthAlpha2").map { [$0] } ?? []) } ?? []
+        return StatedRadiation(wavelengths: lines, ratio: value("WaveLengthRatio"))
     }
 }

@@ -32,6 +32,10 @@ final class XMLTreeElement {
 
     /// Parses `data`; a document that is not well-formed XML gives the parser's line and message.
     static func parse(_ data: Data, file: String) throws(FileError) -> XMLTreeElement {
+        // Foundation's XMLParser traps on element or attribute names that are not UTF-8: check first.
+        if let (offset, line) = firstInvalidUTF8(data) {
+            throw .malformed(file: file, line: line, "XML: byte \(offset) is not UTF-8 text (the vendors' XML files are UTF-8)")
+        }
         let builder = Builder()
         let parser = XMLParser(data: data)
         parser.delegate = builder
@@ -41,6 +45,26 @@ final class XMLTreeElement {
             throw .malformed(file: file, line: max(1, parser.lineNumber), "XML: \(message)")
         }
         return root
+    }
+
+    /// The offset and line of the first byte that does not decode as UTF-8, or nil if all do.
+    static func firstInvalidUTF8(_ data: Data) -> (offset: Int, line: Int)? {
+        if String(validating: data, as: UTF8.self) != nil { return nil }
+        var parser = Unicode.UTF8.ForwardParser()
+        var bytes = data.makeIterator()
+        var offset = 0, line = 1
+        while true {
+            switch parser.parseScalar(from: &bytes) {
+            case .valid(let scalar):
+                if scalar.count == 1 && scalar.first == 10 { line += 1 }
+                offset += scalar.count
+            case .error(let length):
+                _ = length
+                return (offset, line)
+            case .emptyInput:
+                return nil
+            }
+        }
     }
 
     private final class Builder: NSObject, XMLParserDelegate {

@@ -21,7 +21,7 @@ struct RefineCommand: ParsableCommand {
             refinement did not converge (outputs are written and say so).
             """)
 
-    @Argument(help: "Pattern file (xy, xye, csv, GSAS, powder CIF, XRDML, BRML, Bruker RAW/UXD, STOE RAW).")
+    @Argument(help: "Pattern file, recognized by content: \(PatternFormat.readableList).")
     var pattern: String
 
     @OptionGroup var inputs: PhaseArguments

@@ -258,9 +258,9 @@ struct MergeCommand: ParsableCommand {
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert patterns of any readable format (XRDML, BRML, Bruker RAW/UXD, STOE RAW, GSAS, CIF, xy) to xye (2θ, y, esd).")
+        abstract: "Convert patterns of any readable format to xye (2θ, y, esd).")
 
-    @Argument(help: "Pattern files.")
+    @Argument(help: "Pattern files, recognized by content: \(PatternFormat.readableList).")
     var patterns: [String]
 
     @Option(name: .shortAndLong, help: "Output .xye file (one pattern), or a directory (several: NAME.xye each).")
