@@ -97,7 +97,7 @@ public struct LithiumReference: Sendable {
             do {
                 let r = try body(b.curve)
                 out.candidates += r.candidates.map { var c = $0; if let n = b.name { c.phase = n }; return c }
-                out.warnings += r.warnings.filter { w in !out.warnings.contains(w) }
+                for w in r.warnings where !out.warnings.contains(w) { out.warnings.append(w) }
             } catch {
                 switch error {
                 case .outsideRange, .outsidePath, .missingColumn: if firstError == nil { firstError = error }
