@@ -55,6 +55,36 @@ public enum LithiumContent {
         return out
     }
 
+    /// Which segment of a record becomes the reference: the n-th charge or the n-th discharge (1-based).
+    public struct SegmentChoice: Sendable, Equatable, CustomStringConvertible {
+        public let kind: Segment.Kind
+        public let number: Int
+        public init(_ kind: Segment.Kind, _ number: Int) { self.kind = kind; self.number = number }
+        public static let firstCharge = SegmentChoice(.charge, 1)
+
+        /// `first-charge`, `first-discharge`, `charge:N` or `discharge:N`.
+        public init?(_ text: String) {
+            switch text {
+            case "first-charge": self.init(.charge, 1)
+            case "first-discharge": self.init(.discharge, 1)
+            default:
+                let f = text.split(separator: ":")
+                guard f.count == 2, let kind = Segment.Kind(rawValue: String(f[0])), let n = Int(f[1]), n >= 1 else { return nil }
+                self.init(kind, n)
+            }
+        }
+        public var description: String { "\(kind.rawValue):\(number)" }
+    }
+
+    /// The index range of the chosen segment of a cumulative-charge record.
+    public static func range(of choice: SegmentChoice, in charge: [Double]) throws(LithiationError) -> ClosedRange<Int> {
+        let matching = segments(charge).filter { $0.kind == choice.kind }
+        guard choice.number <= matching.count else {
+            throw .segmentMissing(kind: choice.kind.rawValue, requested: choice.number, available: matching.count)
+        }
+        return matching[choice.number - 1].range
+    }
+
     /// Linear interpolation of (t, q) at time t (clamped to the record).
     public static func interpolate(_ times: [Double], _ values: [Double], at t: Double) -> Double {
         if t <= times.first! { return values.first! }

@@ -22,28 +22,12 @@ public struct PhaseRegion: Sendable, Equatable {
     public init(name: String, range: ClosedRange<Double>) { self.name = name; self.range = range }
 }
 
-public enum LithiationError: Error, Equatable, CustomStringConvertible {
-    case tooFewPoints(Int)
-    case outsideRange(quantity: String, value: Double, range: ClosedRange<Double>)
-    case missingColumn(String)
-    case invalid(String)
-
-    public var description: String {
-        switch self {
-        case .tooFewPoints(let n): return "the reference has \(n) usable points; at least 4 are needed"
-        case let .outsideRange(q, v, r):
-            return String(format: "%@ %.5g lies outside the reference curve (%.5g – %.5g); it is not extrapolated", q, v, r.lowerBound, r.upperBound)
-        case .missingColumn(let c): return "the reference has no \(c) values, which this lookup needs"
-        case .invalid(let why): return why
-        }
-    }
-}
-
 /// A smooth curve V(x) (and a(x), c(x)) through noisy operando points, with an uncertainty band.
 ///
 /// Smoothing: local linear regression with a Gaussian kernel of width `bandwidth` in x (weights 1/σ² when
 /// the points carry esds) — monotone where the data are, without forcing a shape; the bandwidth is chosen by
-/// leave-one-out cross-validation unless given. The band at x is the
+/// leave-one-out cross-validation of the volume among 0.5, 0.75, 1, 1.5, 2, 3 and 4 median point spacings
+/// unless given (it must then be positive). The band at x is the
 /// standard error of the local fit, √(s² Σw²/(Σw)²), s² the kernel-weighted mean squared residual. The curve
 /// is tabulated on a fine grid over the points' x range and never extrapolated.
 public struct ReferenceCurve: Sendable {
@@ -59,8 +43,14 @@ public struct ReferenceCurve: Sendable {
     static let gridDensity = 2000.0
 
     public init(points unsorted: [ReferencePoint], bandwidth: Double? = nil, regions: [PhaseRegion]? = nil) throws(LithiationError) {
+        if let bandwidth, !(bandwidth.isFinite && bandwidth > 0) { throw .invalidBandwidth(bandwidth) }
         let pts = unsorted.filter { $0.x.isFinite && $0.volume.isFinite }.sorted { $0.x < $1.x }
         guard pts.count >= 4 else { throw .tooFewPoints(pts.count) }
+        for p in pts {
+            for (name, e) in [("a", p.aEsd), ("c", p.cEsd), ("volume", p.volumeEsd)] {
+                if let e, !(e >= 0) { throw .negativeEsd(quantity: "\(name) at x(Li) = \(p.x)", value: e) }
+            }
+        }
         points = pts
         let spacings = zip(pts, pts.dropFirst()).map { $1.x - $0.x }.filter { $0 > 0 }.sorted()
         let median = spacings.isEmpty ? 0.01 : spacings[spacings.count / 2]
@@ -174,4 +164,14 @@ public struct ReferenceCurve: Sendable {
     }
 
     public func volume(at x: Double) -> Double { interpolate(volume, at: x) }
+    public func volumeBand(at x: Double) -> Double { interpolate(volumeBand, at: x) }
+
+    /// The derivative of the tabulated (piecewise linear) curve at x: the slope of the grid cell holding x.
+    /// This is the exact derivative of what `interpolate` returns, so that gradients through a lookup match
+    /// finite differences of it.
+    public func derivative(_ values: [Double], at x: Double) -> Double {
+        let t = (x - grid.first!) / (grid.last! - grid.first!) * Double(grid.count - 1)
+        let i = min(max(Int(t.rounded(.down)), 0), grid.count - 2)
+        return (values[i + 1] - values[i]) / (grid[i + 1] - grid[i])
+    }
 }

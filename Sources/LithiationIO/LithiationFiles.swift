@@ -12,6 +12,10 @@ public enum LithiationFiles {
         let file: String
         let header: [String]
         let rows: [(line: Int, fields: [String])]
+        /// Comment lines' text after `#`, trimmed.
+        var comments: [String] = []
+        /// The header as written (`header` is lower-cased for matching).
+        var rawHeader: [String] = []
 
         func column(_ names: [String]) -> Int? {
             for n in names { if let i = header.firstIndex(of: n) { return i } }
@@ -35,14 +39,17 @@ public enum LithiationFiles {
 
     static func table(_ url: URL) throws(FileError) -> Table {
         let text = try TextFile.read(url)
-        var header: [String]?
+        var header: [String]?, rawHeader: [String] = []
         var rows: [(Int, [String])] = []
+        var comments: [String] = []
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("#") { comments.append(line.dropFirst().trimmingCharacters(in: .whitespaces)); continue }
+            if line.isEmpty { continue }
             let f = CSV.fields(Substring(line))
             if header == nil {
-                header = f.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                rawHeader = f.map { $0.trimmingCharacters(in: .whitespaces) }
+                header = rawHeader.map { $0.lowercased() }
                 continue
             }
             guard f.count == header!.count else {
@@ -51,11 +58,26 @@ public enum LithiationFiles {
             rows.append((n + 1, f))
         }
         guard let header else { throw .malformed(file: url.path, line: 1, "empty file; expected a header line") }
-        return Table(file: url.path, header: header, rows: rows.map { (line: $0.0, fields: $0.1) })
+        return Table(file: url.path, header: header, rows: rows.map { (line: $0.0, fields: $0.1) }, comments: comments, rawHeader: rawHeader)
+    }
+
+    /// The comment that declares a multi-phase reference: its `phase` column names branches.
+    public static let branchesComment = "branches:"
+    public static let twoPhaseComment = "two-phase region:"
+
+    /// A reference file: its points, whether the `phase` column names branches (several phases) rather than
+    /// regions of one curve, and the line each point came from.
+    public struct ReferenceFile: Sendable {
+        public var points: [ReferencePoint]
+        public var branched: Bool
+        public var lines: [Int]
     }
 
     /// A reference CSV (`x_li,a,a_esd,c,c_esd,volume,volume_esd,phase`; esd, a, c and phase columns optional).
-    public static func readReference(_ url: URL) throws(FileError) -> [ReferencePoint] {
+    /// Checked: x_li within 0–1, esds not negative, one point per x (per branch when the phases are branches).
+    /// The `phase` column names branches when the file says `# branches: …` (as `build` writes it) or when
+    /// two labels' x ranges interleave (a point of each lies strictly inside the other's range).
+    public static func readReferenceFile(_ url: URL) throws(FileError) -> ReferenceFile {
         let t = try table(url)
         guard let xc = t.column(["x_li", "x"]) else { throw .missing(file: url.path, "no x_li column (header \(referenceHeader))") }
         let vc = t.column(["volume", "v"]), ac = t.column(["a"]), cc = t.column(["c"])
@@ -63,34 +85,78 @@ public enum LithiationFiles {
         var out: [ReferencePoint] = []
         for row in t.rows {
             let x = try t.number(row, xc, "x_li", required: true)!
+            guard (0...1).contains(x) else {
+                throw .malformed(file: url.path, line: row.line, "x_li \(x) is outside 0–1 (lithium per formula unit of the host)")
+            }
             let a = try t.number(row, ac, "a", required: false), c = try t.number(row, cc, "c", required: false)
             var v = try t.number(row, vc, "volume", required: vc != nil && (a == nil || c == nil))
             if v == nil, let a, let c { v = UnitCell.hexagonalVolume(a: a, c: c) }
             guard let volume = v else { throw .malformed(file: url.path, line: row.line, "no volume, and no a and c to compute it") }
+            var esds: [Double?] = []
+            for (column, name) in [(ae, "a_esd"), (ce, "c_esd"), (ve, "volume_esd")] {
+                let e = try t.number(row, column, name, required: false)
+                if let e, e < 0 { throw .malformed(file: url.path, line: row.line, "\(name) \(e) is negative; an esd is ≥ 0") }
+                esds.append(e)
+            }
             let phase = pc.flatMap { $0 < row.fields.count ? row.fields[$0].trimmingCharacters(in: .whitespaces) : nil }
-            out.append(ReferencePoint(x: x, a: a, aEsd: try t.number(row, ae, "a_esd", required: false), c: c,
-                                      cEsd: try t.number(row, ce, "c_esd", required: false), volume: volume,
-                                      volumeEsd: try t.number(row, ve, "volume_esd", required: false), phase: phase?.isEmpty == true ? nil : phase))
+            out.append(ReferencePoint(x: x, a: a, aEsd: esds[0], c: c, cEsd: esds[1], volume: volume, volumeEsd: esds[2],
+                                      phase: phase?.isEmpty == true ? nil : phase))
         }
-        let xs = out.map(\.x)
-        if Set(xs).count != xs.count { throw .malformed(file: url.path, line: 2, "x_li values repeat; a reference needs one point per x") }
-        return out
+        let lines = t.rows.map(\.line)
+        let branched = t.comments.contains { $0.hasPrefix(branchesComment) } || labelsInterleave(out)
+        var first: [String: Int] = [:]
+        for (k, p) in out.enumerated() {
+            let key = branched ? "\(p.phase ?? "")|\(p.x)" : "\(p.x)"
+            if let earlier = first[key] {
+                throw .malformed(file: url.path, line: lines[k],
+                                 "x_li \(p.x) repeats line \(earlier)\(branched ? " in phase \(p.phase ?? "(none)")" : ""); a reference needs one point per x")
+            }
+            first[key] = lines[k]
+        }
+        return ReferenceFile(points: out, branched: branched, lines: lines)
     }
 
-    public static func referenceText(_ points: [ReferencePoint], comments: [String] = []) -> String {
+    /// The points of a reference CSV (see `readReferenceFile`).
+    public static func readReference(_ url: URL) throws(FileError) -> [ReferencePoint] { try readReferenceFile(url).points }
+
+    /// Do two phase labels' x ranges interleave (each has a point strictly inside the other's range)?
+    static func labelsInterleave(_ points: [ReferencePoint]) -> Bool {
+        var xs: [String: [Double]] = [:]
+        for p in points { if let n = p.phase { xs[n, default: []].append(p.x) } }
+        let groups = Array(xs.values)
+        for i in groups.indices {
+            for j in groups.indices where j != i {
+                let lo = groups[j].min()!, hi = groups[j].max()!
+                guard groups[i].contains(where: { $0 > lo && $0 < hi }) else { continue }
+                let lo2 = groups[i].min()!, hi2 = groups[i].max()!
+                if groups[j].contains(where: { $0 > lo2 && $0 < hi2 }) { return true }
+            }
+        }
+        return false
+    }
+
+    /// The text of a reference CSV. A multi-phase reference declares its branches and two-phase regions in
+    /// comments, which the reader uses and older readers skip.
+    public static func referenceText(_ points: [ReferencePoint], comments: [String] = [], branches: [String] = [],
+                                     twoPhaseRegions: [TwoPhaseRegion] = []) -> String {
         func n(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
-        var out = comments.map { "# " + $0 + "\n" }.joined() + referenceHeader + "\n"
-        for p in points.sorted(by: { $0.x > $1.x }) {
-            out += [n(p.x), n(p.a), n(p.aEsd), n(p.c), n(p.cEsd), n(p.volume), n(p.volumeEsd), p.phase ?? ""].joined(separator: ",") + "\n"
+        var notes = comments
+        if !branches.isEmpty { notes.append(branchesComment + " " + branches.joined(separator: ",") + " (the phase column names the branch)") }
+        for r in twoPhaseRegions {
+            notes.append(twoPhaseComment + String(format: " %@ x_li %.4f–%.4f", r.name, r.range.lowerBound, r.range.upperBound))
+        }
+        var out = notes.map { "# " + $0 + "\n" }.joined() + referenceHeader + "\n"
+        for p in points.sorted(by: { $0.x != $1.x ? $0.x > $1.x : ($0.phase ?? "") < ($1.phase ?? "") }) {
+            out += [n(p.x), n(p.a), n(p.aEsd), n(p.c), n(p.cEsd), n(p.volume), n(p.volumeEsd), CSV.quote(p.phase ?? "")].joined(separator: ",") + "\n"
         }
         return out
     }
 
     /// An operando table with specific charge per row: whitespace- or comma-separated columns q (mAh/g),
     /// σq, a, b, c[, α, β, γ] (the layout of Märker et al.'s NMC811 data); `#` comments.
-    public static func readOperandoTable(_ url: URL) throws(FileError) -> [(q: Double, a: Double, c: Double, volume: Double)] {
+    public static func readOperandoTable(_ url: URL) throws(FileError) -> [OperandoRow] {
         let text = try TextFile.read(url)
-        var out: [(Double, Double, Double, Double)] = []
+        var out: [OperandoRow] = []
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -105,7 +171,7 @@ public enum LithiationFiles {
             do { cell = try UnitCell(a: v[2], b: v[3], c: v[4], alpha: alpha, beta: beta, gamma: gamma) } catch {
                 throw .malformed(file: url.path, line: n + 1, "\(error)")
             }
-            out.append((v[0], v[2], v[4], cell.volume))
+            out.append(OperandoRow(q: v[0], a: v[2], c: v[4], volume: cell.volume))
         }
         guard !out.isEmpty else { throw .malformed(file: url.path, line: 1, "no data rows") }
         return out
@@ -114,7 +180,7 @@ public enum LithiationFiles {
     /// A cycler record: a time column (`time_s`, `time/s`, `time`, or `time_h` in hours) and either a charge
     /// column (`capacity_mah`, `capacity`, `q_mah`) or a current column (`current_ma`, `current`) to integrate.
     /// Times must increase strictly.
-    public static func readCycler(_ url: URL) throws(FileError) -> (times: [Double], charge: [Double]) {
+    public static func readCycler(_ url: URL) throws(FileError) -> CyclerRecord {
         let t = try table(url)
         var hours = false
         var tc = t.column(["time_s", "time/s", "time", "t_s", "t"])
@@ -133,24 +199,63 @@ public enum LithiationFiles {
             values.append(try t.number(row, qc ?? ic, qc != nil ? "capacity" : "current", required: true)!)
         }
         guard times.count >= 2 else { throw .malformed(file: url.path, line: 2, "fewer than two records") }
-        return (times, qc != nil ? values : LithiumContent.charge(times: times, current: values))
+        return CyclerRecord(times: times, charge: qc != nil ? values : LithiumContent.charge(times: times, current: values))
     }
 
-    /// a, c, V (with esds) and file of each row of a `rietveld sequential` CSV, in index order, with its
-    /// `time_s` column when present.
-    public static func readSequential(_ url: URL) throws(FileError) -> [(file: String, a: Double, aEsd: Double?, c: Double, cEsd: Double?, volume: Double, volumeEsd: Double?, time: Double?)] {
+    /// The patterns of a `rietveld sequential` CSV in index order: the first phase's block, or with several
+    /// phases each `NAME:a … NAME:present` block (absent phases have empty cells), `flagged`, and a `time_s`
+    /// column when present. Flagged rows are kept (marked) so that pattern positions stay those of the run.
+    public static func readSequential(_ url: URL) throws(FileError) -> [SequentialPattern] {
         let t = try table(url)
         guard let ic = t.column(["index"]), let fc = t.column(["file"]) else { throw .missing(file: url.path, "not a sequential CSV (no index and file columns)") }
-        var out: [(Int, String, Double, Double?, Double, Double?, Double, Double?, Double?)] = []
+        let flaggedColumn = t.column(["flagged"]), timeColumn = t.column(["time_s", "time"])
+        // Phase names in the order of their blocks (lower-cased header: names as written are taken from the file).
+        let names = t.header.filter { $0.hasSuffix(":present") }.map { String($0.dropLast(":present".count)) }
+        var out: [SequentialPattern] = []
         for row in t.rows {
-            let flagged = t.column(["flagged"]).map { row.fields[$0] == "true" } ?? false
-            if flagged { continue }
-            out.append((Int(try t.number(row, ic, "index", required: true)!), row.fields[fc],
-                        try t.number(row, t.column(["a"]), "a", required: true)!, try t.number(row, t.column(["a_esd"]), "a_esd", required: false),
-                        try t.number(row, t.column(["c"]), "c", required: true)!, try t.number(row, t.column(["c_esd"]), "c_esd", required: false),
-                        try t.number(row, t.column(["volume"]), "volume", required: true)!, try t.number(row, t.column(["volume_esd"]), "volume_esd", required: false),
-                        try t.number(row, t.column(["time_s", "time"]), "time", required: false)))
+            let flagged = flaggedColumn.map { row.fields[$0].trimmingCharacters(in: .whitespaces).lowercased() == "true" } ?? false
+            func measured(_ value: String, _ esd: String) throws(FileError) -> Measured? {
+                guard let v = try t.number(row, t.column([value]), value, required: false) else { return nil }
+                let e = try t.number(row, t.column([esd]), esd, required: false) ?? 0
+                guard e >= 0 else { throw .malformed(file: url.path, line: row.line, "\(esd) \(e) is negative; an esd is ≥ 0") }
+                return Measured(v, esd: e)
+            }
+            var phases: [PhaseObservation] = []
+            if names.isEmpty {
+                let v = try measured("volume", "volume_esd")
+                if v == nil && !flagged { throw .malformed(file: url.path, line: row.line, "volume is empty in a row that is not flagged") }
+                phases.append(PhaseObservation(name: "", a: try measured("a", "a_esd"), c: try measured("c", "c_esd"), volume: v, present: v != nil))
+            } else {
+                for n in names {
+                    let present = t.column(["\(n):present"]).map { row.fields[$0].trimmingCharacters(in: .whitespaces).lowercased() == "true" } ?? false
+                    let v = try measured("\(n):volume", "\(n):volume_esd")
+                    if present && v == nil && !flagged { throw .malformed(file: url.path, line: row.line, "\(n):volume is empty while \(n) is present") }
+                    phases.append(PhaseObservation(name: originalName(n, in: t), a: try measured("\(n):a", "\(n):a_esd"), c: try measured("\(n):c", "\(n):c_esd"),
+                                                   volume: v, weightFraction: try measured("\(n):weight_fraction", "\(n):weight_fraction_esd"), present: present))
+                }
+            }
+            out.append(SequentialPattern(index: Int(try t.number(row, ic, "index", required: true)!), file: row.fields[fc],
+                                         time: try t.number(row, timeColumn, "time", required: false), flagged: flagged, phases: phases))
         }
-        return out.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8) }
+        return out.sorted { $0.index < $1.index }
+    }
+
+    /// A phase name as the file spells it (the header is lower-cased for matching).
+    static func originalName(_ lowered: String, in t: Table) -> String {
+        for f in t.rawHeader where f.lowercased() == lowered + ":present" { return String(f.dropLast(":present".count)) }
+        return lowered
+    }
+
+    /// Each pattern's file modification time in seconds after `origin` (paths relative to `base`).
+    public static func modificationTimes(of files: [String], base: URL, origin: Date) throws(FileError) -> [Double] {
+        var out: [Double] = []
+        for f in files {
+            let path = f.hasPrefix("/") ? f : base.appendingPathComponent(f).path
+            guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else {
+                throw .cannotRead(file: path, reason: "no modification time (needed by --file-times)")
+            }
+            out.append(date.timeIntervalSince(origin))
+        }
+        return out
     }
 }

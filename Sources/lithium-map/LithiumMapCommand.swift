@@ -10,6 +10,23 @@ struct LithiumMapCommand: ParsableCommand {
         commandName: "lithium-map",
         abstract: "Turn refined cell volumes into lithium content and state of charge through an operando reference curve.",
         subcommands: [BuildCommand.self, LookupCommand.self, PlotCommand.self])
+
+    /// Bad input or usage ends with one line on stderr (no usage block), help and version as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            let message = self.message(for: error)
+            if !message.isEmpty {
+                let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? message
+                FileHandle.standardError.write(Data("lithium-map: \(line)\n".utf8))
+            }
+            exit(withError: ExitCode(code.rawValue))
+        }
+    }
 }
 
 func fail(_ body: () throws -> Void) throws {

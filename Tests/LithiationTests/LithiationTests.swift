@@ -105,17 +105,29 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(throws: LithiationError.self) { _ = try LithiumContent.molarMass("LiXx2") }
     }
 
-    @Test func chargeFromCurrentAndFirstChargeSegment() {
-        // 10 mA for one hour → 10 mAh, then discharge.
-        let t = [0.0, 1800, 3600, 5400, 7200]
-        let q = LithiumContent.charge(times: t, current: [10, 10, 10, -10, -10])
-        #expect(abs(q[2] - 10) < 1e-12)
-        #expect(LithiumContent.segments(q).map(\.kind) == [.charge, .discharge])
-        #expect(LithiumContent.segments(q)[0].range.upperBound == 2 || LithiumContent.segments(q)[0].range.upperBound == 3)
-        // Charge, discharge, charge again: three segments, kept apart.
-        let cycle = [0.0, 1, 2, 3, 2.5, 1.5, 0.5, 1, 2, 2.9]
-        let segments = LithiumContent.segments(cycle)
+    /// A sinusoidal current I = I0 cos(2πt/P): the charge is Q = I0 P/(2π·3600) sin(2πt/P) mAh, which rises to
+    /// t = P/4, falls to 3P/4 and rises again. Sampled every P/48 (the current is zero exactly at the turning
+    /// samples 12 and 36), the trapezoid rule must follow Q within its error bound and the segments must turn at
+    /// those samples.
+    @Test func chargeFromCurrentAndSegmentsOfAnAnalyticCycle() throws {
+        let period = 48 * 600.0, i0 = 2.0, n = 48
+        let omega = 2 * Double.pi / period, h = period / Double(n)
+        let t = (0...n).map { Double($0) * h }
+        let q = LithiumContent.charge(times: t, current: t.map { i0 * cos(omega * $0) })
+        let amplitude = i0 / omega / 3600
+        // Trapezoid rule on cos: |error| ≤ (ωh)²/12 of the amplitude (to second order).
+        let trapezoidTolerance = pow(omega * h, 2) / 12 * amplitude * 1.01
+        for k in t.indices { #expect(abs(q[k] - amplitude * sin(omega * t[k])) <= trapezoidTolerance, "sample \(k)") }
+        let segments = LithiumContent.segments(q)
         #expect(segments.map(\.kind) == [.charge, .discharge, .charge])
-        #expect(segments.map(\.range) == [0...3, 3...6, 6...9])
+        #expect(segments.map(\.range) == [0...12, 12...36, 36...48])
+        #expect(try LithiumContent.range(of: LithiumContent.SegmentChoice("discharge:1")!, in: q) == 12...36)
+        #expect(try LithiumContent.range(of: LithiumContent.SegmentChoice("charge:2")!, in: q) == 36...48)
+        #expect(throws: LithiationError.segmentMissing(kind: "charge", requested: 3, available: 2)) {
+            _ = try LithiumContent.range(of: LithiumContent.SegmentChoice(.charge, 3), in: q)
+        }
+        // Charge, discharge, charge again given as capacities: three segments, kept apart.
+        let cycle = [0.0, 1, 2, 3, 2.5, 1.5, 0.5, 1, 2, 2.9]
+        #expect(LithiumContent.segments(cycle).map(\.range) == [0...3, 3...6, 6...9])
     }
 }
