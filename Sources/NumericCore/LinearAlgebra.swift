@@ -2,9 +2,10 @@ import CLAPACK
 import CMalloc
 import Foundation
 
-/// Dense solvers for symmetric systems (LAPACK) and the BLAS kernels the normal equations need.
-public enum LinearAlgebra {
-    /// The Cholesky factor of a symmetric positive-definite matrix (lower triangle, upper zeroed).
+/// LAPACK and BLAS themselves: the eigen-decomposition and SVD the solver needs when a normal matrix is
+/// singular, and the reference that the deterministic routines of `LinearAlgebra` are tested against.
+public enum LAPACK {
+    /// The Cholesky factor of a symmetric positive-definite matrix (lower triangle, upper zeroed; dpotrf).
     public static func cholesky(_ a: Matrix) throws(LAPACKError) -> Matrix {
         _ = BLASThreads.configured
         guard a.isSquare else { throw .dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)") }

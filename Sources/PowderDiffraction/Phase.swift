@@ -74,7 +74,7 @@ public struct Phase: Sendable {
             generatedDMin = dMin * Self.masterListDFactor
             generatedCell = p
             allReflections = ReflectionGenerator.unique(cell: cell, group: structure.spaceGroup, dMin: generatedDMin)
-            allOrbits = allReflections.map { Array(structure.spaceGroup.equivalentReflections($0.index)) }
+            allOrbits = allReflections.map { structure.spaceGroup.equivalentReflections($0.index).sorted() }
         }
         let limit = 1 / (dMin * dMin)
         var kept: [Reflection] = [], keptOrbits: [[MillerIndex]] = []
@@ -142,7 +142,7 @@ public struct Phase: Sendable {
         calculator = try StructureFactorCalculator(structure: structure, wavelength: wavelength)
         // A little below dMin so that peaks just outside the range still contribute their tails.
         reflections = ReflectionGenerator.unique(cell: structure.cell, group: structure.spaceGroup, dMin: dMin)
-        orbits = reflections.map { Array(structure.spaceGroup.equivalentReflections($0.index)) }
+        orbits = reflections.map { structure.spaceGroup.equivalentReflections($0.index).sorted() }
         computePhaseSums()
         alignLeBailIntensities()
     }

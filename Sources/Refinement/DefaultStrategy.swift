@@ -9,8 +9,8 @@ import PowderDiffraction
 ///    peaks over 2θ ≤ 60° (or the user's range), against the pattern smoothed by the same broadening
 ///    (`Pattern.smoothed`), background held;
 /// 3. cells, size and strain of every phase over the whole pattern;
-/// 4. free coordinates, U_iso per site and cation mixing of each phase whose peaks support it
-///    (`StructureSupport`);
+/// 4. strong preferred orientation looked for (`TextureDetection`), then free coordinates, U_iso per site and
+///    cation mixing of each phase whose peaks support it (`StructureSupport`);
 /// 5. all together.
 ///
 /// All but the last stage stop early (see `RefinementStage.isPreliminary`). A Le Bail phase has no structure:
@@ -41,7 +41,7 @@ public enum DefaultStrategy {
     public static let broadenedCycles = 8
 
     public static func stages(for model: PatternModel, backgroundTerms: Int, refineStructure: Bool = true,
-                              refineProfile: Bool = true) -> [RefinementStage] {
+                              refineProfile: Bool = true, detectTexture: Bool = true) -> [RefinementStage] {
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
         var scales: [ModelParameter] = []
         // One peak-offset term by default: the zero for a capillary (Debye–Scherrer, usually centred), the
@@ -76,6 +76,7 @@ public enum DefaultStrategy {
         if refineStructure && !structure.isEmpty {
             var s = RefinementStage(name: "structure", parameters: basic + structure, isPreliminary: true)
             s.requiresStructureSupport = true
+            s.detectsTexture = detectTexture
             stages.append(s)
             all += structure
         }

@@ -28,6 +28,9 @@ public struct RefinementStage: Sendable {
     /// first sharp stage starts from moderately broad peaks, so a phase whose cell is still a little off (a
     /// minor phase's, held while broadened) overlaps its peaks instead of being fitted away.
     public var startSize: Double?
+    /// Before this stage, phases are tested for strong preferred orientation (see `TextureDetection`); a
+    /// texture found is refined in this stage and every later one.
+    public var detectsTexture = false
 
     public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil,
                 temporaryPeakWindow: Double? = nil, maximumIterations: Int? = nil, isPreliminary: Bool = false) {

@@ -10,6 +10,8 @@ public enum RefinementEvent: Sendable {
     /// Structural parameters of these phases were held in a stage: their share of the Bragg intensity is
     /// below `StructureSupport.minimumShare`.
     case structureHeld(stage: Int, phases: [Int], shares: [Double])
+    /// Preferred orientation was found for these phases and is refined from this stage on.
+    case textureFound(stage: Int, findings: [TextureDetection.Finding])
     /// The microstrain of these phases was held: they resolve too few peaks to tell it from their size.
     case strainHeld(stage: Int, phases: [Int])
     /// The cells of these minor phases were held in a broadened stage (see `Refiner.holdMinorCells`).
@@ -48,9 +50,21 @@ public enum Refiner {
         var summaries: [StageSummary] = []
         var last: (outcome: LevenbergMarquardt.Outcome, parameters: [ModelParameter], weights: [Double])?
         var undetected: [UndetectedPhase] = []
+        var textured = Set(current.phases.indices.filter { current.phases[$0].marchDollase != 1 })
         for (index, original) in stages.enumerated() {
             let stageStarted = clock.now
             var stage = original
+            if stage.detectsTexture {
+                let found = TextureDetection.detect(in: &current, pattern: pattern, settings: settings)
+                if !found.isEmpty { events?(.textureFound(stage: index, findings: found)) }
+                textured.formUnion(found.map(\.phase))
+            }
+            // A texture found (or given) is refined with its phase's scale from then on.
+            if index > 0 || stage.detectsTexture {
+                for p in textured.sorted() where stage.parameters.contains(.scale(phase: p)) && !stage.parameters.contains(.texture(phase: p)) {
+                    stage.parameters.append(.texture(phase: p))
+                }
+            }
             LeBail.prepare(&stage, model: current)
             if stage.requiresStructureSupport { holdUnsupportedStructure(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
             if stage.temporarySize != nil { holdMinorCells(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
@@ -244,15 +258,18 @@ struct StageRun {
         return m
     }
 
-    /// A broadened stage keeps each cell length within `broadenedCellRange` of where it started: a minor phase's
-    /// cell has little to hold it there and could otherwise wander to a false minimum far away.
-    static let broadenedCellRange = 0.05
+    /// A stage keeps each cell length within this fraction of where it started — 5 % with broadened peaks,
+    /// 2 % with sharp ones (a sharp stage's basin is a fraction of a peak width): a cell with little to hold it
+    /// (a minor phase's, or one whose peaks another phase has taken) could otherwise wander to a false minimum
+    /// far away. A cell that ends at such a limit is reported at a bound, and a sequential run retries.
+    static let broadenedCellRange = 0.05, sharpCellRange = 0.02
 
     func bound(_ p: ModelParameter) -> ClosedRange<Double> {
         let b = settings.bounds(of: p)
-        guard stage.temporarySize != nil, case .phase(_, .lattice(let l)) = p, l.isLength else { return b }
+        guard settings.bounds[p] == nil, case .phase(_, .lattice(let l)) = p, l.isLength else { return b }
+        let range = stage.temporarySize != nil ? Self.broadenedCellRange : Self.sharpCellRange
         let v = prepared.value(of: p)
-        return max(b.lowerBound, v * (1 - Self.broadenedCellRange))...min(b.upperBound, v * (1 + Self.broadenedCellRange))
+        return max(b.lowerBound, v * (1 - range))...min(b.upperBound, v * (1 + range))
     }
 
     /// Rwp (%) of a χ² over the stage's points and observed values.

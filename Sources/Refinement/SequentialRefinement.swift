@@ -33,6 +33,8 @@ public enum SequentialFailure: Sendable, Equatable {
     case rwpNotFinite
     /// Rwp above `factor` × the recent accepted Rwp.
     case rwpJump(rwp: Double, factor: Double, recent: Double)
+    /// Rwp above `factor` × the best accepted in the run.
+    case rwpDrift(rwp: Double, factor: Double, best: Double)
     /// Structural parameters ended at a bound.
     case atBound([ModelParameter])
     case stalled(gof: Double)
@@ -44,6 +46,9 @@ public enum SequentialFailure: Sendable, Equatable {
 public struct SequentialOptions: Sendable {
     /// Rwp above this multiple of the recent accepted Rwp (median of the last three) counts as a failure.
     public var rwpJump = 1.5
+    /// Rwp above this multiple of the best accepted in the run counts as a failure: a chain that drifts away
+    /// from the peaks a little at a time never jumps.
+    public var rwpDrift = 2.0
     public var settings = RefinementSettings()
     /// With several phases, which are present is decided per pattern (see `PhasePresence`).
     public var trackPresence = true
@@ -57,6 +62,8 @@ public struct ChainState: Codable, Sendable, Equatable {
     public var lastGood: ModelSnapshot?
     public var previousGood: ModelSnapshot?
     public var recentRwp: [Double] = []
+    /// The lowest Rwp accepted so far (a slow drift away from it is a failure too).
+    public var bestRwp: Double?
     /// Phases present in the last good result (nil before the first).
     public var present: [Bool]?
     public init() {}
@@ -80,7 +87,7 @@ public struct SequentialChain: Sendable {
 
     /// The stages for a pattern that starts from a neighbour's result: the cell first (peaks may have moved
     /// by more than a width), then everything the template's last stage refines.
-    public static func chainedStages(from full: [RefinementStage]) -> [RefinementStage] {
+    public static func chainedStages(from full: [RefinementStage], coarse: Bool = false) -> [RefinementStage] {
         guard let last = full.last else { return [] }
         let cellish = last.parameters.filter {
             switch $0 {
@@ -91,7 +98,19 @@ public struct SequentialChain: Sendable {
         }
         var all = last
         all.name = "all from neighbour"
-        return [RefinementStage(name: "cell from neighbour", parameters: cellish, isPreliminary: true), all]
+        var out = [RefinementStage(name: "cell from neighbour", parameters: cellish, isPreliminary: true), all]
+        // Peaks a step or two wide give a sharp fit no slope to follow them: move the cell with broadened
+        // peaks first (as the full strategy does).
+        if coarse, let broadened = full.first(where: { $0.temporarySize != nil }) { out.insert(broadened, at: 0) }
+        return out
+    }
+
+    /// Whether the pattern's step is coarse for the model's peaks: more than half the FWHM of the strongest
+    /// phase in the middle of the range.
+    static func isCoarse(_ model: PatternModel, _ pattern: Pattern) -> Bool {
+        guard pattern.count > 2, let p = model.phases.indices.filter({ model.phases[$0].isActive }).max(by: { model.phases[$0].scale * model.phases[$0].structure.cellMass < model.phases[$1].scale * model.phases[$1].structure.cellMass }) else { return false }
+        let step = (pattern.range.upperBound - pattern.range.lowerBound) / Double(pattern.count - 1)
+        return step > 0.5 * model.fwhm(phase: p, twoTheta: (pattern.range.lowerBound + pattern.range.upperBound) / 2)
     }
 
     /// A model for `pattern` that carries every parameter value of `source` (same phases and instrument).
@@ -118,14 +137,23 @@ public struct SequentialChain: Sendable {
     }
 
     /// Why a result should not be trusted, or nil.
-    static func failure(_ r: RefinementResult, reference: Double?, options: SequentialOptions) -> SequentialFailure? {
+    static func failure(_ r: RefinementResult, reference: Double?, best: Double?, options: SequentialOptions) -> SequentialFailure? {
         if case .singular = r.termination { return .singular }
         if !r.undetected.isEmpty { return .undetected(r.undetected.map(\.phase)) }
         if !r.statistics.rwp.isFinite { return .rwpNotFinite }
         if let ref = reference, r.statistics.rwp > options.rwpJump * ref {
             return .rwpJump(rwp: r.statistics.rwp, factor: options.rwpJump, recent: ref)
         }
-        let structural = r.atBound.filter { !$0.isBackground }
+        if let best, r.statistics.rwp > options.rwpDrift * best {
+            return .rwpDrift(rwp: r.statistics.rwp, factor: options.rwpDrift, best: best)
+        }
+        // A size at its upper bound or a microstrain at zero means "no broadening measurable", not a failure.
+        let structural = r.atBound.filter { p in
+            if p.isBackground { return false }
+            if case .phase(_, .size) = p, r.model.value(of: p) >= RefinementSettings.defaultBounds(p).upperBound { return false }
+            if case .phase(_, .microstrain) = p, r.model.value(of: p) <= 0 { return false }
+            return true
+        }
         if !structural.isEmpty { return .atBound(structural) }
         if r.termination == .stalled && r.statistics.gof > 3 { return .stalled(gof: r.statistics.gof) }
         if r.termination == .iterationLimit { return .notConverged(r.termination) }
@@ -148,7 +176,7 @@ public struct SequentialChain: Sendable {
         let presence = PhasePresence(options: options)
         func attempt(_ from: PatternModel, _ s: [RefinementStage]) -> Bool {
             let r = presence.refine(Self.model(from, on: pattern), against: pattern, stages: s, fullStages: stages)
-            let why = Self.failure(r, reference: reference, options: options)
+            let why = Self.failure(r, reference: reference, best: state.bestRwp, options: options)
             attempts.append((r, why))
             return why == nil
         }
@@ -156,11 +184,15 @@ public struct SequentialChain: Sendable {
         let lastGood = restored(state.lastGood)
         if let good = lastGood, let before = restored(state.previousGood) {
             // Operando series change smoothly: start from the straight-line extrapolation of the last two good
-            // results and refine everything at once.
-            ok = attempt(Self.extrapolate(good, before, parameters: good.allParameters.filter { !$0.isBackground }), stages.last.map { [$0] } ?? [])
+            // results and refine everything at once (after a broadened cell stage when the step is coarse).
+            var quick = stages.last.map { [$0] } ?? []
+            if Self.isCoarse(good, pattern), let broadened = stages.first(where: { $0.temporarySize != nil }) { quick.insert(broadened, at: 0) }
+            // Only what was refined moves: absent phases keep their values.
+            let moving = good.allParameters.filter { p in !p.isBackground && p.phase.map { good.phases[$0].isActive } != false }
+            ok = attempt(Self.extrapolate(good, before, parameters: moving), quick)
         }
         if !ok, let good = lastGood {
-            ok = attempt(good, Self.chainedStages(from: stages))
+            ok = attempt(good, Self.chainedStages(from: stages, coarse: Self.isCoarse(good, pattern)))
             if !ok { ok = attempt(good, stages) }
         }
         if !ok { ok = attempt(template, stages) }
@@ -171,6 +203,7 @@ public struct SequentialChain: Sendable {
             state.lastGood = accepted.0.model.snapshot()
             state.present = accepted.0.model.phases.map(\.isActive)
             state.recentRwp = Array((state.recentRwp + [accepted.0.statistics.rwp]).suffix(3))
+            state.bestRwp = min(state.bestRwp ?? .infinity, accepted.0.statistics.rwp)
         }
         return SequentialRow(index: index, file: file, result: accepted.0, retries: attempts.count - 1, flagged: !ok, reason: accepted.1)
     }
@@ -179,14 +212,15 @@ public struct SequentialChain: Sendable {
 /// Which phases a pattern holds, decided as it is refined (several phases only).
 ///
 /// - A present phase stays while its refined scale is at least `RefinementSettings.detectionLimitEsds`
-///   (3) esds; below, it is made absent — its values kept, its parameters out of the fit — and the pattern is
-///   refined again without it.
+///   (3) esds. Below, the pattern is refined without it — its values kept, its parameters out of the fit — and
+///   it is absent if that fit is no worse by 9 χ²_red (3σ for one parameter); if it is, the phase stays
+///   (its scale's esd was inflated by correlations) and the fit with it goes on.
 /// - An absent phase appears when adding it at unit shape explains the residual significantly: the scale
 ///   that best fits the residual (one linear parameter, weighted least squares) must exceed `appearanceEsds`
 ///   (5) of its esd, at the best of a few cell sizes around its last cell (±1.5 %). It is then searched for
 ///   with a broadened stage (its scale and cell, the others' scales), refined with its size and strain, and
 ///   finally with everything; it is kept only if it passes the detection limit.
-/// The hysteresis (5 to appear, 3 to stay) keeps a phase at its limit from flickering.
+/// The hysteresis (5σ to appear, 3σ to stay) keeps a phase at its limit from flickering.
 struct PhasePresence {
     let options: SequentialOptions
     static let appearanceEsds = 5.0
@@ -197,16 +231,26 @@ struct PhasePresence {
         let tracking = options.trackPresence && model.phases.count > 1
         var result = Refiner.refine(model, against: pattern, stages: restricted(stages, to: model), settings: settings)
         guard tracking else { return result }
-        // Drop phases that are not detected — back to the values they came in with (their last detected
-        // state, or the start file), not where an undetermined fit left them — then refit without them.
+        // A phase below its detection limit is absent only if the pattern is no worse without it (the χ² test
+        // of `PhasePresence`); otherwise it is there and the fit with it goes on (its scale's esd was inflated
+        // by correlations, not by its absence).
         while !result.undetected.isEmpty {
-            var m = result.model
+            var without = result.model
             for u in result.undetected {
-                m.phases[u.phase] = model.phases[u.phase]
-                m.phases[u.phase].isActive = false
+                // Back to the values it came in with (its last detected state, or the start file), not where an
+                // undetermined fit left it.
+                without.phases[u.phase] = model.phases[u.phase]
+                without.phases[u.phase].isActive = false
             }
-            guard m.phases.contains(where: \.isActive) else { break }
-            result = Refiner.refine(m, against: pattern, stages: restricted(stages.suffix(1), to: m), settings: settings)
+            guard without.phases.contains(where: \.isActive) else { break }
+            let refit = Refiner.refine(without, against: pattern, stages: restricted(stages.suffix(1), to: without), settings: settings)
+            if Self.significance(of: result, against: refit) >= options.settings.detectionLimitEsds * options.settings.detectionLimitEsds {
+                var keep = settings
+                keep.detectionLimitEsds = 0
+                result = Refiner.refine(result.model, against: pattern, stages: restricted(stages.suffix(1), to: result.model), settings: keep)
+                break
+            }
+            result = refit
         }
         // Phases that may have appeared (a phase just dropped too: its search is more robust than the fit
         // that lost it, and the appearance test is stricter than the detection limit).
@@ -216,6 +260,12 @@ struct PhasePresence {
             current = trial
         }
         return current
+    }
+
+    /// How much better (Δχ² / χ²_red) a fit with a phase is than the fit without it.
+    static func significance(of with: RefinementResult, against without: RefinementResult) -> Double {
+        let chi = { (r: RefinementResult) in r.statistics.reducedChiSquared * Double(max(1, r.statistics.points - r.statistics.parameters)) }
+        return (chi(without) - chi(with)) / max(with.statistics.reducedChiSquared, 1e-300)
     }
 
     /// Stages with the parameters of inactive phases removed.
@@ -274,7 +324,7 @@ struct PhasePresence {
         var full = fullStages.suffix(1).map { $0 }
         full[0].requiresStructureSupport = true
         let trial = Refiner.refine(m, against: pattern, stages: restricted(search + full, to: m), settings: options.settings)
-        guard trial.undetected.isEmpty, trial.statistics.reducedChiSquared < base.statistics.reducedChiSquared else { return nil }
+        guard trial.undetected.isEmpty, Self.significance(of: trial, against: base) >= Self.appearanceEsds * Self.appearanceEsds else { return nil }
         return trial
     }
 }

@@ -129,6 +129,7 @@ extension SequentialRow {
         case .singular: return "singular normal matrix"
         case .rwpNotFinite: return "Rwp is not finite"
         case let .rwpJump(rwp, factor, recent): return String(format: "Rwp %.2f %% is more than %.1f× the recent %.2f %%", rwp, factor, recent)
+        case let .rwpDrift(rwp, factor, best): return String(format: "Rwp %.2f %% is more than %.1f× the best of the run, %.2f %%", rwp, factor, best)
         case .atBound(let list): return "at a bound: " + list.map { model.name(of: $0) }.joined(separator: ", ")
         case .stalled(let gof): return String(format: "stalled with GOF %.2f", gof)
         case .notConverged(let t): return "\(t)"

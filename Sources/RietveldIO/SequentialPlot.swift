@@ -56,19 +56,20 @@ public struct SummaryRow: Sendable {
 /// the fit plot, flagged patterns as open red circles.
 public enum SequentialPlot {
     public static func svg(_ rows: [SummaryRow], phaseNames: [String], x xValues: [Int: Double]? = nil, xLabel: String = "pattern index",
-                           width: Double = 820, height: Double = 980) -> String {
+                           width: Double = 820, height: Double? = nil) -> String {
         let sorted = rows.filter { $0.rwp.isFinite }.sorted { $0.index < $1.index }
         let several = phaseNames.count > 1
         let left = 96.0, right = 24.0, top = 40.0, gap = 26.0, bottom = 50.0
-        var panels: [(String, [(phase: Int, value: (SummaryRow) -> (Double, Double?)?)])] = [
-            ("a / Å", phaseNames.indices.map { p in (p, { r in r.cells[p].map { ($0[.a].value, $0[.a].esd) } }) }),
-            ("c / Å", phaseNames.indices.map { p in (p, { r in r.cells[p].map { ($0[.c].value, $0[.c].esd) } }) }),
-            ("V / Å³", phaseNames.indices.map { p in (p, { r in r.cells[p].map { ($0.volume.value, $0.volume.esd) } }) }),
-        ]
-        if several {
-            panels.append(("weight fraction", phaseNames.indices.map { p in (p, { r in r.weightFractions[p].map { ($0.value, $0.esd) } }) }))
+        // Each phase's own panels (its lengths differ by Å from another phase's): the independent cell lengths
+        // it has, then V; then the weight fractions of all phases together, then Rwp.
+        var panels: [(String, [(phase: Int, value: (SummaryRow) -> (Double, Double?)?)])] = []
+        for (p, name) in phaseNames.enumerated() {
+            let prefix = several ? "\(name) " : ""
+            let lengths: [CellParameter] = sorted.contains { r in r.cells[p].map { $0[.c].value != $0[.a].value } ?? false } ? [.a, .c] : [.a]
+            for l in lengths { panels.append(("\(prefix)\(l.name) / Å", [(p, { r in r.cells[p].map { ($0[l].value, $0[l].esd) } })])) }
+            panels.append(("\(prefix)V / Å³", [(p, { r in r.cells[p].map { ($0.volume.value, $0.volume.esd) } })]))
         }
-        panels.append(("Rwp / %", [(-1, { r in (r.rwp, nil) })]))
+        let height = height ?? (top + bottom + Double(panels.count) * 150)
         let panelH = (height - top - bottom - Double(panels.count - 1) * gap) / Double(panels.count)
         func xOf(_ r: SummaryRow) -> Double { xValues?[r.index] ?? Double(r.index) }
         let xs = sorted.map(xOf)

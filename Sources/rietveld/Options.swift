@@ -85,6 +85,10 @@ struct ProgressLines {
             case let .structureHeld(stage, phases, shares):
                 let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) % of the Bragg intensity)" }
                 Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal or too few resolved peaks to refine it")
+            case let .textureFound(stage, findings):
+                for f in findings {
+                    Self.write("  stage \(stage + 1): preferred orientation of \(names(f.phase)) along \(f.axis.h)\(f.axis.k)\(f.axis.l), March–Dollase r \(String(format: "%.3f", f.ratio)) (χ² lower by \(String(format: "%.0f", f.significance)) χ²red): refined from here on")
+                }
             case let .strainHeld(stage, phases):
                 Self.write("  stage \(stage + 1): microstrain of \(phases.map(names).joined(separator: ", ")) held: too few resolved peaks to tell it from the size")
             case let .cellHeld(stage, phases, shares):

@@ -27,7 +27,7 @@ import Testing
 
     @Test func notPositiveDefiniteIsNamed() {
         let singular = Matrix([[1, 1], [1, 1]])
-        #expect(throws: LAPACKError.notPositiveDefinite(routine: "dpotrf", minorOrder: 2)) {
+        #expect(throws: LAPACKError.notPositiveDefinite(routine: "cholesky", minorOrder: 2)) {
             _ = try LinearAlgebra.cholesky(singular)
         }
     }
@@ -63,3 +63,45 @@ import Testing
 }
 
 import Foundation
+
+/// The deterministic routines of the normal equations against LAPACK and BLAS, and their reproducibility.
+@Suite struct DeterministicLinearAlgebraTests {
+    /// A column-major m × n matrix of reproducible pseudo-random numbers.
+    static func random(_ m: Int, _ n: Int, seed: UInt64) -> Matrix {
+        var state = seed
+        var values: [Double] = []
+        for _ in 0..<(m * n) {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            values.append(Double(state >> 11) / Double(1 << 53) - 0.5)
+        }
+        return Matrix(rows: m, columns: n, storage: values)
+    }
+
+    @Test(arguments: [(3001, 24), (133, 7), (8, 3), (1000, 1)])
+    func normalEquationsMatchBLAS(shape: (Int, Int)) throws {
+        let j = Self.random(shape.0, shape.1, seed: 42)
+        let r = Self.random(shape.0, 1, seed: 7).storage
+        let ours = LinearAlgebra.normalMatrix(jacobian: j), blas = LAPACK.normalMatrix(jacobian: j)
+        let scale = blas.storage.map(abs).max()!
+        for k in ours.storage.indices { #expect(abs(ours.storage[k] - blas.storage[k]) <= 1e-12 * scale) }
+        let g = LinearAlgebra.transposeTimes(j, r), gb = LAPACK.transposeTimes(j, r)
+        for k in g.indices { #expect(abs(g[k] - gb[k]) <= 1e-12 * max(1, gb.map(abs).max()!)) }
+        // The same numbers to the last bit, whatever the memory the matrix sits in.
+        let copy = Matrix(rows: j.rows, columns: j.columns, storage: Array(j.storage))
+        #expect(LinearAlgebra.normalMatrix(jacobian: copy) == ours)
+    }
+
+    @Test func choleskySolveAndInverseMatchLAPACK() throws {
+        let j = Self.random(200, 30, seed: 3)
+        let a = LinearAlgebra.normalMatrix(jacobian: j)
+        let b = Self.random(30, 1, seed: 9).storage
+        let l = try LinearAlgebra.cholesky(a), lRef = try LAPACK.cholesky(a)
+        for k in l.storage.indices { #expect(abs(l.storage[k] - lRef.storage[k]) <= 1e-12 * max(1, abs(lRef.storage[k]))) }
+        let x = try LinearAlgebra.choleskySolve(a, b), xRef = try LAPACK.choleskySolve(a, b)
+        for k in x.indices { #expect(abs(x[k] - xRef[k]) <= 1e-10 * max(1, abs(xRef[k]))) }
+        let inv = try LinearAlgebra.choleskyInverse(a), invRef = try LAPACK.choleskyInverse(a)
+        let s = invRef.storage.map(abs).max()!
+        for k in inv.storage.indices { #expect(abs(inv.storage[k] - invRef.storage[k]) <= 1e-10 * s) }
+        #expect(throws: LAPACKError.self) { _ = try LinearAlgebra.cholesky(Matrix([[1, 2], [2, 1]])) }
+    }
+}

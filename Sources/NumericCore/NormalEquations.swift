@@ -1,0 +1,153 @@
+import Foundation
+
+/// The linear algebra of least squares, computed in a fixed order so that a run gives the same numbers to the
+/// last bit every time: BLAS kernels pick code paths by memory alignment, so JᵀJ from dsyrk could differ in
+/// its last digits from one run to the next — enough to tip a decision at a threshold (a phase's presence) and
+/// to make a resumed run differ from an uninterrupted one. The matrices here are small (≤ ~100 columns), and
+/// these routines are as fast as BLAS's for them. LAPACK (`LAPACK`) stays as the eigen-solver for singular
+/// systems and as the reference these are tested against.
+public enum LinearAlgebra {
+    /// Rows handled together in the normal-matrix product: 128 rows of 24 columns (24 kB) stay in L1.
+    static let rowBlock = 128
+
+    /// The normal matrix Jᵀ J of a column-major `points` × `parameters` Jacobian, both triangles filled.
+    /// Weights are applied by the caller (scale the rows by √w first).
+    public static func normalMatrix(jacobian j: Matrix) -> Matrix {
+        let n = j.columns, m = j.rows
+        var out = Matrix(rows: n, columns: n)
+        if m == 0 || n == 0 { return out }
+        j.storage.withUnsafeBufferPointer { jp in
+            out.storage.withUnsafeMutableBufferPointer { op in
+                let base = jp.baseAddress!
+                var start = 0
+                while start < m {
+                    let count = min(rowBlock, m - start)
+                    for a in 0..<n {
+                        let ca = base + a * m + start
+                        for b in 0...a {
+                            op[a + b * n] += dot(ca, base + b * m + start, count)
+                        }
+                    }
+                    start += count
+                }
+                for a in 0..<n { for b in 0..<a { op[b + a * n] = op[a + b * n] } }
+            }
+        }
+        return out
+    }
+
+    /// Jᵀ r for a column-major Jacobian.
+    public static func transposeTimes(_ j: Matrix, _ r: [Double]) -> [Double] {
+        precondition(r.count == j.rows, "Jᵀr: dimensions differ")
+        var out = [Double](repeating: 0, count: j.columns)
+        if j.rows == 0 { return out }
+        j.storage.withUnsafeBufferPointer { jp in
+            r.withUnsafeBufferPointer { rp in
+                for c in 0..<j.columns { out[c] = dot(jp.baseAddress! + c * j.rows, rp.baseAddress!, j.rows) }
+            }
+        }
+        return out
+    }
+
+    /// y += A x for a column-major `rows` × `columns` array A (one column at a time, vectorized over rows).
+    public static func accumulateProduct(_ a: UnsafeBufferPointer<Double>, rows: Int, columns: Int, _ x: [Double],
+                                         into y: UnsafeMutableBufferPointer<Double>) {
+        precondition(a.count >= rows * columns && x.count == columns && y.count == rows, "Ax: dimensions differ")
+        guard rows > 0 else { return }
+        let out = y.baseAddress!
+        for c in 0..<columns {
+            let col = a.baseAddress! + c * rows, s = x[c]
+            for i in 0..<rows { out[i] += s * col[i] }
+        }
+    }
+
+    /// Σ p[i] q[i] with eight partial sums (vectorized; the order is fixed, so the result is reproducible).
+    @inline(__always)
+    static func dot(_ p: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ n: Int) -> Double {
+        var acc = SIMD8<Double>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            let u = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Double>.self)
+            let v = UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Double>.self)
+            acc.addProduct(u, v)
+            i += 8
+        }
+        var sum = acc.sum()
+        while i < n { sum += p[i] * q[i]; i += 1 }
+        return sum
+    }
+
+    // MARK: Cholesky for the small systems of the normal equations
+
+    /// The Cholesky factor L (lower triangle, upper zeroed) of a symmetric positive-definite matrix, A = L Lᵀ.
+    public static func cholesky(_ a: Matrix) throws(LAPACKError) -> Matrix {
+        guard a.isSquare else { throw .dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)") }
+        let n = a.rows
+        var l = Matrix(rows: n, columns: n)
+        for j in 0..<n {
+            var d = a[j, j]
+            for k in 0..<j { d -= l[j, k] * l[j, k] }
+            guard d > 0, d.isFinite else { throw .notPositiveDefinite(routine: "cholesky", minorOrder: j + 1) }
+            let djj = d.squareRoot()
+            l[j, j] = djj
+            for i in (j + 1)..<max(j + 1, n) {
+                var s = a[i, j]
+                for k in 0..<j { s -= l[i, k] * l[j, k] }
+                l[i, j] = s / djj
+            }
+        }
+        return l
+    }
+
+    /// Solves A x = b for symmetric positive-definite A (Cholesky, then forward and back substitution).
+    public static func choleskySolve(_ a: Matrix, _ b: [Double]) throws(LAPACKError) -> [Double] {
+        guard a.isSquare, b.count == a.rows else {
+            throw .dimensionMismatch("Cholesky solve of \(a.rows)×\(a.columns) with right-hand side of \(b.count)")
+        }
+        let l = try cholesky(a)
+        return substitute(l, b)
+    }
+
+    /// L Lᵀ x = b given L.
+    static func substitute(_ l: Matrix, _ b: [Double]) -> [Double] {
+        let n = l.rows
+        var y = b
+        for i in 0..<n {
+            var s = y[i]
+            for k in 0..<i { s -= l[i, k] * y[k] }
+            y[i] = s / l[i, i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            var s = y[i]
+            for k in (i + 1)..<max(i + 1, n) { s -= l[k, i] * y[k] }
+            y[i] = s / l[i, i]
+        }
+        return y
+    }
+
+    /// The inverse of a symmetric positive-definite matrix, both triangles filled (column by column from the
+    /// Cholesky factor).
+    public static func choleskyInverse(_ a: Matrix) throws(LAPACKError) -> Matrix {
+        let l = try cholesky(a)
+        let n = a.rows
+        var inv = Matrix(rows: n, columns: n)
+        for c in 0..<n {
+            var e = [Double](repeating: 0, count: n)
+            e[c] = 1
+            let x = substitute(l, e)
+            for r in 0..<n { inv[r, c] = x[r] }
+        }
+        for c in 0..<n { for r in 0..<c { let v = 0.5 * (inv[r, c] + inv[c, r]); inv[r, c] = v; inv[c, r] = v } }
+        return inv
+    }
+
+    /// Eigenvalues (ascending) and eigenvectors of a symmetric matrix (LAPACK dsyev; used for singular systems).
+    public static func symmetricEigen(_ a: Matrix) throws(LAPACKError) -> (values: [Double], vectors: Matrix) {
+        try LAPACK.symmetricEigen(a)
+    }
+
+    /// The thin singular-value decomposition (LAPACK dgesvd).
+    public static func singularValueDecomposition(_ a: Matrix) throws(LAPACKError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+        try LAPACK.singularValueDecomposition(a)
+    }
+}
