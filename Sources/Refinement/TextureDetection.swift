@@ -39,9 +39,45 @@ public enum TextureDetection {
         public let significance: Double
     }
 
+    /// The score test of a texture along `axis` at the model as it is: the χ² drop (in χ²_red) and the change of
+    /// r that adding it would bring to first order, with the phase's scale free — one evaluation of two
+    /// derivative columns, no fit. Only axes that pass it are fitted.
+    static func screen(_ model: PatternModel, phase p: Int, axis: MillerIndex, pattern: Pattern, weights: [Double]) -> (significance: Double, shift: Double) {
+        var m = model
+        m.phases[p].textureAxis = axis
+        m.phases[p].marchDollase = 1
+        let e = m.evaluate(derivativesFor: [.scale(phase: p), .texture(phase: p)])
+        guard let j = e.jacobian else { return (0, 0) }
+        var ss = 0.0, su = 0.0, uu = 0.0, se = 0.0, ue = 0.0, ee = 0.0, points = 0.0
+        for i in 0..<pattern.count where weights[i] > 0 {
+            let w = weights[i], s = j[i, 0], u = j[i, 1], r = pattern.intensity[i] - e.calculated[i]
+            ss += w * s * s; su += w * s * u; uu += w * u * u; se += w * s * r; ue += w * u * r; ee += w * r * r
+            points += 1
+        }
+        guard ss > 0 else { return (0, 0) }
+        // Texture column with the scale projected out: u′ = u − (sᵀu / sᵀs) s.
+        let uuP = uu - su * su / ss, ueP = ue - su * se / ss
+        guard uuP > 0 else { return (0, 0) }
+        let chi2red = max(ee - se * se / ss, 1e-300) / max(points - 2, 1)
+        return (ueP * ueP / uuP / chi2red, ueP / uuP)
+    }
+
     /// Tests every active Rietveld phase that has no texture yet; returns the textures worth keeping (and sets
     /// them in `model`: axis and ratio).
     static func detect(in model: inout PatternModel, pattern: Pattern, settings: RefinementSettings) -> [Finding] {
+        let weights = settings.weights(pattern)
+        // The score test first: most phases have no texture worth a fit.
+        var candidates: [Int: [MillerIndex]] = [:]
+        for p in model.phases.indices {
+            let phase = model.phases[p]
+            guard phase.isActive, phase.mode == .rietveld, phase.marchDollase == 1, model.resolvedPeaks(phase: p) >= minimumPeaks else { continue }
+            let axes = candidateAxes(phase.structure.spaceGroup.crystalSystem).filter { axis in
+                let score = screen(model, phase: p, axis: axis, pattern: pattern, weights: weights)
+                return score.significance >= minimumImprovement && abs(score.shift) >= minimumEffect
+            }
+            if !axes.isEmpty { candidates[p] = axes }
+        }
+        guard !candidates.isEmpty else { return [] }
         var base = model.background.coefficients.indices.map { ModelParameter.background(term: $0) }
             + model.phases.indices.filter { model.phases[$0].isActive }.map { ModelParameter.scale(phase: $0) }
         for (p, phase) in model.phases.enumerated() where phase.isActive && Double(model.resolvedPeaks(phase: p)) >= StructureSupport.peaksPerStructuralParameter * Double(DefaultStrategy.structuralParameters(of: phase, index: p).count) {
@@ -52,11 +88,9 @@ public enum TextureDetection {
         let dof = Double(max(1, settings.weights(pattern).filter { $0 > 0 }.count - base.count - 1))
         let chi2red = reference.chiSquared / dof
         var found: [Finding] = []
-        for p in model.phases.indices {
-            let phase = model.phases[p]
-            guard phase.isActive, phase.mode == .rietveld, phase.marchDollase == 1, model.resolvedPeaks(phase: p) >= minimumPeaks else { continue }
+        for p in candidates.keys.sorted() {
             var best: (Finding, PatternModel)?
-            for axis in candidateAxes(phase.structure.spaceGroup.crystalSystem) {
+            for axis in candidates[p]! {
                 var trial = model
                 trial.phases[p].textureAxis = axis
                 let stage = RefinementStage(name: "texture \(axis)", parameters: base + [.texture(phase: p)], isPreliminary: true)
