@@ -52,6 +52,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Write the refined structures (CIF with esds, one block per phase) here.")
     var cif: String?
 
+    @Option(help: "Write a powder CIF (CIF_pd: statistics, each phase's structure with esds and weight fraction, the observed, background and calculated profile) here.")
+    var pdcif: String?
+
     @Option(help: "Write an SVG plot of the fit here.")
     var plot: String?
 
@@ -113,6 +116,7 @@ struct RefineCommand: ParsableCommand {
             if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }
             if let cif { try outputs.add(Data(RefinementReport.cif(result).utf8), to: cif) }
             if let csv { try outputs.add(Data(RefinementReport.profileCSV(result).utf8), to: csv) }
+            if let pdcif { try outputs.add(Data(PowderCIFWriter.text(report).utf8), to: pdcif) }
             if let plot { try outputs.add(Data(FitPlot.svg(report, options: try plotOptions()).utf8), to: plot) }
             if json != "-" { StandardStreams.out(RefinementText.text(report)) }
             try outputs.commit()
