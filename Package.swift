@@ -23,12 +23,14 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // C libraries: only NumericCore imports these.
+        // C libraries: NumericCore imports FFTW and malloc's tuning; LAPACK only the test reference.
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CLAPACK", providers: [.apt(["liblapack-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CMalloc"),
 
-        .target(name: "NumericCore", dependencies: ["CFFTW", "CLAPACK", "CMalloc"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "NumericCore", dependencies: ["CFFTW", "CMalloc"], swiftSettings: optimizedEvenInDebug),
+        // LAPACK and BLAS as the reference the engine's linear algebra is tested against (tests only).
+        .target(name: "LAPACKReference", dependencies: ["CLAPACK", "NumericCore"], swiftSettings: optimizedEvenInDebug),
         // Pure Swift: no C library below it, so that lithium-map links none.
         .target(name: "Crystallography", swiftSettings: optimizedEvenInDebug),
         .target(name: "FileSupport"),
@@ -55,7 +57,7 @@ let package = Package(
         // Test helpers shared by the test targets (repository paths, set-ups, named tolerances).
         .target(name: "_TestSupport", dependencies: ["PowderDiffraction", "Refinement", "Workflow"], path: "Tests/_TestSupport"),
         .testTarget(name: "LithiationTests", dependencies: ["Lithiation", "LithiationIO", "FileSupport"]),
-        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "LAPACKReference"]),
         .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO", "Refinement", "Workflow", "_TestSupport"]),
         .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Workflow", "Crystallography", "FileSupport", "_TestSupport"]),

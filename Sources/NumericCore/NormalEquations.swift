@@ -1,11 +1,12 @@
+import CMalloc
 import Foundation
 
 /// The linear algebra of least squares, computed in a fixed order so that a run gives the same numbers to the
 /// last bit every time: BLAS kernels pick code paths by memory alignment, so JᵀJ from dsyrk could differ in
 /// its last digits from one run to the next — enough to tip a decision at a threshold (a phase's presence) and
 /// to make a resumed run differ from an uninterrupted one. The matrices here are small (≤ ~100 columns), and
-/// these routines are as fast as BLAS's for them. LAPACK (`LAPACK`) stays as the eigen-solver for singular
-/// systems and as the reference these are tested against.
+/// these routines are as fast as BLAS's for them. LAPACK (the `LAPACKReference` module) is the reference they
+/// are tested against; the engine links no BLAS (whose worker threads also spun on the second core).
 public enum LinearAlgebra {
     /// Rows handled together in the normal-matrix product: 128 rows of 24 columns (24 kB) stay in L1.
     static let rowBlock = 128
@@ -69,7 +70,7 @@ public enum LinearAlgebra {
         while i + 8 <= n {
             let u = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Double>.self)
             let v = UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<Double>.self)
-            acc.addProduct(u, v)
+            acc += u * v  // not addProduct: without FMA in the target it becomes a libm call per lane
             i += 8
         }
         var sum = acc.sum()
@@ -80,7 +81,7 @@ public enum LinearAlgebra {
     // MARK: Cholesky for the small systems of the normal equations
 
     /// The Cholesky factor L (lower triangle, upper zeroed) of a symmetric positive-definite matrix, A = L Lᵀ.
-    public static func cholesky(_ a: Matrix) throws(LAPACKError) -> Matrix {
+    public static func cholesky(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
         guard a.isSquare else { throw .dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)") }
         let n = a.rows
         var l = Matrix(rows: n, columns: n)
@@ -100,7 +101,7 @@ public enum LinearAlgebra {
     }
 
     /// Solves A x = b for symmetric positive-definite A (Cholesky, then forward and back substitution).
-    public static func choleskySolve(_ a: Matrix, _ b: [Double]) throws(LAPACKError) -> [Double] {
+    public static func choleskySolve(_ a: Matrix, _ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard a.isSquare, b.count == a.rows else {
             throw .dimensionMismatch("Cholesky solve of \(a.rows)×\(a.columns) with right-hand side of \(b.count)")
         }
@@ -127,7 +128,7 @@ public enum LinearAlgebra {
 
     /// The inverse of a symmetric positive-definite matrix, both triangles filled (column by column from the
     /// Cholesky factor).
-    public static func choleskyInverse(_ a: Matrix) throws(LAPACKError) -> Matrix {
+    public static func choleskyInverse(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
         let l = try cholesky(a)
         let n = a.rows
         var inv = Matrix(rows: n, columns: n)
@@ -141,13 +142,57 @@ public enum LinearAlgebra {
         return inv
     }
 
-    /// Eigenvalues (ascending) and eigenvectors of a symmetric matrix (LAPACK dsyev; used for singular systems).
-    public static func symmetricEigen(_ a: Matrix) throws(LAPACKError) -> (values: [Double], vectors: Matrix) {
-        try LAPACK.symmetricEigen(a)
+    /// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix, by cyclic Jacobi
+    /// rotations (Golub & Van Loan, Matrix Computations, §8.5): sweeps until the off-diagonal part is below
+    /// 1e-15 of the norm — accurate to rounding for the small matrices of the normal equations.
+    public static func symmetricEigen(_ a: Matrix) throws(LinearAlgebraError) -> (values: [Double], vectors: Matrix) {
+        guard a.isSquare else { throw .dimensionMismatch("eigen-decomposition needs a square matrix") }
+        let n = a.rows
+        var m = a, v = Matrix.identity(n)
+        let norm = (a.storage.reduce(0) { $0 + $1 * $1 }).squareRoot()
+        var converged = n < 2
+        for _ in 0..<100 where !converged {
+            var off = 0.0
+            for q in 0..<n { for p in 0..<q { off += m[p, q] * m[p, q] } }
+            if off.squareRoot() <= 1e-15 * max(norm, 1e-300) { converged = true; break }
+            for q in 1..<n {
+                for p in 0..<q where m[p, q] != 0 {
+                    // The rotation in the (p, q) plane that zeroes m[p, q].
+                    let theta = (m[q, q] - m[p, p]) / (2 * m[p, q])
+                    let t = (theta >= 0 ? 1 : -1) / (abs(theta) + (theta * theta + 1).squareRoot())
+                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                    for k in 0..<n {
+                        let mkp = m[k, p], mkq = m[k, q]
+                        m[k, p] = c * mkp - s * mkq
+                        m[k, q] = s * mkp + c * mkq
+                    }
+                    for k in 0..<n {
+                        let mpk = m[p, k], mqk = m[q, k]
+                        m[p, k] = c * mpk - s * mqk
+                        m[q, k] = s * mpk + c * mqk
+                    }
+                    for k in 0..<n {
+                        let vkp = v[k, p], vkq = v[k, q]
+                        v[k, p] = c * vkp - s * vkq
+                        v[k, q] = s * vkp + c * vkq
+                    }
+                }
+            }
+        }
+        guard converged else { throw .noConvergence(routine: "jacobi", unconverged: n) }
+        let order = (0..<n).sorted { m[$0, $0] < m[$1, $1] }
+        var vectors = Matrix(rows: n, columns: n)
+        for (j, k) in order.enumerated() { for i in 0..<n { vectors[i, j] = v[i, k] } }
+        return (order.map { m[$0, $0] }, vectors)
     }
+}
 
-    /// The thin singular-value decomposition (LAPACK dgesvd).
-    public static func singularValueDecomposition(_ a: Matrix) throws(LAPACKError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
-        try LAPACK.singularValueDecomposition(a)
+/// Process-wide settings the engine's allocation pattern needs, applied once by a program's entry point.
+public enum ProcessTuning {
+    /// Each model evaluation allocates a Jacobian of ~0.5 MB (3000 points × 24 parameters); glibc maps blocks
+    /// above 128 kB afresh and unmaps them on free, so every evaluation paid page faults (~6 % of a
+    /// 1000-pattern sequential run). Keep such blocks in the heap. A no-op where the C library has no `mallopt`.
+    public static func apply() {
+        rietveld_keep_large_blocks(64 << 20, 256 << 20)
     }
 }

@@ -1,24 +1,24 @@
 import CLAPACK
-import CMalloc
 import Foundation
+import NumericCore
 
-/// LAPACK and BLAS themselves: the eigen-decomposition and SVD the solver needs when a normal matrix is
-/// singular, and the reference that the deterministic routines of `LinearAlgebra` are tested against.
+/// LAPACK and BLAS themselves, as the reference the routines of `LinearAlgebra` are tested against (only the
+/// tests link them: the engine's own routines are deterministic and need no C library).
 public enum LAPACK {
     /// The Cholesky factor of a symmetric positive-definite matrix (lower triangle, upper zeroed; dpotrf).
-    public static func cholesky(_ a: Matrix) throws(LAPACKError) -> Matrix {
+    public static func cholesky(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
         _ = BLASThreads.configured
         guard a.isSquare else { throw .dimensionMismatch("Cholesky needs a square matrix, got \(a.rows)×\(a.columns)") }
         var n = Int32(a.rows), lda = Int32(max(1, a.rows)), info: Int32 = 0
         var f = a
         f.storage.withUnsafeMutableBufferPointer { p in dpotrf_("L", &n, p.baseAddress, &lda, &info, 1) }
-        if let e = LAPACKError.check(info, routine: "dpotrf", positive: { .notPositiveDefinite(routine: $0, minorOrder: $1) }) { throw e }
+        if let e = check(info, routine: "dpotrf", positive: { .notPositiveDefinite(routine: $0, minorOrder: $1) }) { throw e }
         for j in 0..<a.columns { for i in 0..<j { f[i, j] = 0 } }
         return f
     }
 
     /// Solves A x = b for symmetric positive-definite A by Cholesky factorization (dpotrf + dpotrs).
-    public static func choleskySolve(_ a: Matrix, _ b: [Double]) throws(LAPACKError) -> [Double] {
+    public static func choleskySolve(_ a: Matrix, _ b: [Double]) throws(LinearAlgebraError) -> [Double] {
         guard a.isSquare, b.count == a.rows else {
             throw .dimensionMismatch("Cholesky solve of \(a.rows)×\(a.columns) with right-hand side of \(b.count)")
         }
@@ -31,22 +31,22 @@ public enum LAPACK {
                 dpotrs_("L", &n, &nrhs, fp.baseAddress, &lda, xp.baseAddress, &ldb, &info, 1)
             }
         }
-        if let e = LAPACKError.check(info, routine: "dpotrs", positive: { .singular(routine: $0, position: $1) }) { throw e }
+        if let e = check(info, routine: "dpotrs", positive: { .singular(routine: $0, position: $1) }) { throw e }
         return x
     }
 
     /// The inverse of a symmetric positive-definite matrix (dpotrf + dpotri), both triangles filled.
-    public static func choleskyInverse(_ a: Matrix) throws(LAPACKError) -> Matrix {
+    public static func choleskyInverse(_ a: Matrix) throws(LinearAlgebraError) -> Matrix {
         var f = try cholesky(a)
         var n = Int32(a.rows), lda = Int32(max(1, a.rows)), info: Int32 = 0
         f.storage.withUnsafeMutableBufferPointer { p in dpotri_("L", &n, p.baseAddress, &lda, &info, 1) }
-        if let e = LAPACKError.check(info, routine: "dpotri", positive: { .singular(routine: $0, position: $1) }) { throw e }
+        if let e = check(info, routine: "dpotri", positive: { .singular(routine: $0, position: $1) }) { throw e }
         for j in 0..<a.columns { for i in 0..<j { f[i, j] = f[j, i] } }
         return f
     }
 
     /// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix (dsyev).
-    public static func symmetricEigen(_ a: Matrix) throws(LAPACKError) -> (values: [Double], vectors: Matrix) {
+    public static func symmetricEigen(_ a: Matrix) throws(LinearAlgebraError) -> (values: [Double], vectors: Matrix) {
         _ = BLASThreads.configured
         guard a.isSquare else { throw .dimensionMismatch("eigen-decomposition needs a square matrix") }
         if a.rows == 0 { return ([], a) }
@@ -63,12 +63,12 @@ public enum LAPACK {
         v.storage.withUnsafeMutableBufferPointer { p in
             dsyev_("V", "L", &n, p.baseAddress, &lda, &w, &work, &lwork, &info, 1, 1)
         }
-        if let e = LAPACKError.check(info, routine: "dsyev", positive: { .noConvergence(routine: $0, unconverged: $1) }) { throw e }
+        if let e = check(info, routine: "dsyev", positive: { .noConvergence(routine: $0, unconverged: $1) }) { throw e }
         return (w, v)
     }
 
     /// Singular-value decomposition A = U Σ Vᵀ (dgesvd, thin): singular values descending.
-    public static func singularValueDecomposition(_ a: Matrix) throws(LAPACKError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+    public static func singularValueDecomposition(_ a: Matrix) throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
         _ = BLASThreads.configured
         let m = a.rows, n = a.columns, k = min(m, n)
         if k == 0 { return (Matrix(rows: m, columns: 0), [], Matrix(rows: 0, columns: n)) }
@@ -95,7 +95,7 @@ public enum LAPACK {
                 }
             }
         }
-        if let e = LAPACKError.check(info, routine: "dgesvd", positive: { .noConvergence(routine: $0, unconverged: $1) }) { throw e }
+        if let e = check(info, routine: "dgesvd", positive: { .noConvergence(routine: $0, unconverged: $1) }) { throw e }
         return (u, s, vt)
     }
 
@@ -161,14 +161,9 @@ enum BLASThreads {
     }()
 }
 
-/// Process-wide settings the engine's allocation pattern needs, applied once by a program's entry point.
-public enum ProcessTuning {
-    /// Each model evaluation allocates a Jacobian of ~0.5 MB (3000 points × 24 parameters); glibc maps blocks
-    /// above 128 kB afresh and unmaps them on free, so every evaluation paid page faults (~6 % of a
-    /// 1000-pattern sequential run). Keep such blocks in the heap, and make OpenBLAS single-threaded (see
-    /// `BLASThreads`). A no-op where the C library has no `mallopt`.
-    public static func apply() {
-        rietveld_keep_large_blocks(64 << 20, 256 << 20)
-        _ = BLASThreads.configured
-    }
+/// Maps a LAPACK `info` code to an error, or nil when it is zero.
+func check(_ info: Int32, routine: String, positive: (String, Int) -> LinearAlgebraError) -> LinearAlgebraError? {
+    if info == 0 { return nil }
+    if info < 0 { return .illegalArgument(routine: routine, position: Int(-info)) }
+    return positive(routine, Int(info))
 }

@@ -1,5 +1,5 @@
-/// Failures reported by LAPACK through its `info` argument, named after the condition they stand for.
-public enum LAPACKError: Error, Equatable, Sendable, CustomStringConvertible {
+/// Failures of the linear algebra, named after the condition they stand for (as LAPACK reports them).
+public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `info = -i`: argument number `i` of `routine` had an illegal value (a programming error).
     case illegalArgument(routine: String, position: Int)
     /// `info = k > 0` from a Cholesky factorization: the leading minor of order `k` is not positive definite.
@@ -26,10 +26,4 @@ public enum LAPACKError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Maps an `info` code to an error, or `nil` when it is zero.
-    static func check(_ info: Int32, routine: String, positive: (String, Int) -> LAPACKError) -> LAPACKError? {
-        if info == 0 { return nil }
-        if info < 0 { return .illegalArgument(routine: routine, position: Int(-info)) }
-        return positive(routine, Int(info))
-    }
 }
