@@ -25,6 +25,17 @@ public struct Pattern: Sendable, Equatable {
     public var count: Int { twoTheta.count }
     public var range: ClosedRange<Double> { (twoTheta.first ?? 0)...(twoTheta.last ?? 0) }
 
+    /// The step of an even grid: every point within 1 % of a step of 2θ₀ + i·step (files print 2θ to a few
+    /// decimals, so spacings differ in their last digit); nil for an uneven grid or fewer than two points.
+    public var evenStep: Double? {
+        let n = twoTheta.count
+        guard n > 1 else { return nil }
+        let first = twoTheta[0], step = (twoTheta[n - 1] - first) / Double(n - 1)
+        guard step > 0 else { return nil }
+        for i in 1..<n where abs(twoTheta[i] - (first + Double(i) * step)) > 0.01 * step { return nil }
+        return step
+    }
+
     /// The points inside [low, high] (degrees).
     public func restricted(to low: Double, _ high: Double) -> Pattern {
         let keep = twoTheta.indices.filter { twoTheta[$0] >= low && twoTheta[$0] <= high }

@@ -64,6 +64,8 @@ struct EvaluationWork {
     /// at the end of `run`).
     var fpProfiler: FundamentalParametersProfiler?
     var profiles: [[(index: Int, value: Double)]] = []
+    /// Per phase, its Bragg intensity at each point (when `separatePhases()` was asked for).
+    var phaseYc: [[Double]] = []
 
     static let rad = AngleUnit.radiansPerDegree
     /// Radians per centidegree (σ² in centideg², γ in centideg).
@@ -81,9 +83,14 @@ struct EvaluationWork {
         jacobian = parameters.isEmpty ? [] : Array(repeating: 0, count: points * parameters.count)
     }
 
+    mutating func separatePhases() {
+        phaseYc = Array(repeating: Array(repeating: 0, count: points), count: model.phases.count)
+    }
+
     func result() -> ModelEvaluation {
         let j: Matrix? = parameters.isEmpty ? nil : Matrix(rows: points, columns: parameters.count, storage: jacobian)
-        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts, reflectionProfiles: profiles)
+        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts,
+                               reflectionProfiles: profiles, phaseCalculated: phaseYc)
     }
 
     mutating func run() {
@@ -350,6 +357,12 @@ struct EvaluationWork {
                 for j in 0..<count { out[j] += intensity * profile[j] }
             }
             if recordProfiles { profiles.append((0..<count).map { (range.lowerBound + $0, intensity * v[$0]) }) }
+            if !phaseYc.isEmpty {
+                phaseYc[c.index].withUnsafeMutableBufferPointer { y in
+                    let (out, profile) = (y.baseAddress! + range.lowerBound, v.baseAddress!)
+                    for j in 0..<count { out[j] += intensity * profile[j] }
+                }
+            }
         }
         if !sensitivities.isEmpty {
             kernel.accumulate(into: &jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)

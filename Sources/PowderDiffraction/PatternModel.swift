@@ -26,6 +26,8 @@ public struct ModelEvaluation: Sendable {
     public var peakLayout: [[PeakLayout]]
     /// Per placed reflection, its intensity at each point it covers (only when recorded).
     public var reflectionProfiles: [[(index: Int, value: Double)]]
+    /// Per phase, its Bragg intensity at each point (only when phases were separated; empty otherwise).
+    public var phaseCalculated: [[Double]] = []
 }
 
 /// Where one reflection's lines are evaluated and how finely its asymmetry is integrated.
@@ -195,14 +197,17 @@ public struct PatternModel: Sendable {
     }
 
     /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).
-    /// With `recordingProfiles`, each placed reflection's contribution to every point is kept (for R_Bragg).
+    /// With `recordingProfiles`, each placed reflection's contribution to every point is kept (for R_Bragg);
+    /// with `separatingPhases`, each phase's Bragg intensity at every point (cheaper, when that is all one needs).
     /// With `threads` > 1 the reflections are shared out among that many threads.
-    public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false) -> ModelEvaluation {
+    public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false,
+                         separatingPhases: Bool = false) -> ModelEvaluation {
         let reflections = phases.reduce(0) { $0 + $1.reflections.count }
         let parts = max(1, min(threads, reflections / 16))
         if parts == 1 {
             var work = EvaluationWork(model: self, parameters: parameters)
             work.recordProfiles = recordingProfiles
+            if separatingPhases { work.separatePhases() }
             work.run()
             return work.result()
         }
@@ -210,6 +215,7 @@ public struct PatternModel: Sendable {
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             var work = EvaluationWork(model: self, parameters: parameters)
             work.recordProfiles = recordingProfiles
+            if separatingPhases { work.separatePhases() }
             work.share = k
             work.shares = parts
             work.includeBackground = k == 0
@@ -263,6 +269,9 @@ extension ModelEvaluation {
             }
             out.reflections += p.reflections
             out.reflectionProfiles += p.reflectionProfiles
+            for k in out.phaseCalculated.indices {
+                for i in out.phaseCalculated[k].indices { out.phaseCalculated[k][i] += p.phaseCalculated[k][i] }
+            }
         }
         for phase in out.peakLayout.indices {
             for r in out.peakLayout[phase].indices where r % shares != 0 {

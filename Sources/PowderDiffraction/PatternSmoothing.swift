@@ -15,8 +15,8 @@ extension Pattern {
         var out = y
         let degreesPerCentidegree = 0.01
         // On an even step the kernel is tabulated once and reused while its width changes by < 0.5 %.
-        let step = (x[n - 1] - x[0]) / Double(n - 1)
-        let even = step > 0 && (1..<n).allSatisfy { abs(x[$0] - x[$0 - 1] - step) < 1e-6 * step + 1e-9 }
+        let step = evenStep ?? 0
+        let even = step > 0
         // On an uneven grid each point stands for the interval halfway to its neighbours.
         var width: [Double] = []
         if !even {

@@ -72,9 +72,8 @@ public enum StructureSupport {
     /// Each phase's share of Σ(yc − background) over the fitted points.
     public static func shares(_ e: ModelEvaluation, phases: Int, weights: [Double]) -> [Double] {
         var totals = [Double](repeating: 0, count: phases)
-        for (k, profile) in e.reflectionProfiles.enumerated() {
-            let p = e.reflections[k].phase
-            for (i, v) in profile where weights[i] > 0 { totals[p] += v }
+        for (p, y) in e.phaseCalculated.enumerated() {
+            for i in y.indices where weights[i] > 0 { totals[p] += y[i] }
         }
         let sum = totals.reduce(0, +)
         return totals.map { sum > 0 ? $0 / sum : 0 }

@@ -97,7 +97,7 @@ public enum Refiner {
                                          settings: RefinementSettings, events: ((RefinementEvent) -> Void)?) {
         var shares = [Double](repeating: 1, count: model.phases.count)
         if model.phases.filter(\.isActive).count > 1 {
-            let e = model.evaluate(recordingProfiles: true)
+            let e = model.evaluate(separatingPhases: true)
             shares = StructureSupport.shares(e, phases: model.phases.count, weights: settings.weights(pattern))
         }
         var held: [Int] = [], heldShares: [Double] = [], strainHeld: [Int] = []
@@ -124,7 +124,7 @@ public enum Refiner {
     static func holdMinorCells(_ stage: inout RefinementStage, index: Int, model: PatternModel, pattern: Pattern,
                                settings: RefinementSettings, events: ((RefinementEvent) -> Void)?) {
         guard model.phases.filter(\.isActive).count > 1 else { return }
-        let e = model.evaluate(recordingProfiles: true)
+        let e = model.evaluate(separatingPhases: true)
         let shares = StructureSupport.shares(e, phases: model.phases.count, weights: settings.weights(pattern))
         let minor = model.phases.indices.filter { model.phases[$0].isActive && shares[$0] < StructureSupport.broadenedCellShare }
         guard !minor.isEmpty else { return }
@@ -152,13 +152,21 @@ public enum Refiner {
 
 /// One stage prepared: its points and weights, the temporary broadening and window, the pattern it is
 /// fitted against (smoothed alike when broadened) — and how the model is restored afterwards.
+///
+/// A broadened stage is fitted on every k-th point only, k chosen so that the narrowest broadened peak still
+/// spans `broadenedPointsPerFWHM` of them: the smoothed pattern and the broadened model carry nothing finer,
+/// and the stage then costs 1/k of the evaluations (the points left out keep their weight through k).
 struct StageRun {
     let stage: RefinementStage
     let settings: RefinementSettings
-    /// The model with the stage's temporary settings applied.
+    /// The model with the stage's temporary settings applied (on the stage's grid).
     let prepared: PatternModel
     let original: PatternModel
+    /// Weights over the whole pattern (what the refinement's statistics use).
     let weights: [Double]
+    /// The stage's grid: indices of the pattern's points it fits, their weights and observed values.
+    let grid: [Int]
+    let fitWeights: [Double]
     let observed: [Double]
     let points: Int
     /// Whether the stage fits less than the refinement's range (its background is then not kept).
@@ -188,7 +196,6 @@ struct StageRun {
         }
         weights = settings.weights(pattern, twoThetaMax: limit)
         limited = limit.map { $0 < min(fitted.upperBound, pattern.range.upperBound) } ?? false
-        points = weights.filter { $0 > 0 }.count
         if let size {
             for p in m.phases.indices where !stage.parameters.contains(.size(phase: p)) {
                 m.phases[p].size = min(m.phases[p].size, size)
@@ -198,16 +205,42 @@ struct StageRun {
             m.windowLowFWHMs = min(m.windowLowFWHMs, w)
             m.windowHighFWHMs = min(m.windowHighFWHMs, w)
         }
+        // A stage that broadens the model compares it with the pattern broadened alike (see `Pattern.smoothed`),
+        // on a grid as coarse as the broadened peaks allow.
+        if let size, let phase = m.phases.first {
+            let stride = Self.broadenedStride(m, pattern: pattern, weights: weights)
+            let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
+            var include = [Bool](repeating: false, count: pattern.count)
+            for i in kept where weights[i] > 0 { include[i] = true }
+            let smoothed = pattern.smoothed(bySize: size, wavelength: m.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
+                                            reach: stage.temporaryPeakWindow ?? m.windowLowFWHMs, include: { include[$0] }).intensity
+            let w = weights
+            grid = kept
+            observed = kept.map { smoothed[$0] }
+            fitWeights = kept.map { w[$0] * Double(stride) }
+            if stride > 1 { m.twoTheta = kept.map { pattern.twoTheta[$0] } }
+        } else {
+            grid = Array(0..<pattern.count)
+            observed = pattern.intensity
+            fitWeights = weights
+        }
+        points = fitWeights.filter { $0 > 0 }.count
         m.releasePeakLayout()
         prepared = m
-        // A stage that broadens the model compares it with the pattern broadened alike (see `Pattern.smoothed`).
-        if let size, let phase = m.phases.first {
-            let w = weights
-            observed = pattern.smoothed(bySize: size, wavelength: m.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
-                                        reach: stage.temporaryPeakWindow ?? m.windowLowFWHMs, include: { w[$0] > 0 }).intensity
-        } else {
-            observed = pattern.intensity
-        }
+    }
+
+    /// Points per FWHM of the narrowest broadened peak a broadened stage keeps.
+    static let broadenedPointsPerFWHM = 8.0
+
+    /// The largest k with k steps within 1/`broadenedPointsPerFWHM` of the narrowest FWHM any active phase has
+    /// over the fitted points (the width grows with angle, so the lowest fitted angle decides); 1 on an
+    /// uneven grid.
+    static func broadenedStride(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
+        let x = pattern.twoTheta
+        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep else { return 1 }
+        let narrowest = model.phases.indices.filter { model.phases[$0].isActive }
+            .map { model.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
+        return max(1, Int(narrowest / (broadenedPointsPerFWHM * step)))
     }
 
     /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction.
@@ -220,7 +253,7 @@ struct StageRun {
             solver.shiftTolerance = 0.1
         }
         let bounds = stage.parameters.map { bound($0) }
-        var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: weights.map { $0.squareRoot() })
+        var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: fitWeights.map { $0.squareRoot() })
         guard LeBail.extracts(in: stage, model: prepared) else {
             let start = stage.parameters.map { prepared.value(of: $0) }
             let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
@@ -233,7 +266,7 @@ struct StageRun {
         var outcome: LevenbergMarquardt.Outcome?
         var cycles = 0
         for _ in 0..<settings.leBailPasses {
-            LeBail.extract(into: &problem.model, observed: observed, weights: weights)
+            LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
             let start = stage.parameters.map { problem.model.value(of: $0) }
             var o = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
             cycles += o.iterations
@@ -243,7 +276,7 @@ struct StageRun {
             if let previous, abs(previous - o.chiSquared) < 1e-4 * max(o.chiSquared, 1e-300), o.termination.isConverged { break }
             if cycles >= total { break }
         }
-        LeBail.extract(into: &problem.model, observed: observed, weights: weights)
+        LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
         return (outcome!, problem.model)
     }
 
@@ -252,6 +285,10 @@ struct StageRun {
     /// fitted on part of the pattern are free to run away beyond it).
     func restore(_ refined: PatternModel) -> PatternModel {
         var m = refined
+        if m.twoTheta.count != original.twoTheta.count {
+            m.twoTheta = original.twoTheta
+            m.releasePeakLayout()
+        }
         for p in m.phases.indices where !stage.parameters.contains(.size(phase: p)) { m.phases[p].size = original.phases[p].size }
         (m.windowLowFWHMs, m.windowHighFWHMs) = (original.windowLowFWHMs, original.windowHighFWHMs)
         if limited { m.background.coefficients = original.background.coefficients }
@@ -275,7 +312,7 @@ struct StageRun {
     /// Rwp (%) of a χ² over the stage's points and observed values.
     func rwp(chiSquared: Double) -> Double {
         var sum = 0.0
-        for i in weights.indices { sum += weights[i] * observed[i] * observed[i] }
+        for i in fitWeights.indices { sum += fitWeights[i] * observed[i] * observed[i] }
         return 100 * (chiSquared / max(sum, 1e-300)).squareRoot()
     }
 }
