@@ -69,6 +69,10 @@ public enum SequentialPlot {
             for l in lengths { panels.append(("\(prefix)\(l.name) / Å", [(p, { r in r.cells[p].map { ($0[l].value, $0[l].esd) } })])) }
             panels.append(("\(prefix)V / Å³", [(p, { r in r.cells[p].map { ($0.volume.value, $0.volume.esd) } })]))
         }
+        if several {
+            panels.append(("weight fraction", phaseNames.indices.map { p in (p, { r in r.weightFractions[p].map { ($0.value, $0.esd) } }) }))
+        }
+        panels.append(("Rwp / %", [(-1, { r in (r.rwp, nil) })]))
         let height = height ?? (top + bottom + Double(panels.count) * 150)
         let panelH = (height - top - bottom - Double(panels.count - 1) * gap) / Double(panels.count)
         func xOf(_ r: SummaryRow) -> Double { xValues?[r.index] ?? Double(r.index) }

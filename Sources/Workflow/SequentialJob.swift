@@ -129,7 +129,9 @@ extension SequentialJob {
         }
         // Independent runs are parallel over patterns already.
         if independent { options.threads = 1 }
-        var setup = try RefinementSetup.load(pattern: files[range.lowerBound], phases: phases, instrument: instrument, options: options)
+        // Every shard builds its template (starting scale and background) from the run's first file, so that
+        // an independent run's rows do not depend on how it was cut into shards.
+        var setup = try RefinementSetup.load(pattern: files[0], phases: phases, instrument: instrument, options: options)
         let stages = try plan.map { try RecipePlan.apply($0, to: &setup) } ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
         try setup.checkDetermined(by: stages)
         var sequential = self.sequential

@@ -34,6 +34,14 @@ import _TestSupport
         job.jobs = 2
         let outcome = try job.run { _ in }
         #expect(outcome.rows.count == 24)
+        // The plot: each phase's a, c, V, then the weight fractions of both, then Rwp.
+        let svg = SequentialPlot.svg(outcome.rows, phaseNames: outcome.phaseNames)
+        let labels = ["H2 a / Å", "H2 c / Å", "H2 V / Å³", "H3 a / Å", "H3 c / Å", "H3 V / Å³", "weight fraction", "Rwp / %"]
+        var last = svg.startIndex
+        for label in labels {
+            guard let r = svg.range(of: ">\(label)<", range: last..<svg.endIndex) else { Issue.record("no panel '\(label)' (in this order)"); break }
+            last = r.upperBound
+        }
         let text = try TextFile.read(dir.appendingPathComponent("series.csv"))
         let lines = text.split(separator: "\n")
         let header = CSV.fields(lines[0])
