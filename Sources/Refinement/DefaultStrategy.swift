@@ -41,7 +41,7 @@ public enum DefaultStrategy {
     public static let broadenedCycles = 8
 
     public static func stages(for model: PatternModel, backgroundTerms: Int, refineStructure: Bool = true,
-                              refineProfile: Bool = true, detectTexture: Bool = true) -> [RefinementStage] {
+                              refineProfile: Bool = true, detectTexture: Bool = true, searchCell: Bool = false) -> [RefinementStage] {
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
         var scales: [ModelParameter] = []
         // One peak-offset term by default: the zero for a capillary (Debye–Scherrer, usually centred), the
@@ -64,9 +64,11 @@ public enum DefaultStrategy {
         var stages = [RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true)]
         // The background stays at the whole-pattern fit of the first stage: smoothing keeps a smooth
         // background as it is, and terms fitted on 2θ ≤ 60° alone would be free to run away above it.
-        stages.append(.broadened(name: "cell (broadened peaks)", parameters: scales + [offset] + cells,
-                                 wavelength: model.instrument.radiation.wavelength, twoThetaMax: broadenedTwoThetaMax,
-                                 maximumIterations: broadenedCycles))
+        var broadened = RefinementStage.broadened(name: "cell (broadened peaks)", parameters: scales + [offset] + cells,
+                                                  wavelength: model.instrument.radiation.wavelength, twoThetaMax: broadenedTwoThetaMax,
+                                                  maximumIterations: broadenedCycles)
+        broadened.searchesCell = searchCell
+        stages.append(broadened)
         var all = basic + [offset] + cells
         if refineProfile { all += profile }
         var sharp = RefinementStage(name: refineProfile ? "cell, size and strain" : "cell", parameters: all, isPreliminary: true)

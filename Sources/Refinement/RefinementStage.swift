@@ -31,6 +31,9 @@ public struct RefinementStage: Sendable {
     /// Before this stage, phases are tested for strong preferred orientation (see `TextureDetection`); a
     /// texture found is refined in this stage and every later one.
     public var detectsTexture = false
+    /// Before this stage, the cells of the major phases are searched on a coarse grid (see `CellSearch`): for
+    /// starts several per cent off.
+    public var searchesCell = false
 
     public init(name: String, parameters: [ModelParameter], twoThetaMax: Double? = nil, temporarySize: Double? = nil,
                 temporaryPeakWindow: Double? = nil, maximumIterations: Int? = nil, isPreliminary: Bool = false) {

@@ -14,6 +14,8 @@ public enum RefinementEvent: Sendable {
     case textureFound(stage: Int, findings: [TextureDetection.Finding])
     /// The microstrain of these phases was held: they resolve too few peaks to tell it from their size.
     case strainHeld(stage: Int, phases: [Int])
+    /// The cells of these phases were searched on a grid before this stage (see `CellSearch`).
+    case cellSearched(stage: Int, findings: [CellSearch.Finding])
     /// The cells of these minor phases were held in a broadened stage (see `Refiner.holdMinorCells`).
     case cellHeld(stage: Int, phases: [Int], shares: [Double])
     /// A stage has finished.
@@ -64,6 +66,10 @@ public enum Refiner {
                 for p in textured.sorted() where stage.parameters.contains(.scale(phase: p)) && !stage.parameters.contains(.texture(phase: p)) {
                     stage.parameters.append(.texture(phase: p))
                 }
+            }
+            if stage.searchesCell {
+                let found = CellSearch.search(&current, pattern: pattern, settings: settings)
+                if !found.isEmpty { events?(.cellSearched(stage: index, findings: found)) }
             }
             LeBail.prepare(&stage, model: current)
             if stage.requiresStructureSupport { holdUnsupportedStructure(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }

@@ -101,7 +101,10 @@ public struct SequentialChain: Sendable {
         var out = [RefinementStage(name: "cell from neighbour", parameters: cellish, isPreliminary: true), all]
         // Peaks a step or two wide give a sharp fit no slope to follow them: move the cell with broadened
         // peaks first (as the full strategy does).
-        if coarse, let broadened = full.first(where: { $0.temporarySize != nil }) { out.insert(broadened, at: 0) }
+        if coarse, var broadened = full.first(where: { $0.temporarySize != nil }) {
+            broadened.searchesCell = false  // a neighbour's cell is close: no grid search
+            out.insert(broadened, at: 0)
+        }
         return out
     }
 
@@ -186,7 +189,10 @@ public struct SequentialChain: Sendable {
             // Operando series change smoothly: start from the straight-line extrapolation of the last two good
             // results and refine everything at once (after a broadened cell stage when the step is coarse).
             var quick = stages.last.map { [$0] } ?? []
-            if Self.isCoarse(good, pattern), let broadened = stages.first(where: { $0.temporarySize != nil }) { quick.insert(broadened, at: 0) }
+            if Self.isCoarse(good, pattern), var broadened = stages.first(where: { $0.temporarySize != nil }) {
+                broadened.searchesCell = false
+                quick.insert(broadened, at: 0)
+            }
             // Only what was refined moves: absent phases keep their values.
             let moving = good.allParameters.filter { p in !p.isBackground && p.phase.map { good.phases[$0].isActive } != false }
             ok = attempt(Self.extrapolate(good, before, parameters: moving), quick)

@@ -132,7 +132,7 @@ extension SequentialJob {
         // Every shard builds its template (starting scale and background) from the run's first file, so that
         // an independent run's rows do not depend on how it was cut into shards.
         var setup = try RefinementSetup.load(pattern: files[0], phases: phases, instrument: instrument, options: options)
-        let stages = try plan.map { try RecipePlan.apply($0, to: &setup) } ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
+        let stages = try plan.map { try RecipePlan.apply($0, to: &setup) } ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms, searchCell: true)
         try setup.checkDetermined(by: stages)
         var sequential = self.sequential
         sequential.settings = setup.settings

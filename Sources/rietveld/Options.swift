@@ -89,6 +89,12 @@ struct ProgressLines {
                 for f in findings {
                     Self.write("  stage \(stage + 1): preferred orientation of \(names(f.phase)) along \(f.axis.h)\(f.axis.k)\(f.axis.l), March–Dollase r \(String(format: "%.3f", f.ratio)) (χ² lower by \(String(format: "%.0f", f.significance)) χ²red): refined from here on")
                 }
+            case let .cellSearched(stage, findings):
+                for f in findings {
+                    let moved = f.factors.sorted { $0.key.rawValue < $1.key.rawValue }
+                        .map { "\($0.key.name) \(String(format: "%+.2f", 100 * ($0.value - 1))) %" }.joined(separator: ", ")
+                    Self.write("  stage \(stage + 1): cell of \(names(f.phase)) searched (\(f.evaluations) evaluations): \(moved) from the start, χ² of the broadened fit \(String(format: "%.2f", f.chiSquaredRatio))× the start's")
+                }
             case let .strainHeld(stage, phases):
                 Self.write("  stage \(stage + 1): microstrain of \(phases.map(names).joined(separator: ", ")) held: too few resolved peaks to tell it from the size")
             case let .cellHeld(stage, phases, shares):

@@ -70,6 +70,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: "Write 2θ, yobs, ycalc, background, difference and each phase (CSV) here.")
     var csv: String?
 
+    @Flag(name: .customLong("search-cell"), help: "Search the cell lengths on a coarse grid first (±8 %), for a start several per cent off.")
+    var searchCell = false
+
     @Flag(help: "Do not print stage progress.")
     var quiet = false
 
@@ -106,7 +109,7 @@ struct RefineCommand: ParsableCommand {
             var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let qpa = try quantitativeAnalysis(setup)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }
-                ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
+                ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms, searchCell: searchCell)
             try setup.checkDetermined(by: stages)
             let names = setup.model.phases.map(\.name)
             let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings,
