@@ -98,6 +98,22 @@ enum SequentialCSVFields {
             + (shard.map { ["--shard", $0] } ?? [])
     }
 
+    /// Runs a program with these variables added to the environment; its exit status and stderr.
+    static func runProgram(_ executable: URL, _ arguments: [String], in directory: URL, environment extra: [String: String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     static func rows(_ path: String) throws -> [[String]] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { CSVFields.split($0) }
     }
@@ -183,20 +199,10 @@ enum SequentialCSVFields {
         let bin = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("rietveld"), withDestinationURL: CLI.executable)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-euo", "pipefail", "-c", script]
-        process.currentDirectoryURL = dir
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        process.environment = environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr.suffix(500))")
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let (status, stderr) = try Self.runProgram(URL(fileURLWithPath: "/bin/bash"), ["-euo", "pipefail", "-c", script], in: dir,
+                                                   environment: ["PATH": bin.path + ":" + path])
+        #expect(status == 0, "\(stderr.suffix(500))")
 
         let merged = try Self.rows(dir.appendingPathComponent("series.csv").path)
         try Self.expectTruth(merged)
@@ -224,23 +230,10 @@ extension ShardTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let prefix = dir.appendingPathComponent("run").path
         func task(_ k: Int) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = CLI.root.appendingPathComponent("scripts/slurm-sequential.sh")
-            process.arguments = [prefix, "\(Self.folder)/series", "--phase", "\(Self.folder)/LiNiO2_start.cif", "--instrument",
-                                 "\(Self.folder)/MoKa1_capillary.instprm", "--convention", "gsas2"]
-            process.currentDirectoryURL = CLI.root
-            var environment = ProcessInfo.processInfo.environment
-            environment["SLURM_ARRAY_TASK_ID"] = "\(k)"
-            environment["SLURM_ARRAY_TASK_COUNT"] = "2"
-            environment["RIETVELD"] = CLI.executable.path
-            process.environment = environment
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            try Self.runProgram(CLI.root.appendingPathComponent("scripts/slurm-sequential.sh"),
+                                [prefix, "\(Self.folder)/series", "--phase", "\(Self.folder)/LiNiO2_start.cif", "--instrument",
+                                 "\(Self.folder)/MoKa1_capillary.instprm", "--convention", "gsas2"], in: CLI.root,
+                                environment: ["SLURM_ARRAY_TASK_ID": "\(k)", "SLURM_ARRAY_TASK_COUNT": "2", "RIETVELD": CLI.executable.path])
         }
         for k in 1...2 {
             let (status, err) = try task(k)
