@@ -74,7 +74,7 @@ public struct AxialDivergence: Sendable {
 
     /// The sub-peak set for a reflection at P (radians) with S/L and H/L and symmetric FWHM (radians), with
     /// `nodes` quadrature points per interval (default: the adaptive rule). Keep `nodes` fixed while
-    /// parameters change (see `PatternModel.freezeQuadrature`), so that the profile is a smooth function of
+    /// parameters change (see `PatternModel.freezePeakLayout`), so that the profile is a smooth function of
     /// them. Nil when S/L + H/L = 0 or the asymmetry vanishes (P = 90°).
     public init?(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double, nodes: Int? = nil,
                  quadrature: Quadrature = .exact) {
