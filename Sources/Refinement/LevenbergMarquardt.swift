@@ -50,7 +50,7 @@ public enum TerminationReason: Equatable, Sendable, CustomStringConvertible {
 /// Levenberg–Marquardt on analytic derivatives.
 ///
 /// Each iteration forms the normal matrix N = JᵀJ and gradient g = Jᵀr, scales N to unit diagonal,
-/// adds λ to the diagonal and solves by Cholesky (LAPACK); when N is (near) singular, the eigen-decomposition
+/// adds λ to the diagonal and solves by Cholesky (NumericCore's, deterministic); when N is (near) singular, the eigen-decomposition
 /// names the combinations it cannot determine and the step is taken in the well-determined subspace.
 /// Steps are clipped to the bounds. Convergence: relative χ² change below `chiSquaredTolerance` and
 /// max |shift|/esd below `shiftTolerance`.
@@ -88,7 +88,9 @@ public struct LevenbergMarquardt: Sendable {
         public var atBound: [Int]
     }
 
-    public func minimize<P: LeastSquaresProblem>(_ problem: inout P, start: [Double], lower: [Double], upper: [Double]) -> Outcome {
+    /// Minimizes from `start` within the bounds; `cycleFinished` hears each cycle's number and χ².
+    public func minimize<P: LeastSquaresProblem>(_ problem: inout P, start: [Double], lower: [Double], upper: [Double],
+                                                 cycleFinished: ((Int, Double) -> Void)? = nil) -> Outcome {
         let n = start.count
         var p = start
         _ = problem.setParameters(p)
@@ -166,6 +168,7 @@ public struct LevenbergMarquardt: Sendable {
                 jacobianAtTrial = false
                 if lambda > Self.maximumDamping { break }
             }
+            cycleFinished?(iterations, chi2)
             if termination == .converged { break }
             if !accepted {
                 // No trial lowered χ². That is the minimum, to rounding, when the (nearly undamped) linear

@@ -18,6 +18,9 @@ public enum RefinementEvent: Sendable {
     case cellSearched(stage: Int, findings: [CellSearch.Finding])
     /// The cells of these minor phases were held in a broadened stage (see `Refiner.holdMinorCells`).
     case cellHeld(stage: Int, phases: [Int], shares: [Double])
+    /// A least-squares cycle of a stage has finished (Rwp in % over the stage's points); for progress on long
+    /// refinements.
+    case cycleFinished(stage: Int, cycle: Int, rwp: Double)
     /// A stage has finished.
     case stageFinished(index: Int, of: Int, summary: StageSummary)
 }
@@ -76,7 +79,9 @@ public enum Refiner {
             if stage.temporarySize != nil { holdMinorCells(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
             events?(.stageStarted(index: index, of: stages.count, name: stage.name, parameters: stage.parameters.count))
             let run = StageRun(stage: stage, model: current, pattern: pattern, settings: settings)
-            let (outcome, refined) = run.minimize()
+            let (outcome, refined) = run.minimize(cycleFinished: events.map { report in
+                { cycle, chi2 in report(.cycleFinished(stage: index, cycle: cycle, rwp: run.rwp(chiSquared: chi2))) }
+            })
             current = run.restore(refined)
             let summary = StageSummary(name: stage.name, parameters: stage.parameters.count, iterations: outcome.iterations,
                                        rwp: run.rwp(chiSquared: outcome.chiSquared), points: run.points, termination: outcome.termination,
@@ -250,7 +255,7 @@ struct StageRun {
     }
 
     /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction.
-    func minimize() -> (LevenbergMarquardt.Outcome, PatternModel) {
+    func minimize(cycleFinished: ((Int, Double) -> Void)? = nil) -> (LevenbergMarquardt.Outcome, PatternModel) {
         var solver = settings.solver
         if let limit = stage.maximumIterations { solver.maximumIterations = limit }
         if stage.isPreliminary {
@@ -262,7 +267,8 @@ struct StageRun {
         var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: fitWeights.map { $0.squareRoot() })
         guard LeBail.extracts(in: stage, model: prepared) else {
             let start = stage.parameters.map { prepared.value(of: $0) }
-            let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
+            let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
+                                          cycleFinished: cycleFinished)
             return (outcome, problem.model)
         }
         // Le Bail: extract the free intensities from the current model, refine a few cycles with them held,
@@ -274,7 +280,9 @@ struct StageRun {
         for _ in 0..<settings.leBailPasses {
             LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
             let start = stage.parameters.map { problem.model.value(of: $0) }
-            var o = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound))
+            let done = cycles
+            var o = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
+                                    cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } })
             cycles += o.iterations
             let previous = outcome?.chiSquared
             o.iterations = cycles

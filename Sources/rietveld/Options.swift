@@ -73,15 +73,26 @@ struct TwoThetaRange: ExpressibleByArgument {
     var points: [Double] { (0..<count).map { start + Double($0) * step } }
 }
 
-/// Prints refinement progress on stderr, one line per stage.
+/// Prints refinement progress on stderr, one line per stage, and one per cycle once a stage has run for
+/// `cycleLinesAfter` seconds (a synchrotron-size pattern, a slow machine).
 struct ProgressLines {
     let quiet: Bool
+    var cycleLinesAfter = 1.0
+
+    /// When the current stage started.
+    final class Clock: @unchecked Sendable { var stageStarted = Date() }
 
     func callback(names: @escaping @Sendable (Int) -> String) -> ((RefinementEvent) -> Void)? {
         guard !quiet else { return nil }
+        let clock = Clock()
         return { event in
             switch event {
-            case .stageStarted: break
+            case .stageStarted: clock.stageStarted = Date()
+            case let .cycleFinished(stage, cycle, rwp):
+                let elapsed = Date().timeIntervalSince(clock.stageStarted)
+                if elapsed >= cycleLinesAfter {
+                    Self.write("  stage \(stage + 1): cycle \(cycle), Rwp \(String(format: "%.3f", rwp)) %, \(String(format: "%.1f", elapsed)) s")
+                }
             case let .structureHeld(stage, phases, shares):
                 let list = zip(phases, shares).map { "\(names($0.0)) (\(String(format: "%.1f", 100 * $0.1)) % of the Bragg intensity)" }
                 Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal or too few resolved peaks to refine it")

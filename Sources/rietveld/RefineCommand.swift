@@ -73,6 +73,9 @@ struct RefineCommand: ParsableCommand {
     @Flag(name: .customLong("search-cell"), help: "Search the cell lengths on a coarse grid first (±8 %), for a start several per cent off.")
     var searchCell = false
 
+    @Option(name: .customLong("cycle-lines-after"), help: ArgumentHelp("Print a line per cycle once a stage has run this many seconds.", visibility: .hidden))
+    var cycleLinesAfter = 1.0
+
     @Flag(help: "Do not print stage progress.")
     var quiet = false
 
@@ -113,7 +116,7 @@ struct RefineCommand: ParsableCommand {
             try setup.checkDetermined(by: stages)
             let names = setup.model.phases.map(\.name)
             let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings,
-                                        events: ProgressLines(quiet: quiet).callback { names[$0] })
+                                        events: ProgressLines(quiet: quiet, cycleLinesAfter: cycleLinesAfter).callback { names[$0] })
             let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: try? result.quantities(qpa))
             var outputs = OutputGroup()
             if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }

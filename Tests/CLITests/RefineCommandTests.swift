@@ -7,6 +7,37 @@ import Testing
 @Suite struct RefineCommandTests {
     static let folder = "patterns/gsas2-sim-linio2"
 
+    /// Progress of long stages: a line per cycle once a stage has run for the threshold (here 0 s): as many
+    /// lines as the stage reports cycles, numbered in order, the last one at the stage's Rwp. With the default
+    /// 1 s this 15 ms refinement prints stage lines only.
+    @Test func longStagesPrintEveryCycle() throws {
+        let base = ["refine", "\(Self.folder)/LiNiO2_sim.xye", "--phase", "\(Self.folder)/LiNiO2_start.cif",
+                    "--instrument", "\(Self.folder)/MoKa1_capillary.instprm"]
+        let r = try CLI.run(base + ["--cycle-lines-after", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        var cycles: [Int: [(Int, String)]] = [:]
+        for line in lines {
+            let f = line.trimmingCharacters(in: .whitespaces)
+            if f.hasPrefix("stage "), f.contains(": cycle ") {
+                let stage = Int(f.dropFirst(6).prefix { $0.isNumber })!
+                let cycle = Int(f.components(separatedBy: ": cycle ")[1].prefix { $0.isNumber })!
+                let rwp = f.components(separatedBy: "Rwp ")[1].components(separatedBy: " %")[0]
+                cycles[stage, default: []].append((cycle, rwp))
+            } else if f.hasPrefix("stage "), f.contains(" cycles, Rwp ") {
+                let stage = Int(f.dropFirst(6).prefix { $0.isNumber })!
+                let count = Int(f.components(separatedBy: " parameters, ")[1].prefix { $0.isNumber })!
+                let rwp = f.components(separatedBy: "Rwp ")[1].components(separatedBy: " %")[0]
+                let seen = cycles[stage] ?? []
+                #expect(seen.map(\.0) == Array(1...count), "stage \(stage): cycles \(seen.map(\.0)) for \(count)")
+                #expect(seen.last?.1 == rwp, "stage \(stage): last cycle Rwp \(seen.last?.1 ?? "-") vs \(rwp)")
+            }
+        }
+        #expect(cycles.count == 5)
+        let quiet = try CLI.run(base)
+        #expect(quiet.status == 0 && !quiet.stderr.contains(": cycle "), "\(quiet.stderr)")
+    }
+
     @Test func reportsParseWithStandardTools() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-cli-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
