@@ -77,7 +77,9 @@ public enum SequentialPlot {
         let panelH = (height - top - bottom - Double(panels.count - 1) * gap) / Double(panels.count)
         func xOf(_ r: SummaryRow) -> Double { xValues?[r.index] ?? Double(r.index) }
         let xs = sorted.map(xOf)
-        let pad = max(((xs.max() ?? 1) - (xs.min() ?? 0)) * 0.02, 0.5)
+        // Half a pattern beyond the ends on an index axis; 3 % of the span on a time or charge axis.
+        let span = (xs.max() ?? 1) - (xs.min() ?? 0)
+        let pad = xValues == nil ? max(span * 0.02, 0.5) : max(span * 0.03, 1e-9)
         let xMin = (xs.min() ?? 0) - pad, xMax = (xs.max() ?? 1) + pad
         func px(_ x: Double) -> Double { left + (x - xMin) / max(xMax - xMin, 1e-9) * (width - left - right) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"

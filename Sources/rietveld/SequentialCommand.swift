@@ -60,8 +60,11 @@ struct SequentialCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Refine the K-th of N contiguous segments of the files (join with `rietveld merge`).", valueName: "K/N"))
     var shard: String?
 
-    @Option(help: "Write an SVG of a, c, V per phase (with esd bars), weight fractions and Rwp against pattern index.")
+    @Option(help: "Write an SVG of a, c, V per phase (with esd bars), weight fractions and Rwp against pattern index (or time with --interval).")
     var plot: String?
+
+    @Option(help: ArgumentHelp("Seconds from one pattern to the next: the plot's x becomes the time in hours since the first pattern.", valueName: "S"))
+    var interval: Double?
 
     @Flag(help: "No progress lines.")
     var quiet = false
@@ -76,6 +79,7 @@ struct SequentialCommand: ParsableCommand {
         if let twoThetaMin, let twoThetaMax, twoThetaMin >= twoThetaMax {
             throw ValidationError("--two-theta-min (\(twoThetaMin)) must be below --two-theta-max (\(twoThetaMax))")
         }
+        if let interval, !(interval > 0 && interval.isFinite) { throw ValidationError("--interval must be a positive number of seconds") }
     }
 
     static func parseShard(_ text: String) throws -> (Int, Int) {
@@ -119,7 +123,11 @@ struct SequentialCommand: ParsableCommand {
             progress.finish()
             flagged = outcome.rows.filter(\.flagged).count
             StandardStreams.out(Self.summary(outcome, csv: csv))
-            if let plot { try OutputFile.write(Data(SequentialPlot.svg(outcome.rows, phaseNames: outcome.phaseNames).utf8), to: plot) }
+            if let plot {
+                let time = interval.map { s in Dictionary(uniqueKeysWithValues: outcome.rows.map { ($0.index, Double($0.index) * s / 3600) }) }
+                let svg = SequentialPlot.svg(outcome.rows, phaseNames: outcome.phaseNames, x: time, xLabel: interval == nil ? "pattern index" : "time / h")
+                try OutputFile.write(Data(svg.utf8), to: plot)
+            }
         }
         if flagged > 0 { throw notConverged("\(flagged) pattern\(flagged == 1 ? "" : "s") flagged (rows written with flagged=true)") }
     }

@@ -49,6 +49,24 @@ import Testing
         for (ra, rb) in zip(a, b) { #expect(ra == rb) }
     }
 
+    /// `--interval` puts time on the plot's x: 3 patterns 10 min apart span 0–0.333 h; the axis is labelled so.
+    @Test func plotAgainstTime() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-seq-time-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = (0..<3).map { "\(Self.folder)/series/LNO_seq_0\($0).xye" }
+        let svg = dir.appendingPathComponent("t.svg").path
+        let r = try CLI.run(["sequential"] + files + ["--phase", "\(Self.folder)/LiNiO2_start.cif", "--instrument", "\(Self.folder)/MoKa1_capillary.instprm",
+                             "--convention", "gsas2", "--csv", dir.appendingPathComponent("t.csv").path, "--plot", svg, "--interval", "600", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.contains(">time / h<") && !text.contains(">pattern index<"))
+        #expect(text.contains(">0.3<") || text.contains(">0.30<"), "no tick near the last pattern's 0.333 h")
+        let bad = try CLI.run(["sequential"] + files + ["--phase", "\(Self.folder)/LiNiO2_start.cif", "--instrument", "\(Self.folder)/MoKa1_capillary.instprm",
+                               "--csv", dir.appendingPathComponent("u.csv").path, "--interval=-5"])
+        #expect(bad.status == 64 && bad.stderr.contains("--interval"), "\(bad.stderr)")
+    }
+
     /// A row cut in half by a kill is dropped and its pattern refined again.
     @Test func partialLastRowIsCutBeforeResuming() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-seq-cut-\(ProcessInfo.processInfo.processIdentifier)")
