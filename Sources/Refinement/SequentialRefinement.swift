@@ -52,6 +52,9 @@ public struct SequentialOptions: Sendable {
     public var settings = RefinementSettings()
     /// With several phases, which are present is decided per pattern (see `PhasePresence`).
     public var trackPresence = true
+    /// Phases known to be in every pattern (a current collector, a cell window, an internal standard): never
+    /// dropped, even where another phase's peaks cover theirs and the data alone could not tell.
+    public var keptPhases: Set<Int> = []
     public init() {}
 }
 
@@ -241,8 +244,15 @@ struct PhasePresence {
         // of `PhasePresence`); otherwise it is there and the fit with it goes on (its scale's esd was inflated
         // by correlations, not by its absence).
         while !result.undetected.isEmpty {
+            let droppable = result.undetected.filter { !options.keptPhases.contains($0.phase) }
+            if droppable.isEmpty {
+                var keep = settings
+                keep.detectionLimitEsds = 0
+                result = Refiner.refine(result.model, against: pattern, stages: restricted(stages.suffix(1), to: result.model), settings: keep)
+                break
+            }
             var without = result.model
-            for u in result.undetected {
+            for u in droppable {
                 // Back to the values it came in with (its last detected state, or the start file), not where an
                 // undetermined fit left it.
                 without.phases[u.phase] = model.phases[u.phase]

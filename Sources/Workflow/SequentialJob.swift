@@ -24,6 +24,8 @@ public struct SequentialJob: Sendable {
     /// (K, N): refine the K-th (1-based) of N contiguous segments of the files.
     public var shard: (index: Int, count: Int)?
     public var sequential = SequentialOptions()
+    /// Names of phases that are in every pattern and are never dropped (see `SequentialOptions.keptPhases`).
+    public var keptPhases: [String] = []
     /// Stop after this many rows of this invocation, as an interrupted run would (tests of `--resume`).
     public var stopAfter: Int?
 
@@ -50,6 +52,7 @@ public struct SequentialJob: Sendable {
             text += "\n" + ((try? TextFile.read(URL(fileURLWithPath: path))) ?? path)
         }
         text += "\n\(options.geometry.rawValue) \(options.muR) \(options.convention.rawValue) \(options.backgroundTerms) \(options.range.low ?? -1) \(options.range.high ?? -1) \(options.leBail) \(independent)"
+        if !keptPhases.isEmpty { text += " kept:" + keptPhases.joined(separator: ",") }
         return Fingerprint.hex(text)
     }
 }
@@ -136,6 +139,12 @@ extension SequentialJob {
         try setup.checkDetermined(by: stages)
         var sequential = self.sequential
         sequential.settings = setup.settings
+        for name in keptPhases {
+            guard let p = setup.model.phases.firstIndex(where: { $0.name == name }) else {
+                throw WorkflowError.invalid("--keep-phase \(name): no phase of that name (phases: \(setup.model.phases.map(\.name).joined(separator: ", ")))")
+            }
+            sequential.keptPhases.insert(p)
+        }
         let parameters = stages.last?.parameters ?? []
         let names = parameters.map { setup.model.name(of: $0) }
         let phaseNames = setup.model.phases.map(\.name)

@@ -63,6 +63,9 @@ struct SequentialCommand: ParsableCommand {
     @Option(help: "Write an SVG of a, c, V per phase (with esd bars), weight fractions and Rwp against pattern index (or time with --interval).")
     var plot: String?
 
+    @Option(name: .customLong("keep-phase"), help: ArgumentHelp("A phase known to be in every pattern (a current collector, an internal standard): never dropped, even where other peaks cover its own; repeatable.", valueName: "NAME"))
+    var keepPhase: [String] = []
+
     @Option(help: ArgumentHelp("Seconds from one pattern to the next: the plot's x becomes the time in hours since the first pattern.", valueName: "S"))
     var interval: Double?
 
@@ -109,6 +112,7 @@ struct SequentialCommand: ParsableCommand {
             job.resume = resume
             job.skipBad = skipBad
             job.shard = try shard.map { try Self.parseShard($0) }
+            job.keptPhases = keepPhase
             job.stopAfter = stopAfter
             let counter = RowCounter()
             let interrupts = InterruptNotice(csv: csv, counter: counter)
@@ -147,7 +151,9 @@ struct SequentialCommand: ParsableCommand {
                 return String(format: "%.5f … %.5f", lo, hi)
             }
             out += outcome.phaseNames.count > 1 ? "\(name): " : ""
-            out += "a: \(range { $0[.a].value }) Å   c: \(range { $0[.c].value }) Å   V: \(range { $0.volume.value }) Å³\n"
+            // The lengths the phase has (a cubic phase's b and c are its a).
+            let lengths = [CellParameter.a, .b, .c].filter { l in l == .a || cells.contains { $0[l].value != $0[.a].value } }
+            out += lengths.map { l in "\(l.name): \(range { $0[l].value }) Å   " }.joined() + "V: \(range { $0.volume.value }) Å³\n"
         }
         if outcome.phaseNames.count > 1 { out += PresenceSummary.text(rows, phaseNames: outcome.phaseNames) }
         for f in flagged.sorted(by: { $0.index < $1.index }) { out += "flagged \(f.index) \(f.file): \(f.reason ?? "")\n" }

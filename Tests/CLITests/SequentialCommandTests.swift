@@ -67,6 +67,25 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("--interval"), "\(bad.stderr)")
     }
 
+    /// `--keep-phase` names a phase of the run (else one line, exit 1, nothing written); the summary gives a
+    /// cubic phase's a only.
+    @Test func keptPhaseAndCubicSummary() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-seq-keep-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["sequential", "patterns/insitu-linio2-al/001.xy", "patterns/insitu-linio2-al/002.xy", "--phase", "LiNiO2=structures/LiNiO2.cif",
+                    "--phase", "Al=structures/Al.cif", "--instrument", "patterns/insitu-linio2-al/cu-generic.instprm", "--geometry", "bragg-brentano", "--quiet"]
+        let bad = dir.appendingPathComponent("bad.csv").path
+        let r = try CLI.run(base + ["--csv", bad, "--keep-phase", "Cu"])
+        #expect(r.status == 1 && r.stderr.contains("--keep-phase Cu") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: bad) && !FileManager.default.fileExists(atPath: bad + ".lock"))
+        let ok = try CLI.run(base + ["--csv", dir.appendingPathComponent("ok.csv").path, "--keep-phase", "Al"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let alLine = ok.stdout.split(separator: "\n").first { $0.hasPrefix("Al: ") }.map(String.init) ?? ""
+        #expect(alLine.contains("a: ") && !alLine.contains("c: "), "\(alLine)")
+        #expect(ok.stdout.contains("LiNiO2: a: ") && ok.stdout.contains(" c: "))
+    }
+
     /// A row cut in half by a kill is dropped and its pattern refined again.
     @Test func partialLastRowIsCutBeforeResuming() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-seq-cut-\(ProcessInfo.processInfo.processIdentifier)")

@@ -92,10 +92,17 @@ import _TestSupport
                                                        PhaseInput(name: "Al", file: repositoryPath("structures/Al.cif"))],
                                 instrument: repositoryPath("\(folder)/cu-generic.instprm"), csv: dir.appendingPathComponent("insitu.csv").path)
         job.options.geometry = .braggBrentano
+        // The collector is in every scan; in H3 (c ≈ 14.0 Å) LiNiO2's 006 lies on Al 111 and its 104 on Al 200,
+        // and the data alone would let Al go (it did, from scan 85 on, with Rwp 7.3 % where keeping it gives 5.5 %).
+        job.keptPhases = ["Al"]
         let outcome = try job.run { _ in }
         let good = outcome.rows.filter { $0.converged && !$0.flagged }
         #expect(good.count >= 150, "\(good.count) of 157 converged without a flag")
         #expect(outcome.rows.allSatisfy { $0.present[0] }, "LiNiO2 is in every scan")
+        #expect(outcome.rows.allSatisfy { $0.present[1] }, "Al, kept, is in every scan")
+        // With the collector kept its weight fraction stays put (10–15 %) while the cathode goes H1 → H3 → H1.
+        let fractions = outcome.rows.compactMap { $0.weightFractions[1]?.value }
+        #expect(fractions.count == 157 && fractions.allSatisfy { (0.05...0.2).contains($0) }, "Al W \(fractions.min() ?? 0)…\(fractions.max() ?? 0)")
         // The 003 line from the counts: centroid of the five points around the strongest count in 17–20.5°,
         // c = 3λ/(2 sin θ) with the Kα1/Kα2 mean λ = 1.5418 Å. Refined c carries the zero and displacement the
         // raw line does not, so the two agree up to a constant.
