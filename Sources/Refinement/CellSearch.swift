@@ -1,6 +1,5 @@
 import Crystallography
 import Foundation
-import NumericCore
 import PowderDiffraction
 
 /// A grid search over the cell lengths of a pattern's phase, on a model and a pattern broadened alike, before
@@ -8,11 +7,11 @@ import PowderDiffraction
 /// start several per cent off (an independent run or a shard's first pattern from one template, a literature
 /// cell of another state of charge) ends in a false minimum without it.
 ///
-/// Two levels, coarse to fine. At each, every phase is broadened to a FWHM of `levels[k]` degrees at the lowest
+/// Two levels, coarse to fine. At each, the phase is broadened to a FWHM of `levels[k]` degrees at the lowest
 /// fitted angle (a temporary size, as in the broadened stage, on a grid coarsened alike — see `StageRun`), and
 /// its independent lengths are stepped together over a grid whose step moves the highest fitted peak by half
 /// its broadened FWHM, so that no minimum falls between two grid points. The first level spans ±`range`; the
-/// second ±half a coarse step around the best point. At each point the phases' scales are solved linearly with the
+/// second ±half a coarse step around the best point. At each point the scale is solved linearly (≥ 0) with the
 /// background held; the cell with the lowest χ² is kept (the start itself is a grid point, so a good start is
 /// never made worse). Angles are held.
 ///
@@ -40,48 +39,42 @@ public enum CellSearch {
         public let evaluations: Int
     }
 
-    /// Moves the cells of the major phases of `model` to the best grid point; returns what it found per phase.
-    public static func search(_ model: inout PatternModel, pattern: Pattern, settings: RefinementSettings) -> [Finding] {
-        let weights = settings.weights(pattern)
-        guard weights.contains(where: { $0 > 0 }) else { return [] }
+    /// Moves the cell of the pattern's one active phase to the best grid point; what it found (nil when the
+    /// model has several active phases, no cell length free or nothing to fit).
+    public static func search(_ model: inout PatternModel, pattern: Pattern, settings: RefinementSettings) -> Finding? {
         let active = model.phases.indices.filter { model.phases[$0].isActive }
-        guard active.count == 1 else { return [] }
-        let phases = active
-        var findings: [Finding] = []
-        for p in phases {
-            let lengths = model.phases[p].independentLattice.filter(\.isLength)
-            guard !lengths.isEmpty else { continue }
-            let start = lengths.map { model.value(of: .lattice(phase: p, $0)) }
-            var centre = [Double](repeating: 1, count: lengths.count)
-            var span = range
-            var ratio = 1.0, evaluations = 0
-            for fwhm in levels {
-                guard let level = Level(model: model, pattern: pattern, settings: settings, fwhm: fwhm) else { break }
-                let step = level.step(phase: p)
-                let n = max(1, Int((span / step).rounded(.up)))
-                let axis = (-n...n).map { Double($0) * min(step, span / Double(n)) }
-                var best = (chi: Double.infinity, factors: centre, scales: [Double]())
-                var startChi = Double.infinity
-                for offsets in grid(axis, dimensions: lengths.count) {
-                    let factors = zip(centre, offsets).map { $0 + $1 }
-                    guard let (chi, scales) = level.chiSquared(phase: p, lengths: lengths, values: zip(start, factors).map { $0 * $1 }) else { continue }
-                    evaluations += 1
-                    if offsets.allSatisfy({ $0 == 0 }) { startChi = chi }
-                    if chi < best.chi { best = (chi, factors, scales) }
-                }
-                guard best.chi.isFinite else { break }
-                centre = best.factors
-                // The best grid point lies within half a step of the basin's bottom.
-                span = 0.5 * min(step, span / Double(n))
-                if fwhm == levels[0] { ratio = startChi.isFinite && startChi > 0 ? best.chi / startChi : 1 }
-                for (k, l) in lengths.enumerated() { try? model.setValue(start[k] * centre[k], for: .lattice(phase: p, l)) }
-                for (q, s) in best.scales.enumerated() where s > 0 { try? model.setValue(s, for: .scale(phase: q)) }
+        guard active.count == 1, let p = active.first else { return nil }
+        let lengths = model.phases[p].independentLattice.filter(\.isLength)
+        guard !lengths.isEmpty else { return nil }
+        let start = lengths.map { model.value(of: .lattice(phase: p, $0)) }
+        var centre = [Double](repeating: 1, count: lengths.count)
+        var span = range
+        var ratio = 1.0, evaluations = 0
+        for fwhm in levels {
+            guard let level = Level(model: model, phase: p, pattern: pattern, settings: settings, fwhm: fwhm) else { break }
+            let step = level.step()
+            let n = max(1, Int((span / step).rounded(.up)))
+            let axis = (-n...n).map { Double($0) * min(step, span / Double(n)) }
+            var best = (chi: Double.infinity, factors: centre, scale: 0.0)
+            var startChi = Double.infinity
+            for offsets in grid(axis, dimensions: lengths.count) {
+                let factors = zip(centre, offsets).map { $0 + $1 }
+                guard let (chi, scale) = level.chiSquared(lengths: lengths, values: zip(start, factors).map { $0 * $1 }) else { continue }
+                evaluations += 1
+                if offsets.allSatisfy({ $0 == 0 }) { startChi = chi }
+                if chi < best.chi { best = (chi, factors, scale) }
             }
-            findings.append(Finding(phase: p, factors: Dictionary(uniqueKeysWithValues: zip(lengths, centre)),
-                                    chiSquaredRatio: ratio, evaluations: evaluations))
+            guard best.chi.isFinite else { break }
+            centre = best.factors
+            // The best grid point lies within half a step of the basin's bottom.
+            span = 0.5 * min(step, span / Double(n))
+            if fwhm == levels[0] { ratio = startChi.isFinite && startChi > 0 ? best.chi / startChi : 1 }
+            for (k, l) in lengths.enumerated() { try? model.setValue(start[k] * centre[k], for: .lattice(phase: p, l)) }
+            if best.scale > 0 { try? model.setValue(best.scale, for: .scale(phase: p)) }
         }
         model.releasePeakLayout()
-        return findings
+        guard evaluations > 0 else { return nil }
+        return Finding(phase: p, factors: Dictionary(uniqueKeysWithValues: zip(lengths, centre)), chiSquaredRatio: ratio, evaluations: evaluations)
     }
 
     /// Every combination of `axis` values in `dimensions` dimensions.
@@ -91,15 +84,17 @@ public enum CellSearch {
         return out
     }
 
-    /// One level: the broadened model on its coarse grid, the pattern smoothed alike, the background held.
+    /// One level: the broadened model of phase `phase` on its coarse grid, the pattern smoothed alike, the
+    /// background held.
     struct Level {
         var model: PatternModel
+        let phase: Int
         let observed: [Double]
         let weights: [Double]
         let background: [Double]
         let highest: Double
 
-        init?(model start: PatternModel, pattern: Pattern, settings: RefinementSettings, fwhm: Double) {
+        init?(model start: PatternModel, phase: Int, pattern: Pattern, settings: RefinementSettings, fwhm: Double) {
             let weights = settings.weights(pattern)
             guard let first = weights.firstIndex(where: { $0 > 0 }), let last = weights.lastIndex(where: { $0 > 0 }) else { return nil }
             // Size broadening has FWHM λ/(D cosθ) rad (D in Å); µm here.
@@ -109,71 +104,52 @@ public enum CellSearch {
                                         isPreliminary: true)
             let run = StageRun(stage: stage, model: start, pattern: pattern, settings: settings)
             var m = run.prepared
-            // Unit scales: each phase's part of yc is then its shape (a start far off may have fitted a scale ≤ 0).
-            for p in m.phases.indices { m.phases[p].scale = 1 }
+            // Unit scale: the phase's part of yc is then its shape (a start far off may have fitted a scale ≤ 0).
+            m.phases[phase].scale = 1
             // Reflections for cells up to `range` larger than the start, generated once (their positions follow
             // the cell at every evaluation; a cell that grew must not lose its peaks at the end of the range).
             if let end = m.twoTheta.last {
                 let dMin = PatternModel.dMin(wavelength: m.instrument.radiation.wavelength, lastTwoTheta: end, margin: m.reflectionMargin)
-                for p in m.phases.indices { m.phases[p].regenerateReflections(dMin: dMin * (1 - 1.5 * CellSearch.range)) }
+                m.phases[phase].regenerateReflections(dMin: dMin * (1 - 1.5 * CellSearch.range))
             }
             model = m
+            self.phase = phase
             observed = run.observed
             self.weights = run.fitWeights
             background = m.evaluate().background
             highest = pattern.twoTheta[last]
         }
 
-        /// The grid step (relative length change) that moves the highest fitted peak of phase `p` by half its
-        /// broadened FWHM: Δ2θ = 2 tanθ · Δd/d.
-        func step(phase p: Int) -> Double {
+        /// The grid step (relative length change) that moves the highest fitted peak by half its broadened
+        /// FWHM: Δ2θ = 2 tanθ · Δd/d.
+        func step() -> Double {
             let theta = highest / 2 * AngleUnit.radiansPerDegree
-            let fwhm = model.fwhm(phase: p, twoTheta: highest) * AngleUnit.radiansPerDegree
+            let fwhm = model.fwhm(phase: phase, twoTheta: highest) * AngleUnit.radiansPerDegree
             return max(0.5 * fwhm / (2 * tan(theta)), 1e-4)
         }
 
-        /// χ² with the phases' scales solved linearly (background held), for phase `p`'s lengths at `values`;
-        /// nil when the cell cannot be set or no scale fits.
-        func chiSquared(phase p: Int, lengths: [CellParameter], values: [Double]) -> (Double, [Double])? {
+        /// χ² with the scale solved linearly (background held, scale ≥ 0) for the lengths at `values`, and that
+        /// scale; nil when the cell cannot be set or the phase puts no intensity on the fitted points.
+        func chiSquared(lengths: [CellParameter], values: [Double]) -> (Double, Double)? {
             var m = model
             for (l, v) in zip(lengths, values) {
-                do { try m.setValue(v, for: .lattice(phase: p, l)) } catch { return nil }
+                do { try m.setValue(v, for: .lattice(phase: phase, l)) } catch { return nil }
             }
-            let e = m.evaluate(separatingPhases: true)
-            let k = m.phases.count
-            // Each phase's profile per unit scale.
-            let shapes = (0..<k).map { q -> [Double]? in
-                guard m.phases[q].isActive, e.phaseCalculated.indices.contains(q), e.phaseCalculated[q].contains(where: { $0 > 0 }) else { return nil }
-                return e.phaseCalculated[q]
+            let shape = m.evaluate().calculated
+            var mm = 0.0, my = 0.0
+            for n in weights.indices where weights[n] > 0 {
+                let u = shape[n] - background[n]
+                mm += weights[n] * u * u
+                my += weights[n] * u * (observed[n] - background[n])
             }
-            let used = (0..<k).filter { shapes[$0] != nil }
-            guard !used.isEmpty else { return nil }
-            var a = Matrix(rows: used.count, columns: used.count)
-            var b = [Double](repeating: 0, count: used.count)
-            for (i, q) in used.enumerated() {
-                let u = shapes[q]!
-                for j in i..<used.count {
-                    let v = shapes[used[j]]!
-                    var sum = 0.0
-                    for n in weights.indices where weights[n] > 0 { sum += weights[n] * u[n] * v[n] }
-                    a[i, j] = sum
-                    a[j, i] = sum
-                }
-                var sum = 0.0
-                for n in weights.indices where weights[n] > 0 { sum += weights[n] * u[n] * (observed[n] - background[n]) }
-                b[i] = sum
-            }
-            guard let solved = try? LinearAlgebra.choleskySolve(a, b) else { return nil }
-            var scales = [Double](repeating: 0, count: k)
-            for (i, q) in used.enumerated() { scales[q] = max(solved[i], 0) }
+            guard mm > 0 else { return nil }
+            let scale = max(my / mm, 0)
             var chi = 0.0
             for n in weights.indices where weights[n] > 0 {
-                var y = background[n]
-                for q in used { y += scales[q] * shapes[q]![n] }
-                let r = observed[n] - y
+                let r = observed[n] - background[n] - scale * (shape[n] - background[n])
                 chi += weights[n] * r * r
             }
-            return (chi, scales)
+            return (chi, scale)
         }
     }
 }

@@ -14,8 +14,8 @@ public enum RefinementEvent: Sendable {
     case textureFound(stage: Int, findings: [TextureDetection.Finding])
     /// The microstrain of these phases was held: they resolve too few peaks to tell it from their size.
     case strainHeld(stage: Int, phases: [Int])
-    /// The cells of these phases were searched on a grid before this stage (see `CellSearch`).
-    case cellSearched(stage: Int, findings: [CellSearch.Finding])
+    /// The cell of the pattern's phase was searched on a grid before this stage (see `CellSearch`).
+    case cellSearched(stage: Int, finding: CellSearch.Finding)
     /// The cells of these minor phases were held in a broadened stage (see `Refiner.holdMinorCells`).
     case cellHeld(stage: Int, phases: [Int], shares: [Double])
     /// A least-squares cycle of a stage has finished (Rwp in % over the stage's points); for progress on long
@@ -71,8 +71,9 @@ public enum Refiner {
                 }
             }
             if stage.searchesCell {
-                let found = CellSearch.search(&current, pattern: pattern, settings: settings)
-                if !found.isEmpty { events?(.cellSearched(stage: index, findings: found)) }
+                if let found = CellSearch.search(&current, pattern: pattern, settings: settings) {
+                    events?(.cellSearched(stage: index, finding: found))
+                }
             }
             LeBail.prepare(&stage, model: current)
             if stage.requiresStructureSupport { holdUnsupportedStructure(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
@@ -175,8 +176,7 @@ struct StageRun {
     let original: PatternModel
     /// Weights over the whole pattern (what the refinement's statistics use).
     let weights: [Double]
-    /// The stage's grid: indices of the pattern's points it fits, their weights and observed values.
-    let grid: [Int]
+    /// Weights and observed values on the stage's grid (every k-th point in a broadened stage).
     let fitWeights: [Double]
     let observed: [Double]
     let points: Int
@@ -226,12 +226,10 @@ struct StageRun {
             let smoothed = pattern.smoothed(bySize: size, wavelength: m.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
                                             reach: stage.temporaryPeakWindow ?? m.windowLowFWHMs, include: { include[$0] }).intensity
             let w = weights
-            grid = kept
             observed = kept.map { smoothed[$0] }
             fitWeights = kept.map { w[$0] * Double(stride) }
             if stride > 1 { m.twoTheta = kept.map { pattern.twoTheta[$0] } }
         } else {
-            grid = Array(0..<pattern.count)
             observed = pattern.intensity
             fitWeights = weights
         }

@@ -73,6 +73,21 @@ struct TwoThetaRange: ExpressibleByArgument {
     var points: [Double] { (0..<count).map { start + Double($0) * step } }
 }
 
+/// The fitted 2θ range of `refine` and `sequential` (negative values accepted without `=`).
+struct FittedRangeArguments: ParsableArguments {
+    @Option(name: .customLong("two-theta-min"), parsing: .unconditional, help: "Lowest 2θ fitted (degrees).")
+    var twoThetaMin: Double?
+
+    @Option(name: .customLong("two-theta-max"), parsing: .unconditional, help: "Highest 2θ fitted (degrees).")
+    var twoThetaMax: Double?
+
+    func validate() throws {
+        if let twoThetaMin, let twoThetaMax, twoThetaMin >= twoThetaMax {
+            throw ValidationError("--two-theta-min (\(twoThetaMin)) must be below --two-theta-max (\(twoThetaMax))")
+        }
+    }
+}
+
 /// Prints refinement progress on stderr, one line per stage, and one per cycle once a stage has run for
 /// `cycleLinesAfter` seconds (a synchrotron-size pattern, a slow machine).
 struct ProgressLines {
@@ -100,12 +115,10 @@ struct ProgressLines {
                 for f in findings {
                     Self.write("  stage \(stage + 1): preferred orientation of \(names(f.phase)) along \(f.axis.h)\(f.axis.k)\(f.axis.l), March–Dollase r \(String(format: "%.3f", f.ratio)) (χ² lower by \(String(format: "%.0f", f.significance)) χ²red): refined from here on")
                 }
-            case let .cellSearched(stage, findings):
-                for f in findings {
-                    let moved = f.factors.sorted { $0.key.rawValue < $1.key.rawValue }
-                        .map { "\($0.key.name) \(String(format: "%+.2f", 100 * ($0.value - 1))) %" }.joined(separator: ", ")
-                    Self.write("  stage \(stage + 1): cell of \(names(f.phase)) searched (\(f.evaluations) evaluations): \(moved) from the start, χ² of the broadened fit \(String(format: "%.2f", f.chiSquaredRatio))× the start's")
-                }
+            case let .cellSearched(stage, f):
+                let moved = f.factors.sorted { $0.key.rawValue < $1.key.rawValue }
+                    .map { "\($0.key.name) \(String(format: "%+.2f", 100 * ($0.value - 1))) %" }.joined(separator: ", ")
+                Self.write("  stage \(stage + 1): cell of \(names(f.phase)) searched (\(f.evaluations) evaluations): \(moved) from the start, χ² of the broadened fit \(String(format: "%.2f", f.chiSquaredRatio))× the start's")
             case let .strainHeld(stage, phases):
                 Self.write("  stage \(stage + 1): microstrain of \(phases.map(names).joined(separator: ", ")) held: too few resolved peaks to tell it from the size")
             case let .cellHeld(stage, phases, shares):

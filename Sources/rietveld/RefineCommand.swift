@@ -28,11 +28,7 @@ struct RefineCommand: ParsableCommand {
 
     @OptionGroup var model: ModelArguments
 
-    @Option(name: .customLong("two-theta-min"), parsing: .unconditional, help: "Lowest 2θ fitted (degrees).")
-    var twoThetaMin: Double?
-
-    @Option(name: .customLong("two-theta-max"), parsing: .unconditional, help: "Highest 2θ fitted (degrees).")
-    var twoThetaMax: Double?
+    @OptionGroup var fitted: FittedRangeArguments
 
     @Option(help: "Recipe file (TOML): stages, parameters (scoped as 'NAME: a' with several phases), bounds, start values, excluded regions.")
     var recipe: String?
@@ -80,9 +76,6 @@ struct RefineCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let twoThetaMin, let twoThetaMax, twoThetaMin >= twoThetaMax {
-            throw ValidationError("--two-theta-min (\(twoThetaMin)) must be below --two-theta-max (\(twoThetaMax))")
-        }
         if let s = internalStandard {
             let v = try namedValues(s, option: "--internal-standard", what: "FRACTION")
             guard v.count == 1, v[0].1 > 0, v[0].1 < 1 else { throw ValidationError("--internal-standard: expected one NAME:FRACTION with 0 < FRACTION < 1") }
@@ -104,7 +97,7 @@ struct RefineCommand: ParsableCommand {
             options.muR = plan?.muR ?? model.muR
             options.convention = plan?.convention ?? model.convention
             options.backgroundTerms = plan?.backgroundTerms ?? inputs.backgroundTerms
-            options.range = (plan?.range.0 ?? twoThetaMin, plan?.range.1 ?? twoThetaMax)
+            options.range = (plan?.range.0 ?? fitted.twoThetaMin, plan?.range.1 ?? fitted.twoThetaMax)
             options.block = block
             options.peakWindow = model.peakWindow
             options.threads = model.threads

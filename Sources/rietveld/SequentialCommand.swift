@@ -36,11 +36,7 @@ struct SequentialCommand: ParsableCommand {
 
     @OptionGroup var model: ModelArguments
 
-    @Option(name: .customLong("two-theta-min"), parsing: .unconditional, help: "Lowest 2θ fitted (degrees).")
-    var twoThetaMin: Double?
-
-    @Option(name: .customLong("two-theta-max"), parsing: .unconditional, help: "Highest 2θ fitted (degrees).")
-    var twoThetaMax: Double?
+    @OptionGroup var fitted: FittedRangeArguments
 
     @Option(help: "Pattern block of powder CIFs with several (part of its name).")
     var block: String?
@@ -79,9 +75,6 @@ struct SequentialCommand: ParsableCommand {
         guard !patterns.isEmpty else { throw ValidationError("give at least one pattern file") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must lie between 1 and 256") }
         if let shard { _ = try Self.parseShard(shard) }
-        if let twoThetaMin, let twoThetaMax, twoThetaMin >= twoThetaMax {
-            throw ValidationError("--two-theta-min (\(twoThetaMin)) must be below --two-theta-max (\(twoThetaMax))")
-        }
         if let interval, !(interval > 0 && interval.isFinite) { throw ValidationError("--interval must be a positive number of seconds") }
     }
 
@@ -102,7 +95,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.muR = model.muR
             job.options.convention = model.convention
             job.options.backgroundTerms = inputs.backgroundTerms
-            job.options.range = (twoThetaMin, twoThetaMax)
+            job.options.range = (fitted.twoThetaMin, fitted.twoThetaMax)
             job.options.block = block
             job.options.peakWindow = model.peakWindow
             job.options.threads = model.threads
