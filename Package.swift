@@ -56,13 +56,13 @@ let package = Package(
 
         // Test helpers shared by the test targets (repository paths, set-ups, named tolerances).
         .target(name: "_TestSupport", dependencies: ["PowderDiffraction", "Refinement", "Workflow"], path: "Tests/_TestSupport"),
-        .testTarget(name: "LithiationTests", dependencies: ["Lithiation", "LithiationIO", "FileSupport"]),
+        .testTarget(name: "LithiationTests", dependencies: ["Lithiation", "LithiationIO", "FileSupport", "_TestSupport"]),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "LAPACKReference"]),
         .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO", "Refinement", "Workflow", "_TestSupport"]),
         .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Workflow", "Crystallography", "FileSupport", "_TestSupport"]),
         .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO", "Workflow", "FileSupport", "_TestSupport"]),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map", "RietveldIO", "PowderDiffraction", "FileSupport", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map", "RietveldIO", "LithiationIO", "PowderDiffraction", "FileSupport", "_TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -33,10 +33,11 @@ public struct LeverRuleResult: Sendable {
         public let name: String
         public let volume: Measured
         public let weightFraction: Measured
-        /// x(Li) of this phase through its own branch, with the esd from its volume esd and the band.
+        /// x(Li) of this phase: its boundary composition (with the fit's esd) when the reference has the
+        /// region's boundaries, else through its own branch (esd from its volume esd and the band).
         public let x: Measured
-        /// The candidate its branch gave (interval, misfit).
-        public let candidate: LookupCandidate
+        /// Where its volume lies on its own branch (interval, misfit); nil if outside the branch.
+        public let candidate: LookupCandidate?
         public let molarMass: Double
         /// n_p / Σ n, n_p = w_p / M_p(x_p).
         public let molarFraction: Double
@@ -56,6 +57,8 @@ public struct LeverRuleResult: Sendable {
     public let leftOut: [String]
     /// Σ w_p over every phase given, with its esd.
     public let weightFractionSum: Measured
+    /// The region's boundary compositions used as the phases' x, when the reference has them.
+    public let boundaries: PhaseBoundaries?
 }
 
 extension LithiumReference {
@@ -66,12 +69,16 @@ extension LithiumReference {
     /// What to do with measured phases the reference has no branch for.
     public enum UnknownPhases: Sendable { case reject, leaveOut }
 
-    /// The lever rule. Each phase's V is mapped through its own branch to x_p (the candidate in a two-phase
-    /// region that involves the phase when there is one, else the most consistent); molar amounts
-    /// n_p = w_p / M_p(x_p) from the weight fractions and the formula masses; x = Σ n_p x_p / Σ n_p.
+    /// The lever rule: molar amounts n_p = w_p / M_p(x_p) from the weight fractions and the formula masses;
+    /// x = Σ n_p x_p / Σ n_p. Where the reference has the boundary compositions of the two phases' region
+    /// (fitted when it was built, `PhaseBoundaries`), x_p are those: coexisting phases keep their boundary
+    /// compositions, and their volumes, nearly constant across the region, cannot tell x. Otherwise each
+    /// phase's V is mapped through its own branch to x_p (the candidate in a two-phase region that involves
+    /// the phase when there is one, else the most consistent).
     ///
-    /// esd: σx² = Σ_p (∂x/∂x_p · σx_p)² + Σ_p (∂x/∂w_p · σw_p)², the weight fractions taken as uncorrelated,
-    /// σx_p = √(σV_p² + band_p(x_p)²) / |V_p′(x_p)| (the branch's local slope), and analytically
+    /// esd: σx² = ∇ₓᵀ C ∇ₓ + Σ_p (∂x/∂w_p · σw_p)², the weight fractions taken as uncorrelated; C is the
+    /// boundaries' covariance, or diagonal σx_p² = (σV_p² + band_p(x_p)²) / V_p′(x_p)² (the branch's local
+    /// slope) for mapped volumes; and analytically (`PhaseBoundaries.leverRule`)
     ///   ∂x/∂w_p = (x_p − x) / (M_p Σn),
     ///   ∂x/∂x_p = (n_p + (x_p − x) ∂n_p/∂x_p) / Σn,  ∂n_p/∂x_p = −w_p M(Li) / M_p²,
     ///   ∂x/∂V_p = ∂x/∂x_p / V_p′(x_p).
@@ -103,11 +110,20 @@ extension LithiumReference {
             throw .weightFractionsDoNotSumToOne(sum: sum, esd: sumEsd)
         }
 
-        // Each phase through its own branch.
-        struct Mapped { let m: PhaseMeasurement; let curve: ReferenceCurve; let candidate: LookupCandidate; let slope: Double; let sx: Double }
+        // x_p: the region's boundary compositions when the reference has them for exactly these phases (the
+        // lever rule proper); else each phase's V through its own branch.
+        let usedNames = used.map(\.name)
+        let fitted = boundaries.first { Set($0.phases) == Set(usedNames) && usedNames.count == 2 }
+        struct Mapped { let candidate: LookupCandidate?; let slope: Double; let x: Measured }
         var mapped: [Mapped] = []
         for m in used {
             let curve = try branch(named: m.name)
+            if let fitted {
+                let k = fitted.phases.firstIndex(of: m.name)!
+                let candidate = try? curve.lookup(volume: m.volume.value, esd: m.volume.esd).best
+                mapped.append(Mapped(candidate: candidate, slope: 0, x: Measured(fitted.x[k], esd: fitted.esd(k))))
+                continue
+            }
             let r = try curve.lookup(volume: m.volume.value, esd: m.volume.esd)
             let inRegion = r.candidates.first { c in twoPhaseRegions.contains { $0.range.contains(c.x) && $0.phases.contains(m.name) } }
             let c = inRegion ?? r.best
@@ -115,35 +131,38 @@ extension LithiumReference {
             let band = curve.volumeBand(at: c.x)
             let s = (m.volume.esd * m.volume.esd + band * band).squareRoot()
             let sx = slope != 0 && (s / abs(slope)).isFinite ? s / abs(slope) : c.esd
-            mapped.append(Mapped(m: m, curve: curve, candidate: c, slope: slope, sx: sx))
+            mapped.append(Mapped(candidate: c, slope: slope, x: Measured(c.x, esd: sx)))
         }
 
-        let w = mapped.map { $0.m.weightFraction!.value }
-        let xs = mapped.map(\.candidate.x)
-        let masses = xs.map { host.molarMass(x: $0) }
-        let n = zip(w, masses).map { $0 / $1 }
-        let total = n.reduce(0, +)
-        guard total > 0 else { throw .invalid("the weight fractions of the reference phases are all zero") }
-        let x = zip(n, xs).reduce(0) { $0 + $1.0 * $1.1 } / total
+        let w = used.map { $0.weightFraction!.value }
+        guard let e = PhaseBoundaries.leverRule(boundaries: mapped.map(\.x.value), weightFractions: w, host: host) else {
+            throw .invalid("the weight fractions of the reference phases are all zero")
+        }
         var variance = 0.0
+        if let fitted {
+            // X₁, X₂ are correlated (one fit): the full covariance.
+            let order = usedNames.map { fitted.phases.firstIndex(of: $0)! }
+            for j in 0..<2 { for k in 0..<2 { variance += e.dxdBoundary[j] * fitted.covariance[order[j]][order[k]] * e.dxdBoundary[k] } }
+        } else {
+            for p in mapped.indices { variance += pow(e.dxdBoundary[p] * mapped[p].x.esd, 2) }
+        }
         var phases: [LeverRuleResult.Phase] = []
         for p in mapped.indices {
-            let dndx = -w[p] * host.lithiumMass / (masses[p] * masses[p])
-            let dxdw = (xs[p] - x) / (masses[p] * total)
-            let dxdxp = (n[p] + (xs[p] - x) * dndx) / total
-            let dxdV = mapped[p].slope != 0 ? dxdxp / mapped[p].slope : .infinity
-            let sw = mapped[p].m.weightFraction!.esd
-            variance += dxdxp * dxdxp * mapped[p].sx * mapped[p].sx + dxdw * dxdw * sw * sw
-            phases.append(.init(name: mapped[p].m.name, volume: mapped[p].m.volume, weightFraction: mapped[p].m.weightFraction!,
-                                x: Measured(xs[p], esd: mapped[p].sx), candidate: mapped[p].candidate, molarMass: masses[p],
-                                molarFraction: n[p] / total, dxdVolume: dxdV, dxdWeightFraction: dxdw))
+            let sw = used[p].weightFraction!.esd
+            variance += pow(e.dxdWeightFraction[p] * sw, 2)
+            let dxdV = fitted != nil ? 0 : mapped[p].slope != 0 ? e.dxdBoundary[p] / mapped[p].slope : .infinity
+            phases.append(.init(name: used[p].name, volume: used[p].volume, weightFraction: used[p].weightFraction!,
+                                x: mapped[p].x, candidate: mapped[p].candidate, molarMass: e.molarMasses[p],
+                                molarFraction: e.molarFractions[p], dxdVolume: dxdV, dxdWeightFraction: e.dxdWeightFraction[p]))
         }
+        let x = e.x
         let names = Set(used.map(\.name))
         let region = twoPhaseRegions.first { $0.range.contains(x) && Set($0.phases).isSubset(of: names) }
             ?? twoPhaseRegions.first { $0.range.contains(x) }
-        let dv = zip(n, used).reduce(0) { $0 + $1.0 * ($1.1.volume.value / pristineVolume - 1) } / total
+        let dv = zip(e.molarFractions, used).reduce(0) { $0 + $1.0 * ($1.1.volume.value / pristineVolume - 1) }
         return LeverRuleResult(phases: phases, x: Measured(x, esd: variance.squareRoot()), soc: soc(x), region: region,
-                               deltaVOverV: dv, host: host, leftOut: leftOut, weightFractionSum: Measured(sum, esd: sumEsd))
+                               deltaVOverV: dv, host: host, leftOut: leftOut, weightFractionSum: Measured(sum, esd: sumEsd),
+                               boundaries: fitted)
     }
 }
 

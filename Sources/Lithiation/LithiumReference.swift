@@ -12,14 +12,21 @@ public struct LithiumReference: Sendable {
     }
 
     public let branches: [Branch]
+    /// Where two branches coexist: the overlap of their points' x, widened to the fitted boundaries.
     public let twoPhaseRegions: [TwoPhaseRegion]
+    /// Boundary compositions of two-phase regions, fitted by the lever rule when the reference was built.
+    public let boundaries: [PhaseBoundaries]
 
     /// `branched`: the `phase` labels name branches (several phases) rather than regions of one curve.
-    public init(points: [ReferencePoint], branched: Bool, bandwidth: Double? = nil, regions: [PhaseRegion]? = nil) throws(LithiationError) {
+    /// `boundaries` must name branches of the reference.
+    public init(points: [ReferencePoint], branched: Bool, bandwidth: Double? = nil, regions: [PhaseRegion]? = nil,
+                boundaries: [PhaseBoundaries] = []) throws(LithiationError) {
         for p in points where !(0...1).contains(p.x) { throw .invalidLithiumContent(p.x) }
         guard branched else {
+            guard boundaries.isEmpty else { throw .invalid("phase boundaries were given for a reference without branches") }
             branches = [Branch(name: nil, curve: try ReferenceCurve(points: points, bandwidth: bandwidth, regions: regions))]
             twoPhaseRegions = []
+            self.boundaries = []
             return
         }
         var names: [String] = []
@@ -36,7 +43,15 @@ public struct LithiumReference: Sendable {
                                                                  regions: [PhaseRegion(name: n, range: xs.min()!...xs.max()!)])))
         }
         branches = out
-        twoPhaseRegions = TwoPhaseRegion.overlaps(of: names.map { n in (n, points.filter { $0.phase == n }.map(\.x)) })
+        for b in boundaries {
+            for n in b.phases where !names.contains(n) { throw .unknownPhase(n, known: names) }
+            for x in b.x where !(0...1).contains(x) { throw .invalidLithiumContent(x) }
+        }
+        self.boundaries = boundaries
+        twoPhaseRegions = TwoPhaseRegion.overlaps(of: names.map { n in (n, points.filter { $0.phase == n }.map(\.x)) }).map { r in
+            guard let b = boundaries.first(where: { Set($0.phases) == Set(r.phases) }) else { return r }
+            return TwoPhaseRegion(phases: r.phases, range: min(r.range.lowerBound, b.x.min()!)...max(r.range.upperBound, b.x.max()!))
+        }
     }
 
     public var isBranched: Bool { branches.first?.name != nil }

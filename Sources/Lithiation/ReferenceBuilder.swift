@@ -41,7 +41,7 @@ public struct CyclerRecord: Sendable, Equatable {
 public enum PatternClock: Sendable, Equatable {
     /// Each pattern's own `time` (a time_s column of the sequential CSV).
     case recorded
-    /// Pattern i (in index order) at start + i × interval, s.
+    /// The pattern with index k (its `index` column) at start + k × interval, s: rows left out keep their times.
     case interval(start: Double, every: Double)
     /// Given times, one per pattern in index order (e.g. the files' modification times), s.
     case given([Double])
@@ -73,6 +73,10 @@ public enum BuildWarning: Sendable, Equatable, CustomStringConvertible {
     case outsideSegment(count: Int)
     /// x(Li) left 0–1 for some patterns (kept out).
     case lithiumOutOfRange(count: Int)
+    /// A two-phase region whose boundary compositions could not be fitted.
+    case noPhaseBoundaries(region: String, reason: PhaseBoundaries.FitFailure)
+    /// The lever rule fits a region's patterns poorly: the compositions change across it.
+    case leverRuleMisfit(region: String, reducedChiSquare: Double)
 
     public var description: String {
         switch self {
@@ -84,6 +88,15 @@ public enum BuildWarning: Sendable, Equatable, CustomStringConvertible {
         case let .phaseSkipped(name, n): return "phase \(name) is present in \(n) usable pattern(s); at least 4 make a branch, so it is left out"
         case .outsideSegment(let n): return "\(n) pattern(s) outside the selected segment of the cycler record were left out"
         case .lithiumOutOfRange(let n): return "\(n) pattern(s) map to x(Li) outside 0–1 and were left out: check --x0, --q-th and --mass"
+        case let .noPhaseBoundaries(region, reason):
+            let why: String
+            switch reason {
+            case .tooFewPatterns(let n): why = "\(n) usable pattern(s) with both weight fractions, at least 2 are needed"
+            case .fractionsDoNotVary: why = "the weight fractions do not change across its patterns"
+            }
+            return "two-phase region \(region): boundary compositions not fitted (\(why)); an electrode in it is looked up through each phase's volume"
+        case let .leverRuleMisfit(region, chi2):
+            return String(format: "the lever rule fits the %@ patterns with χ²/dof %.1f: the phases' compositions change across the region (boundary esds scaled by it)", region, chi2)
         }
     }
 }
@@ -95,6 +108,8 @@ public struct ReferenceBuild: Sendable {
     /// Branch (phase) names, empty for a single-phase reference.
     public var branches: [String]
     public var twoPhaseRegions: [TwoPhaseRegion]
+    /// Boundary compositions of the two-phase regions, fitted by the lever rule.
+    public var boundaries: [PhaseBoundaries] = []
     public var warnings: [BuildWarning]
 }
 
@@ -135,7 +150,7 @@ public enum ReferenceBuilder {
             case .recorded:
                 guard let r = p.time else { throw .patternTimeMissing(file: p.file) }
                 t = r
-            case let .interval(start, every): t = start + Double(i) * every
+            case let .interval(start, every): t = start + Double(p.index) * every
             case .given(let list):
                 guard i < list.count else { throw .patternTimeMissing(file: p.file) }
                 t = list[i]
@@ -150,10 +165,12 @@ public enum ReferenceBuilder {
     /// A reference from a sequential run and a cycler record. One phase: one curve through the first phase's
     /// cells. Several phases: one branch per phase, through the patterns where it is present and that were not
     /// flagged; `phases` limits the branches to those named (default: every phase with at least 4 points).
+    /// Where two branches coexist, their boundary compositions are fitted by the lever rule to the patterns
+    /// with both weight fractions (`PhaseBoundaries.fit`, masses Li_x(host), default host NiO2).
     public static func fromSequential(_ patterns: [SequentialPattern], record: CyclerRecord, clock: PatternClock,
                                       conversion: ChargeConversion, massMilligrams mass: Double,
                                       segment: LithiumContent.SegmentChoice = .firstCharge,
-                                      phases wanted: [String]? = nil) throws(LithiationError) -> ReferenceBuild {
+                                      phases wanted: [String]? = nil, host: HostFormula? = nil) throws(LithiationError) -> ReferenceBuild {
         guard mass.isFinite, mass > 0 else { throw .invalidMass(mass) }
         let sorted = patterns.sorted { $0.index < $1.index }
         let charges = try align(sorted, to: record, clock: clock, segment: segment)
@@ -197,8 +214,34 @@ public enum ReferenceBuilder {
         }
         if points.count < 4 { throw .tooFewPoints(points.count) }
         let regions = TwoPhaseRegion.overlaps(of: branches.map { b in (b, points.filter { $0.phase == b }.map(\.x)) })
-        return ReferenceBuild(points: points, branches: branches, twoPhaseRegions: regions, warnings: warnings)
+        var boundaries: [PhaseBoundaries] = []
+        let masses: HostFormula
+        if let host { masses = host } else { masses = try HostFormula("NiO2") }
+        for region in regions {
+            let k = region.phases.map { n in names.firstIndex(of: n)! }
+            var observations: [PhaseBoundaries.Observation] = []
+            for (i, p) in sorted.enumerated() {
+                guard let q = charges[i], !p.flagged, k.allSatisfy({ $0 < p.phases.count && p.phases[$0].present }) else { continue }
+                let x = conversion.x(charge: q, massMilligrams: mass)
+                let w = k.compactMap { p.phases[$0].weightFraction }
+                guard w.count == 2, (0...1).contains(x) else { continue }
+                observations.append(.init(x: Measured(x), weightFractions: w))
+            }
+            // Start: the phase reaching higher x at the region's upper end.
+            let top = region.phases.map { n in points.filter { $0.phase == n }.map(\.x).max()! }
+            let start = top[0] >= top[1] ? [region.range.upperBound, region.range.lowerBound] : [region.range.lowerBound, region.range.upperBound]
+            switch PhaseBoundaries.fit(phases: region.phases, observations: observations, host: masses, start: start) {
+            case .success(let b):
+                boundaries.append(b)
+                if b.reducedChiSquare > leverRuleMisfitLimit { warnings.append(.leverRuleMisfit(region: region.name, reducedChiSquare: b.reducedChiSquare)) }
+            case .failure(let why): warnings.append(.noPhaseBoundaries(region: region.name, reason: why))
+            }
+        }
+        return ReferenceBuild(points: points, branches: branches, twoPhaseRegions: regions, boundaries: boundaries, warnings: warnings)
     }
+
+    /// χ²/dof of the lever-rule fit above which the build warns that compositions change across the region.
+    public static let leverRuleMisfitLimit = 9.0
 
     /// The first point at each x, in order, and how many repeats were dropped.
     static func firstAtEachX(_ points: [ReferencePoint]) -> ([ReferencePoint], Int) {

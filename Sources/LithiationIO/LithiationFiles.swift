@@ -12,8 +12,8 @@ public enum LithiationFiles {
         let file: String
         let header: [String]
         let rows: [(line: Int, fields: [String])]
-        /// Comment lines' text after `#`, trimmed.
-        var comments: [String] = []
+        /// Comment lines' text after `#`, trimmed, with their line numbers.
+        var comments: [(line: Int, text: String)] = []
         /// The header as written (`header` is lower-cased for matching).
         var rawHeader: [String] = []
 
@@ -41,10 +41,10 @@ public enum LithiationFiles {
         let text = try TextFile.read(url)
         var header: [String]?, rawHeader: [String] = []
         var rows: [(Int, [String])] = []
-        var comments: [String] = []
+        var comments: [(line: Int, text: String)] = []
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("#") { comments.append(line.dropFirst().trimmingCharacters(in: .whitespaces)); continue }
+            if line.hasPrefix("#") { comments.append((n + 1, line.dropFirst().trimmingCharacters(in: .whitespaces))); continue }
             if line.isEmpty { continue }
             let f = CSV.fields(Substring(line))
             if header == nil {
@@ -64,6 +64,8 @@ public enum LithiationFiles {
     /// The comment that declares a multi-phase reference: its `phase` column names branches.
     public static let branchesComment = "branches:"
     public static let twoPhaseComment = "two-phase region:"
+    /// The comment that carries a region's boundary compositions (lever-rule fit of the build).
+    public static let boundariesComment = "phase boundaries:"
 
     /// A reference file: its points, whether the `phase` column names branches (several phases) rather than
     /// regions of one curve, and the line each point came from.
@@ -71,6 +73,8 @@ public enum LithiationFiles {
         public var points: [ReferencePoint]
         public var branched: Bool
         public var lines: [Int]
+        /// Boundary compositions of two-phase regions (`# phase boundaries:` comments).
+        public var boundaries: [PhaseBoundaries] = []
     }
 
     /// A reference CSV (`x_li,a,a_esd,c,c_esd,volume,volume_esd,phase`; esd, a, c and phase columns optional).
@@ -103,7 +107,7 @@ public enum LithiationFiles {
                                       phase: phase?.isEmpty == true ? nil : phase))
         }
         let lines = t.rows.map(\.line)
-        let branched = t.comments.contains { $0.hasPrefix(branchesComment) } || labelsInterleave(out)
+        let branched = t.comments.contains { $0.text.hasPrefix(branchesComment) } || labelsInterleave(out)
         var first: [String: Int] = [:]
         for (k, p) in out.enumerated() {
             let key = branched ? "\(p.phase ?? "")|\(p.x)" : "\(p.x)"
@@ -113,7 +117,44 @@ public enum LithiationFiles {
             }
             first[key] = lines[k]
         }
-        return ReferenceFile(points: out, branched: branched, lines: lines)
+        var boundaries: [PhaseBoundaries] = []
+        for c in t.comments where c.text.hasPrefix(boundariesComment) {
+            boundaries.append(try parseBoundaries(String(c.text.dropFirst(boundariesComment.count)), file: url.path, line: c.line))
+        }
+        return ReferenceFile(points: out, branched: branched, lines: lines, boundaries: boundaries)
+    }
+
+    /// `NAME=X(ESD) NAME=X(ESD) correlation=R patterns=N chi2_dof=C`, as `boundariesText` writes it.
+    static func parseBoundaries(_ text: String, file: String, line: Int) throws(FileError) -> PhaseBoundaries {
+        let expected = "expected 'phase boundaries: NAME=X(ESD) NAME=X(ESD) correlation=R patterns=N chi2_dof=C'"
+        var names: [String] = [], xs: [Double] = [], esds: [Double] = []
+        var fields: [String: Double] = [:]
+        for token in text.split(separator: " ") {
+            let kv = token.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw .malformed(file: file, line: line, expected) }
+            if ["correlation", "patterns", "chi2_dof"].contains(kv[0]) {
+                guard let v = Double(kv[1]) else { throw .malformed(file: file, line: line, "\(kv[0]) '\(kv[1])' is not a number") }
+                fields[kv[0]] = v
+                continue
+            }
+            let parts = kv[1].split(separator: "(").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ")")) }
+            guard parts.count == 2, let x = Double(parts[0]), let e = Double(parts[1]), x.isFinite, e.isFinite, e >= 0 else {
+                throw .malformed(file: file, line: line, "boundary '\(token)': \(expected)")
+            }
+            names.append(kv[0]); xs.append(x); esds.append(e)
+        }
+        guard names.count == 2, let r = fields["correlation"], abs(r) <= 1, let n = fields["patterns"] else {
+            throw .malformed(file: file, line: line, expected)
+        }
+        let c = r * esds[0] * esds[1]
+        return PhaseBoundaries(phases: names, x: xs, covariance: [[esds[0] * esds[0], c], [c, esds[1] * esds[1]]],
+                               patterns: Int(n), reducedChiSquare: fields["chi2_dof"] ?? .nan)
+    }
+
+    /// The comment text of one region's boundaries.
+    static func boundariesText(_ b: PhaseBoundaries) -> String {
+        let each = b.phases.indices.map { String(format: "%@=%.6f(%.6f)", b.phases[$0], b.x[$0], b.esd($0)) }.joined(separator: " ")
+        return boundariesComment + " " + each + String(format: " correlation=%.4f patterns=%d chi2_dof=%.3f", b.correlation, b.patterns, b.reducedChiSquare)
     }
 
     /// The points of a reference CSV (see `readReferenceFile`).
@@ -138,13 +179,14 @@ public enum LithiationFiles {
     /// The text of a reference CSV. A multi-phase reference declares its branches and two-phase regions in
     /// comments, which the reader uses and older readers skip.
     public static func referenceText(_ points: [ReferencePoint], comments: [String] = [], branches: [String] = [],
-                                     twoPhaseRegions: [TwoPhaseRegion] = []) -> String {
+                                     twoPhaseRegions: [TwoPhaseRegion] = [], boundaries: [PhaseBoundaries] = []) -> String {
         func n(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         var notes = comments
         if !branches.isEmpty { notes.append(branchesComment + " " + branches.joined(separator: ",") + " (the phase column names the branch)") }
         for r in twoPhaseRegions {
             notes.append(twoPhaseComment + String(format: " %@ x_li %.4f–%.4f", r.name, r.range.lowerBound, r.range.upperBound))
         }
+        notes += boundaries.map(boundariesText)
         var out = notes.map { "# " + $0 + "\n" }.joined() + referenceHeader + "\n"
         for p in points.sorted(by: { $0.x != $1.x ? $0.x > $1.x : ($0.phase ?? "") < ($1.phase ?? "") }) {
             out += [n(p.x), n(p.a), n(p.aEsd), n(p.c), n(p.cEsd), n(p.volume), n(p.volumeEsd), CSV.quote(p.phase ?? "")].joined(separator: ",") + "\n"

@@ -15,7 +15,8 @@ struct BuildCommand: ParsableCommand {
             x(Li) = x0 − Q / (q_th · m). Only the first charge is kept unless --segment says otherwise. \
             A sequential CSV with several phases gives one branch per phase (the patterns where it is present \
             and not flagged), written with the phase column naming the branch; where two branches coexist is \
-            the two-phase region, declared in the file's comments for lookup and plot.
+            the two-phase region, declared in the file's comments for lookup and plot, with the boundary \
+            compositions of each region fitted by the lever rule to the patterns' weight fractions (--host).
             """)
 
     @Option(help: "Table with q (mAh/g), σq, a, b, c[, α, β, γ] per row.")
@@ -47,6 +48,9 @@ struct BuildCommand: ParsableCommand {
 
     @Option(help: "Formula to compute q_th = F/(3.6 M), e.g. LiNi0.85Co0.1Mn0.05O2.")
     var formula: String?
+
+    @Option(help: "Delithiated host formula for the lever rule's masses in two-phase regions: Li_x(host), M = M(host) + x·M(Li).")
+    var host = "NiO2"
 
     @Option(parsing: .unconditional, help: "Lithium content at zero charge, 0–1.")
     var x0 = 1.0
@@ -107,7 +111,8 @@ struct BuildCommand: ParsableCommand {
                 let wanted = phases.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 do {
                     build = try ReferenceBuilder.fromSequential(patterns, record: record, clock: clock, conversion: conversion,
-                                                                massMilligrams: mass!, segment: choice, phases: wanted)
+                                                                massMilligrams: mass!, segment: choice, phases: wanted,
+                                                                host: try HostFormula(host))
                 } catch let e as LithiationError {
                     switch e {
                     case .segmentMissing: throw Failure("\(cycler): \(e)")
@@ -118,10 +123,12 @@ struct BuildCommand: ParsableCommand {
                 }
             }
             for w in build.warnings { warn(w.description) }
-            let reference = try LithiumReference(points: build.points, branched: !build.branches.isEmpty, regions: try parseRegions(regions))
+            let reference = try LithiumReference(points: build.points, branched: !build.branches.isEmpty, regions: try parseRegions(regions),
+                                                 boundaries: build.boundaries)
             let points = reference.isBranched ? build.points : reference.labelledPoints
             let note = "built by lithium-map: q_th = \(String(format: "%.2f", capacity)) mAh/g, x0 = \(x0), \(choice); x = x0 − Q/(q_th·m)"
-            try TextFile.writeAtomically(LithiationFiles.referenceText(points, comments: [note], branches: build.branches, twoPhaseRegions: reference.twoPhaseRegions),
+            try TextFile.writeAtomically(LithiationFiles.referenceText(points, comments: [note], branches: build.branches, twoPhaseRegions: reference.twoPhaseRegions,
+                                                                       boundaries: build.boundaries),
                                          to: URL(fileURLWithPath: output))
             if let plot { try TextFile.writeAtomically(ReferencePlot.svg(reference), to: URL(fileURLWithPath: plot)) }
             print(Self.summary(reference))
@@ -138,7 +145,15 @@ struct BuildCommand: ParsableCommand {
             if b.name == nil { s += "; regions: " + c.regions.map { "\($0.name) \(f($0.range.lowerBound))–\(f($0.range.upperBound))" }.joined(separator: ", ") }
             lines.append(s)
         }
-        for t in r.twoPhaseRegions { lines.append("two-phase region \(t.name): x(Li) \(f(t.range.lowerBound))–\(f(t.range.upperBound))") }
+        for t in r.twoPhaseRegions {
+            var s = "two-phase region \(t.name): x(Li) \(f(t.range.lowerBound))–\(f(t.range.upperBound))"
+            if let b = r.boundaries.first(where: { Set($0.phases) == Set(t.phases) }) {
+                s += "; boundaries by the lever rule over \(b.patterns) patterns: "
+                s += b.phases.indices.map { "\(b.phases[$0]) \(f(b.x[$0], 4)) ± \(f(b.esd($0), 4))" }.joined(separator: ", ")
+                if b.reducedChiSquare.isFinite { s += String(format: " (χ²/dof %.2f)", b.reducedChiSquare) }
+            }
+            lines.append(s)
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -15,7 +15,8 @@ struct LookupCommand: ParsableCommand {
             candidates with their distance in σ (and a warning past 3σ). An electrode of several phases \
             (--phase-volume NAME:V:esd:W:esd repeated, or --refined JSON with phases[]) against a reference with \
             one branch per phase: each phase's V through its own branch, combined by the lever rule with molar \
-            amounts w/M, M = M(host) + x·M(Li) (--formula). Many electrodes: --batch CSV \
+            amounts w/M, M = M(host) + x·M(Li) (--host); where the reference has the region's boundary compositions \
+            (fitted by build) each phase's x is its boundary composition. Many electrodes: --batch CSV \
             (name,volume,volume_esd[,a,a_esd,c,c_esd]) or --refined with rietveld refine JSON files.
             """)
 
@@ -45,7 +46,10 @@ struct LookupCommand: ParsableCommand {
     var phaseVolumes: [String] = []
 
     @Option(help: "Delithiated host formula for the lever rule's masses: a phase of content x is Li_x(host), M = M(host) + x·M(Li).")
-    var formula = "NiO2"
+    var host = "NiO2"
+
+    @Option(help: .hidden)
+    var formula: String?
 
     @Option(help: "CSV of electrodes: name,volume,volume_esd[,a,a_esd,c,c_esd].")
     var batch: String?
@@ -97,9 +101,11 @@ struct LookupCommand: ParsableCommand {
                 warn("no --volume-esd given: the uncertainty comes from the curve alone")
             }
             let ref: LithiumReference
-            do { ref = try LithiumReference(points: file.points, branched: file.branched, bandwidth: bandwidth, regions: try parseRegions(regions)) }
+            do { ref = try LithiumReference(points: file.points, branched: file.branched, bandwidth: bandwidth, regions: try parseRegions(regions),
+                                                 boundaries: file.boundaries) }
             catch let e as LithiationError { throw Failure("\(reference): \(e)") }
-            let host = try HostFormula(formula)
+            if formula != nil { warn("--formula of lookup is now --host (the delithiated host); build's --formula is the full formula for q_th") }
+            let host = try HostFormula(formula ?? self.host)
             var queries: [(ElectrodeMeasurement, LithiumReference.UnknownPhases)] = []
             if volume != nil || a != nil {
                 queries.append((ElectrodeMeasurement(name: "electrode", volume: volume.map { Measured($0, esd: volumeEsd ?? 0) },

@@ -25,6 +25,11 @@ enum LookupReport {
             return ["name": name, "method": "lever-rule", "x_li": value(r.x), "soc": r.soc, "delta_v_over_v": r.deltaVOverV,
                     "phase": label, "two_phase_region": region(r.region), "host_formula": r.host.formula,
                     "weight_fraction_sum": value(r.weightFractionSum), "left_out": r.leftOut, "warnings": [String](),
+                    "phase_x_from": r.boundaries != nil ? "boundary" : "volume",
+                    "boundaries": r.boundaries.map { b in
+                        ["phases": b.phases, "x_li": b.x, "x_li_esd": b.phases.indices.map { b.esd($0) }, "correlation": b.correlation,
+                         "patterns": b.patterns, "reduced_chi_square": optional(b.reducedChiSquare.isFinite ? b.reducedChiSquare : nil)] as [String: Any]
+                    } ?? NSNull(),
                     "candidates": [["x_li": r.x.value, "x_li_esd": r.x.esd, "phase": label] as [String: Any]],
                     "phases": r.phases.map { p in
                         ["name": p.name, "x_li": value(p.x), "weight_fraction": value(p.weightFraction), "molar_fraction": p.molarFraction,
@@ -56,8 +61,13 @@ enum LookupReport {
             if let region = r.region { s += " [\(region.name)]" }
             s += String(format: ", SOC %.2f, ΔV/V %+.2f %% (molar mean)\n", r.soc, 100 * r.deltaVOverV)
             for p in r.phases {
-                s += String(format: "  %@: V = %.3f ± %.3f Å³ → x = %.3f ± %.3f; w = %.3f ± %.3f, molar fraction %.3f\n", p.name,
-                            p.volume.value, p.volume.esd, p.x.value, p.x.esd, p.weightFraction.value, p.weightFraction.esd, p.molarFraction)
+                if let b = r.boundaries {
+                    s += String(format: "  %@: x = %.3f ± %.3f at the region's boundary (lever rule over %d patterns); V = %.3f ± %.3f Å³; w = %.3f ± %.3f, molar fraction %.3f\n",
+                                p.name, p.x.value, p.x.esd, b.patterns, p.volume.value, p.volume.esd, p.weightFraction.value, p.weightFraction.esd, p.molarFraction)
+                } else {
+                    s += String(format: "  %@: V = %.3f ± %.3f Å³ → x = %.3f ± %.3f; w = %.3f ± %.3f, molar fraction %.3f\n", p.name,
+                                p.volume.value, p.volume.esd, p.x.value, p.x.esd, p.weightFraction.value, p.weightFraction.esd, p.molarFraction)
+                }
             }
             s += String(format: "  masses: Li_x%@, M = %.3f + x · %.3f g/mol\n", r.host.formula, r.host.hostMass, r.host.lithiumMass)
             if !r.leftOut.isEmpty { s += "  left out (no branch in the reference): \(r.leftOut.joined(separator: ", "))\n" }

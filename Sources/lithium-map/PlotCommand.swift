@@ -29,7 +29,9 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         try fail {
             let file = try LithiationFiles.readReferenceFile(URL(fileURLWithPath: reference))
-            let ref = try LithiumReference(points: file.points, branched: file.branched, regions: try parseRegions(regions))
+            let ref: LithiumReference
+            do { ref = try LithiumReference(points: file.points, branched: file.branched, regions: try parseRegions(regions), boundaries: file.boundaries) }
+            catch let e as LithiationError { throw Failure("\(reference): \(e)") }
             var marks: [ReferencePlot.Mark] = []
             for v in volume {
                 let m = Measured(v, esd: volumeEsd)

@@ -1,4 +1,7 @@
+import FileSupport
 import Foundation
+import LithiationIO
+import _TestSupport
 import Testing
 
 /// Runs the built `lithium-map` binary.
@@ -166,7 +169,7 @@ enum LithiumMap {
         let ref = try buildTwoPhase()
         func mass(_ x: Double) -> Double { 58.6934 + 2 * 15.999 + 6.94 * x }
         let w2 = 0.4 * mass(0.32) / (0.4 * mass(0.32) + 0.6 * mass(0.27))
-        let r = try LithiumMap.run(["lookup", "--reference", ref, "--formula", "NiO2", "--json",
+        let r = try LithiumMap.run(["lookup", "--reference", ref, "--host", "NiO2", "--json",
                                     "--phase-volume", "H2:\(Self.twoPhaseV("H2", 0.32)):0.01:\(w2):0.005",
                                     "--phase-volume", "H3:\(Self.twoPhaseV("H3", 0.27)):0.01:\(1 - w2):0.005"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -186,6 +189,44 @@ enum LithiumMap {
         let j = try JSONSerialization.jsonObject(with: Data(oneJSON.stdout.utf8)) as! [String: Any]
         #expect(((j["two_phase_region"] as? [String: Any])?["phases"] as? [String]) == ["H2", "H3"])
         #expect((j["warnings"] as! [String]).contains { $0.contains("two-phase region") })
+    }
+
+    /// End to end on the GSAS-II-simulated H2 → H3 series with its stated x (`H2H3Statement`): `rietveld
+    /// sequential` from the two start CIFs; `lithium-map build` from the even patterns and a cycler record that
+    /// passes each pattern's charge, which fits the region's boundary compositions 0.30 / 0.10 within 3 esd;
+    /// `lookup` of each odd pattern of the two-phase region from its two phases returns its stated x within
+    /// 2 esd (esd < 0.002); H3's volume alone says the electrode is in a two-phase region.
+    @Test func roundTripThroughTheTwoPhaseRegion() throws {
+        let folder = H2H3Statement.folder
+        let csv = dir.appendingPathComponent("h2h3.csv").path
+        let files = (0..<24).map { "\(folder)/op_\(String(format: "%02d", $0)).xye" }
+        let seq = try CLI.run(["sequential"] + files + ["--phase", "H2=\(folder)/H2_start.cif", "--phase", "H3=\(folder)/H3_start.cif",
+                                                       "--instrument", "\(folder)/instrument.instprm", "--convention", "gsas2", "--mu-r", "0.5", "--csv", csv])
+        #expect(seq.status == 0, "\(seq.stderr)")
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").map(String.init)
+        let header = CSV.fields(Substring(lines[0]))
+        let rows = lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, CSV.fields(Substring($0)))) }
+        let even = try write("h2h3-even.csv", ([lines[0]] + lines.dropFirst().enumerated().filter { $0.offset % 2 == 0 }.map(\.element)).joined(separator: "\n") + "\n")
+        let xs = try H2H3Statement.statedX()
+        let cycler = try write("h2h3-cycler.csv", H2H3Statement.cyclerCSV(xs, interval: 600, massMilligrams: 10, capacity: 275))
+        let ref = dir.appendingPathComponent("h2h3-ref.csv").path
+        let b = try LithiumMap.run(["build", "--sequential", even, "--cycler", cycler, "--interval", "600", "--mass", "10", "--q-th", "275", "-o", ref])
+        #expect(b.status == 0, "\(b.stderr)")
+        let file = try LithiationFiles.readReferenceFile(URL(fileURLWithPath: ref))
+        let bounds = try #require(file.boundaries.first, "\(b.stdout)")
+        #expect(abs(bounds.x[0] - H2H3Statement.boundaries.h2) <= 3 * bounds.esd(0) && abs(bounds.x[1] - H2H3Statement.boundaries.h3) <= 3 * bounds.esd(1), "\(bounds)")
+        for i in stride(from: 11, through: 17, by: 2) {
+            let r = rows[i]
+            let phases = ["H2", "H3"].flatMap { n in ["--phase-volume", ([n] + ["volume", "volume_esd", "weight_fraction", "weight_fraction_esd"].map { r["\(n):\($0)"]! }).joined(separator: ":")] }
+            let l = try LithiumMap.run(["lookup", "--reference", ref, "--json"] + phases)
+            #expect(l.status == 0, "\(l.stderr)")
+            let o = try JSONSerialization.jsonObject(with: Data(l.stdout.utf8)) as! [String: Any]
+            let x = o["x_li"] as! [String: Double]
+            #expect(o["phase_x_from"] as? String == "boundary")
+            #expect(abs(x["value"]! - xs[i]) <= 2 * x["esd"]! && x["esd"]! < 0.002, "pattern \(i): \(x) vs stated \(xs[i])")
+        }
+        let one = try LithiumMap.run(["lookup", "--reference", ref, "--volume", rows[13]["H3:volume"]!, "--volume-esd", rows[13]["H3:volume_esd"]!])
+        #expect(one.status == 0 && one.stdout.contains("two-phase region"), "\(one.stdout)")
     }
 
     /// A refine JSON with phases[] (and an electrolyte the reference lacks) goes through the lever rule.

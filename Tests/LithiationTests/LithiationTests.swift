@@ -3,8 +3,7 @@ import Lithiation
 import FileSupport
 import LithiationIO
 import Testing
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+import _TestSupport
 
 @Suite struct ReferenceCurveTests {
     static func nmc811() throws -> [(x: Double, a: Double, c: Double, volume: Double)] {

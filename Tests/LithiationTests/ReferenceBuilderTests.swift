@@ -36,6 +36,8 @@ import Testing
         #expect(build.twoPhaseRegions.count == 1)
         let region = try #require(build.twoPhaseRegions.first)
         #expect(region.phases == ["H2", "H3"] && abs(region.range.lowerBound - 0.25) < 1e-9 && abs(region.range.upperBound - 0.35) < 1e-9)
+        // Equal weight fractions in every coexisting pattern: the lever rule cannot place the region's ends.
+        #expect(build.boundaries.isEmpty && build.warnings.contains(.noPhaseBoundaries(region: "H2+H3", reason: .fractionsDoNotVary)))
     }
 
     @Test func patternTimesMustIncreaseAndSegmentMustExist() throws {
