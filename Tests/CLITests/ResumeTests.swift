@@ -69,6 +69,10 @@ import Testing
         let other = try CLI.run(["sequential", "\(Self.folder)/series/LNO_seq_10.xye", "\(Self.folder)/series/LNO_seq_11.xye", "--phase", "\(Self.folder)/LiNiO2_start.cif",
                                  "--instrument", "\(Self.folder)/MoKa1_capillary.instprm", "--convention", "gsas2", "--csv", csv, "--resume", "--quiet"])
         #expect(other.status == 1 && other.stderr.contains("written by another run"), "\(other.stderr)")
+        // The same files with a second phase: the CSV's phase columns are not this run's.
+        let twoPhases = try CLI.run(Self.arguments(list, csv: csv) + ["--phase", "Al=structures/Al.cif", "--resume", "--quiet"])
+        #expect(twoPhases.status == 1 && twoPhases.stderr.contains("its columns are not those of these phases and recipe"), "\(twoPhases.stderr)")
+        #expect(twoPhases.stderr.split(separator: "\n").count == 1, "one line: \(twoPhases.stderr)")
         // A lock held by a live process (this test's).
         try Data("\(ProcessInfo.processInfo.processIdentifier)\n".utf8).write(to: URL(fileURLWithPath: csv + ".lock"))
         let second = try CLI.run(Self.arguments(list, csv: csv) + ["--resume"])
