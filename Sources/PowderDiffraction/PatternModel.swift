@@ -228,17 +228,24 @@ public struct PatternModel: Sendable {
 
 /// Memo of the background basis table: immutable once made for a key, guarded for concurrent readers.
 final class BasisCache: @unchecked Sendable {
-    private var key: (count: Int, first: Double, last: Double, low: Double, high: Double, terms: Int)?
-    private var table: [Double] = []
+    private typealias Key = (count: Int, first: Double, last: Double, low: Double, high: Double, terms: Int)
+    /// The most recent grids first: a staged refinement alternates between the full grid and a decimated one.
+    private var entries: [(key: Key, table: [Double])] = []
+    private static let capacity = 4
     private let lock = NSLock()
 
     func table(for model: PatternModel) -> [Double] {
         let terms = model.background.coefficients.count
-        let k = (model.twoTheta.count, model.twoTheta.first ?? 0, model.twoTheta.last ?? 0, model.background.low, model.background.high, terms)
+        let k: Key = (model.twoTheta.count, model.twoTheta.first ?? 0, model.twoTheta.last ?? 0, model.background.low, model.background.high, terms)
         lock.lock(); defer { lock.unlock() }
-        if let key, key == k { return table }
-        table = model.background.basisTable(for: model.twoTheta, terms: terms)
-        key = k
+        if let i = entries.firstIndex(where: { $0.key == k }) {
+            let hit = entries.remove(at: i)
+            entries.insert(hit, at: 0)
+            return hit.table
+        }
+        let table = model.background.basisTable(for: model.twoTheta, terms: terms)
+        entries.insert((k, table), at: 0)
+        if entries.count > Self.capacity { entries.removeLast() }
         return table
     }
 }

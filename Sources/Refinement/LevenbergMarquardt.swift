@@ -63,6 +63,9 @@ public struct LevenbergMarquardt: Sendable {
     public var requireBothCriteria = true
     /// Eigenvalues of the scaled normal matrix below this (relative to the largest) count as singular.
     public var singularityThreshold = 1e-10
+    /// Threads for the normal matrix of a large Jacobian (the same result to the last bit on any number; see
+    /// `LinearAlgebra.normalMatrix`): the machine's cores, at most 2 — beyond that the product is memory-bound.
+    public var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// λ starts here: close to Gauss–Newton, as the stages start near a minimum of the previous stage.
     static let initialDamping = 1e-3
@@ -113,7 +116,7 @@ public struct LevenbergMarquardt: Sendable {
         while iterations < maximumIterations {
             iterations += 1
             guard let j = jOpt else { break }
-            var normal = LinearAlgebra.normalMatrix(jacobian: j)
+            var normal = LinearAlgebra.normalMatrix(jacobian: j, threads: threads)
             // g = Jᵀ r: the residuals are yo − yc, J is ∂yc/∂p, so the descent direction is +Jᵀr.
             var g = LinearAlgebra.transposeTimes(j, r)
             let d = (0..<n).map { max(normal[$0, $0], 0).squareRoot() }
@@ -180,7 +183,7 @@ public struct LevenbergMarquardt: Sendable {
         }
         _ = problem.setParameters(p)
         if !degeneracies.isEmpty { termination = .singular(degeneracies) }
-        let normal = jOpt.map { LinearAlgebra.normalMatrix(jacobian: $0) } ?? Matrix(rows: n, columns: n)
+        let normal = jOpt.map { LinearAlgebra.normalMatrix(jacobian: $0, threads: threads) } ?? Matrix(rows: n, columns: n)
         let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
         return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,

@@ -167,7 +167,9 @@ public enum Refiner {
 ///
 /// A broadened stage is fitted on every k-th point only, k chosen so that the narrowest broadened peak still
 /// spans `broadenedPointsPerFWHM` of them: the smoothed pattern and the broadened model carry nothing finer,
-/// and the stage then costs 1/k of the evaluations (the points left out keep their weight through k).
+/// and the stage then costs 1/k of the evaluations (the points left out keep their weight through k). Other
+/// preliminary stages likewise keep `preliminaryPointsPerFWHM` points per instrumental FWHM: on a finely
+/// stepped (synchrotron) pattern only the final stage pays for every point.
 struct StageRun {
     let stage: RefinementStage
     let settings: RefinementSettings
@@ -229,6 +231,14 @@ struct StageRun {
             observed = kept.map { smoothed[$0] }
             fitWeights = kept.map { w[$0] * Double(stride) }
             if stride > 1 { m.twoTheta = kept.map { pattern.twoTheta[$0] } }
+        } else if stage.isPreliminary, case let stride = Self.preliminaryStride(m, pattern: pattern, weights: weights), stride > 1 {
+            // A preliminary stage only brings the next into its basin: every k-th point of a finely stepped
+            // pattern carries the same minimum (the final stage fits every point).
+            let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
+            let w = weights
+            observed = kept.map { pattern.intensity[$0] }
+            fitWeights = kept.map { w[$0] * Double(stride) }
+            m.twoTheta = kept.map { pattern.twoTheta[$0] }
         } else {
             observed = pattern.intensity
             fitWeights = weights
@@ -250,6 +260,22 @@ struct StageRun {
         let narrowest = model.phases.indices.filter { model.phases[$0].isActive }
             .map { model.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
         return max(1, Int(narrowest / (broadenedPointsPerFWHM * step)))
+    }
+
+    /// Points per FWHM of the narrowest possible peak (instrument alone) a preliminary stage keeps.
+    static let preliminaryPointsPerFWHM = 5.0
+
+    /// The largest k with k steps within 1/`preliminaryPointsPerFWHM` of the instrumental FWHM at the lowest
+    /// fitted angle: sample broadening only widens peaks, so however the stage refines size and strain its
+    /// peaks stay resolved. 1 on an uneven grid.
+    static func preliminaryStride(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
+        let x = pattern.twoTheta
+        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep else { return 1 }
+        var sharp = model
+        for p in sharp.phases.indices { sharp.phases[p].size = .infinity; sharp.phases[p].microstrain = 0 }
+        let narrowest = sharp.phases.indices.filter { sharp.phases[$0].isActive }.map { sharp.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
+        guard narrowest.isFinite, narrowest > 0 else { return 1 }
+        return max(1, Int(narrowest / (preliminaryPointsPerFWHM * step)))
     }
 
     /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction.

@@ -83,6 +83,18 @@ import Foundation
         #expect(LinearAlgebra.normalMatrix(jacobian: copy) == ours)
     }
 
+    /// The normal matrix of a synchrotron-size Jacobian (30 000 × 24, past `parallelWork`) on two threads:
+    /// BLAS's dsyrk within rounding, and the one-thread result to the last bit.
+    @Test func threadedNormalMatrixIsTheSameToTheLastBit() throws {
+        let j = Self.random(30_000, 24, seed: 5)
+        #expect(30_000 * 24 * 25 / 2 > LinearAlgebra.parallelWork)
+        let two = LinearAlgebra.normalMatrix(jacobian: j, threads: 2), one = LinearAlgebra.normalMatrix(jacobian: j, threads: 1)
+        #expect(zip(two.storage, one.storage).allSatisfy { $0 == $1 }, "two threads differ from one")
+        let blas = LAPACK.normalMatrix(jacobian: j)
+        let scale = blas.storage.map(abs).max()!
+        for k in two.storage.indices { #expect(abs(two.storage[k] - blas.storage[k]) <= 1e-12 * scale) }
+    }
+
     /// Jacobi eigen-pairs against LAPACK's dsyev on a normal matrix with a near-null direction.
     @Test func eigenMatchesLAPACK() throws {
         var j = Self.random(300, 12, seed: 11)
