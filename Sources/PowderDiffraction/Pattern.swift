@@ -25,15 +25,25 @@ public struct Pattern: Sendable, Equatable {
     public var count: Int { twoTheta.count }
     public var range: ClosedRange<Double> { (twoTheta.first ?? 0)...(twoTheta.last ?? 0) }
 
-    /// The step of an even grid: every point within 1 % of a step of 2θ₀ + i·step (files print 2θ to a few
-    /// decimals, so spacings differ in their last digit); nil for an uneven grid or fewer than two points.
+    /// The step of an even grid: every point within 10 % of a step of 2θ₀ + i·step (files print 2θ to a few
+    /// decimals, so spacings differ in their last digit: a (1/600)° step printed to 4 decimals is off by up
+    /// to 3 %); nil for an uneven grid or fewer than two points.
     public var evenStep: Double? {
         let n = twoTheta.count
         guard n > 1 else { return nil }
         let first = twoTheta[0], step = (twoTheta[n - 1] - first) / Double(n - 1)
         guard step > 0 else { return nil }
-        for i in 1..<n where abs(twoTheta[i] - (first + Double(i) * step)) > 0.01 * step { return nil }
+        for i in 1..<n where abs(twoTheta[i] - (first + Double(i) * step)) > 0.1 * step { return nil }
         return step
+    }
+
+    /// The median spacing of the points (degrees): the step of an even grid, a typical one of any other.
+    public var typicalStep: Double? {
+        guard count > 1 else { return nil }
+        var d = (1..<count).map { twoTheta[$0] - twoTheta[$0 - 1] }
+        let k = d.count / 2
+        d.sort()
+        return d[k] > 0 ? d[k] : nil
     }
 
     /// The points inside [low, high] (degrees).

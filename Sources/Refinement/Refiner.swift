@@ -252,11 +252,11 @@ struct StageRun {
     static let broadenedPointsPerFWHM = 8.0
 
     /// The largest k with k steps within 1/`broadenedPointsPerFWHM` of the narrowest FWHM any active phase has
-    /// over the fitted points (the width grows with angle, so the lowest fitted angle decides); 1 on an
-    /// uneven grid.
+    /// over the fitted points (the width grows with angle, so the lowest fitted angle decides); on an uneven
+    /// grid, k typical (median) steps.
     static func broadenedStride(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
         let x = pattern.twoTheta
-        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep else { return 1 }
+        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep ?? pattern.typicalStep else { return 1 }
         let narrowest = model.phases.indices.filter { model.phases[$0].isActive }
             .map { model.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
         return max(1, Int(narrowest / (broadenedPointsPerFWHM * step)))
@@ -267,10 +267,10 @@ struct StageRun {
 
     /// The largest k with k steps within 1/`preliminaryPointsPerFWHM` of the instrumental FWHM at the lowest
     /// fitted angle: sample broadening only widens peaks, so however the stage refines size and strain its
-    /// peaks stay resolved. 1 on an uneven grid.
+    /// peaks stay resolved. On an uneven grid, k typical (median) steps.
     static func preliminaryStride(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
         let x = pattern.twoTheta
-        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep else { return 1 }
+        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep ?? pattern.typicalStep else { return 1 }
         var sharp = model
         for p in sharp.phases.indices { sharp.phases[p].size = .infinity; sharp.phases[p].microstrain = 0 }
         let narrowest = sharp.phases.indices.filter { sharp.phases[$0].isActive }.map { sharp.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
