@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "rietveld", targets: ["rietveld"]),
         .executable(name: "lithium-map", targets: ["lithium-map"]),
+        .library(name: "NumericCore", targets: ["NumericCore"]),
         .library(name: "Crystallography", targets: ["Crystallography"]),
         .library(name: "PowderDiffraction", targets: ["PowderDiffraction"]),
         .library(name: "Refinement", targets: ["Refinement"]),

@@ -10,6 +10,7 @@ func suite(_ name: String) -> Target {
         name: name,
         dependencies: [
             .product(name: "Benchmark", package: "benchmark"),
+            .product(name: "NumericCore", package: "Rietveld"),
             .product(name: "PowderDiffraction", package: "Rietveld"),
             .product(name: "Refinement", package: "Rietveld"),
             .product(name: "RietveldIO", package: "Rietveld"),
@@ -26,5 +27,5 @@ let package = Package(
         .package(name: "Rietveld", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
-    targets: ["PatternModelBenchmark", "RefinementBenchmark", "SequentialBenchmark", "MultiPhaseBenchmark"].map(suite)
+    targets: ["PatternModelBenchmark", "RefinementBenchmark", "SequentialBenchmark", "MultiPhaseBenchmark", "ScaleBenchmark"].map(suite)
 )

@@ -4,6 +4,7 @@
 // needs ~9 s plus a person linking phases to patterns by hand).
 import Benchmark
 import Foundation
+import NumericCore
 import PowderDiffraction
 import Refinement
 import RietveldIO
@@ -23,6 +24,8 @@ func setup(_ folder: String, pattern: String, phases: [String], convention: Mode
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // The allocation settings `rietveld` applies at start (large blocks kept in the heap).
+    ProcessTuning.apply()
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(5))
     // The default (`exact`) convention is what a user runs; `gsas2` (GSAS-II's 50/75-FWHM windows, ~2.2× the
     // points per peak) is what the accuracy test against GSAS-II's own refinement uses.

@@ -2,6 +2,7 @@
 // refined values. Issue target: yc ≤ 100 µs, yc + Jacobian ≤ 1 ms (median, one core).
 import Benchmark
 import Foundation
+import NumericCore
 import PowderDiffraction
 import Refinement
 import RietveldIO
@@ -24,6 +25,8 @@ func refinedModel() throws -> (PatternModel, [ModelParameter]) {
 let refined: (model: PatternModel, parameters: [ModelParameter])? = try? refinedModel()
 
 let benchmarks: @Sendable () -> Void = {
+    // The allocation settings `rietveld` applies at start (large blocks kept in the heap).
+    ProcessTuning.apply()
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal], maxDuration: .seconds(3))
     Benchmark("yc (LiNiO2, 3001 points)", configuration: .init(thresholds: [.wallClock: .init(relative: [.p50: 25])])) { benchmark in
         guard let (model, _) = refined else { throw CocoaError(.fileReadCorruptFile) }

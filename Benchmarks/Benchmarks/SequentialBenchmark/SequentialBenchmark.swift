@@ -4,6 +4,7 @@
 // resident peak under 200 MB.
 import Benchmark
 import Foundation
+import NumericCore
 import PowderDiffraction
 import Refinement
 import RietveldIO
@@ -43,6 +44,8 @@ func runChained(count: Int, files: [String], model: PatternModel, stages: [Refin
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // The allocation settings `rietveld` applies at start (large blocks kept in the heap).
+    ProcessTuning.apply()
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(10))
     Benchmark("chained series (20 GSAS-II patterns)", configuration: .init(thresholds: [.wallClock: .init(relative: [.p50: 25])])) { benchmark in
         let (files, model, stages) = try seriesSetup()
