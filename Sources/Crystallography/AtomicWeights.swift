@@ -44,7 +44,7 @@ extension CrystalStructure {
     public var density: Double { cellMass / (PhysicalConstants.avogadro * cell.volume * 1e-24) }
 
     /// The number of positions of an atom's site in the cell.
-    public func siteMultiplicity(of atom: AtomSite) -> Int { spaceGroup.siteSymmetry(atom.position).multiplicity }
+    public func siteMultiplicity(of atom: AtomSite) -> Int { spaceGroup.multiplicity(atom.position) }
 
     /// Linear photoabsorption coefficient μ (cm⁻¹) at wavelength λ (Å): Σ_atoms n σ / V with the atomic
     /// photoabsorption cross section σ = 2 r_e λ f″ (the optical theorem; f″ from Chantler's table, which

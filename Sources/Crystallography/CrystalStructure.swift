@@ -61,7 +61,7 @@ public struct CrystalStructure: Sendable {
     public var cellContents: [String: Double] {
         var out: [String: Double] = [:]
         for atom in atoms {
-            let m = Double(spaceGroup.siteSymmetry(atom.position).multiplicity)
+            let m = Double(spaceGroup.multiplicity(atom.position))
             out[atom.element, default: 0] += atom.occupancy * m
         }
         return out

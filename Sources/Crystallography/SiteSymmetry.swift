@@ -80,6 +80,14 @@ extension SpaceGroup {
         return out
     }
 
+    /// The number of positions of `x`'s site in the cell: the order of the group over that of its stabilizer
+    /// (what `siteSymmetry(x).multiplicity` says, without deriving the site's constraints).
+    public func multiplicity(_ x: SIMD3<Double>) -> Int {
+        var stabilizer = 0
+        for op in operations where Self.sameModuloLattice(op.apply(x), x) { stabilizer += 1 }
+        return operations.count / max(1, stabilizer)
+    }
+
     /// The site symmetry of `x`, with the coordinate and ADP constraints derived from its stabilizer.
     public func siteSymmetry(_ x: SIMD3<Double>) -> SiteSymmetry {
         let stabilizer = operations.filter { Self.sameModuloLattice($0.apply(x), x) }

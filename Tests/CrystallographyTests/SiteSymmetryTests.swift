@@ -2,6 +2,16 @@ import Crystallography
 import Testing
 
 @Suite struct SiteSymmetryTests {
+    /// The multiplicity alone (what cell masses use) is the Wyckoff multiplicity of International Tables A.
+    @Test(arguments: [("R -3 m", SIMD3(0, 0, 0.2585), 6), ("R -3 m", SIMD3(0, 0, 0.5), 3), ("P 63/m", SIMD3(0.2416, 0.9928, 0.25), 6),
+                      ("F d -3 m:2", SIMD3(0.125, 0.125, 0.125), 8), ("P 63/m m c", SIMD3(0.17, 0.34, 0.25), 6),
+                      ("F m -3 m", SIMD3(0.25, 0.25, 0.25), 8), ("F m -3 m", SIMD3(0.07, 0.19, 0.41), 192)])
+    func multiplicityIsWyckoffs(group: String, position: SIMD3<Double>, wyckoff: Int) throws {
+        let g = try SpaceGroup.named(group)
+        #expect(g.multiplicity(position) == wyckoff)
+        #expect(g.siteSymmetry(position).multiplicity == wyckoff)
+    }
+
     @Test func oxygenAt6cInR3mRefinesZOnly() throws {
         let site = try SpaceGroup.named("R -3 m").siteSymmetry(SIMD3(0, 0, 0.2585))
         #expect(site.multiplicity == 6)
