@@ -1,7 +1,11 @@
 // glibc's malloc tuning (mallopt), where the C library has it; a no-op elsewhere.
-// Returns 1 when the C library accepted both settings (always 1 where there is nothing to set).
-#if __has_include(<malloc.h>) && defined(__GLIBC__)
+// Returns 1 when the C library accepted every setting (always 1 where there is nothing to set).
+// <malloc.h> comes first: __GLIBC__ is defined by the C library's own headers, so testing it before any is
+// included always failed (the settings were never applied until December 2026).
+#if __has_include(<malloc.h>)
 #include <malloc.h>
+#endif
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
 static inline int rietveld_keep_large_blocks(int mmapThreshold, int trimThreshold, int topPad) {
     int a = mallopt(M_MMAP_THRESHOLD, mmapThreshold);
     int b = mallopt(M_TRIM_THRESHOLD, trimThreshold);
