@@ -1,5 +1,5 @@
 // glibc's malloc tuning (mallopt), where the C library has it; a no-op elsewhere.
-// Returns 1 when the C library accepted every setting (always 1 where there is nothing to set).
+// Returns 1 when the C library accepted every setting, 0 where it has no mallopt.
 // <malloc.h> comes first: __GLIBC__ is defined by the C library's own headers, so testing it before any is
 // included always failed (the settings were never applied until December 2026).
 #if __has_include(<malloc.h>)
@@ -13,5 +13,5 @@ static inline int rietveld_keep_large_blocks(int mmapThreshold, int trimThreshol
     return a == 1 && b == 1 && c == 1;
 }
 #else
-static inline int rietveld_keep_large_blocks(int mmapThreshold, int trimThreshold, int topPad) { (void)mmapThreshold; (void)trimThreshold; (void)topPad; return 1; }
+static inline int rietveld_keep_large_blocks(int mmapThreshold, int trimThreshold, int topPad) { (void)mmapThreshold; (void)trimThreshold; (void)topPad; return 0; }
 #endif

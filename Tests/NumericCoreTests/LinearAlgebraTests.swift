@@ -95,6 +95,14 @@ import Foundation
         for k in two.storage.indices { #expect(abs(two.storage[k] - blas.storage[k]) <= 1e-12 * scale) }
     }
 
+    /// On Linux (glibc) the programs' allocation settings reach mallopt and are accepted: the shim once
+    /// compiled them out without a sign (see CMalloc/shim.h).
+    @Test func processTuningReachesTheCLibrary() {
+        #if os(Linux)
+        #expect(ProcessTuning.apply())
+        #endif
+    }
+
     /// Jacobi eigen-pairs against LAPACK's dsyev on a normal matrix with a near-null direction.
     @Test func eigenMatchesLAPACK() throws {
         var j = Self.random(300, 12, seed: 11)
