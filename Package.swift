@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "LAPACKReference"]),
         .testTarget(name: "CrystallographyTests", dependencies: ["Crystallography", "PowderDiffraction", "RietveldIO", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PowderDiffractionTests", dependencies: ["PowderDiffraction", "RietveldIO", "Refinement", "Workflow", "_TestSupport"]),
-        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "RietveldIO", "Workflow", "Crystallography", "FileSupport", "_TestSupport"]),
+        .testTarget(name: "RefinementTests", dependencies: ["Refinement", "NumericCore", "RietveldIO", "Workflow", "Crystallography", "FileSupport", "_TestSupport"]),
         .testTarget(name: "RietveldIOTests", dependencies: ["RietveldIO", "Workflow", "FileSupport", "_TestSupport"]),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport"]),
         .testTarget(name: "CLITests", dependencies: ["rietveld", "lithium-map", "RietveldIO", "LithiationIO", "PowderDiffraction", "FileSupport", "_TestSupport"], exclude: ["Fixtures"]),

@@ -18,16 +18,29 @@ public enum LinearAlgebra {
     /// `parallelWork`) the blocks' products are formed on that many threads and then added in the same order,
     /// so the result is the same to the last bit on any number of threads.
     public static func normalMatrix(jacobian j: Matrix, threads: Int = 1) -> Matrix {
+        normalMatrix(jacobian: j, threads: threads, known: nil)
+    }
+
+    /// Jᵀ J where the entries between two `known.columns` are already known (`known.values`, from an earlier
+    /// Jacobian whose columns there were the same): only the other pairs are summed — the same numbers to the
+    /// last bit as summing them all again.
+    public static func normalMatrix(jacobian j: Matrix, threads: Int = 1, known: (columns: [Bool], values: Matrix)?) -> Matrix {
         let n = j.columns, m = j.rows
         var out = Matrix(rows: n, columns: n)
         if m == 0 || n == 0 { return out }
+        let skip: [Bool]? = known.map { k in
+            precondition(k.columns.count == n && k.values.rows == n, "known block: dimensions differ")
+            var pairs = [Bool](repeating: false, count: n * n)
+            for a in 0..<n where k.columns[a] { for b in 0...a where k.columns[b] { pairs[a + b * n] = true } }
+            return pairs
+        }
         let blocks = (m + rowBlock - 1) / rowBlock
         let workers = min(threads, blocks)
         j.storage.withUnsafeBufferPointer { jp in
             out.storage.withUnsafeMutableBufferPointer { op in
                 let base = jp.baseAddress!
                 if workers <= 1 || m * n * (n + 1) / 2 < parallelWork {
-                    for k in 0..<blocks { productBlock(base, rows: m, columns: n, block: k, into: op.baseAddress!) }
+                    for k in 0..<blocks { productBlock(base, rows: m, columns: n, block: k, skip: skip, into: op.baseAddress!) }
                 } else {
                     // Each block's product apart, then the sum in block order (as above: (0 + P₀) + P₁ + …).
                     let partial = UnsafeMutableBufferPointer<Double>.allocate(capacity: blocks * n * n)
@@ -36,13 +49,16 @@ public enum LinearAlgebra {
                     let shared = SendablePointer(partial.baseAddress!), source = SendablePointer(UnsafeMutablePointer(mutating: base))
                     DispatchQueue.concurrentPerform(iterations: workers) { w in
                         for k in stride(from: w, to: blocks, by: workers) {
-                            productBlock(source.pointer, rows: m, columns: n, block: k, into: shared.pointer + k * n * n)
+                            productBlock(source.pointer, rows: m, columns: n, block: k, skip: skip, into: shared.pointer + k * n * n)
                         }
                     }
                     for k in 0..<blocks {
                         let p = partial.baseAddress! + k * n * n
                         for a in 0..<n { for b in 0...a { op[a + b * n] += p[a + b * n] } }
                     }
+                }
+                if let known, let skip {
+                    for a in 0..<n { for b in 0...a where skip[a + b * n] { op[a + b * n] = known.values[a, b] } }
                 }
                 for a in 0..<n { for b in 0..<a { op[b + a * n] = op[a + b * n] } }
             }
@@ -51,11 +67,13 @@ public enum LinearAlgebra {
     }
 
     /// Adds rows k·rowBlock … of JᵀJ's lower triangle (column-major `rows` × `columns` J at `base`) to `target`.
-    static func productBlock(_ base: UnsafePointer<Double>, rows m: Int, columns n: Int, block k: Int, into target: UnsafeMutablePointer<Double>) {
+    /// Pairs marked in `skip` (index a + b·n) are left alone.
+    static func productBlock(_ base: UnsafePointer<Double>, rows m: Int, columns n: Int, block k: Int, skip: [Bool]? = nil,
+                             into target: UnsafeMutablePointer<Double>) {
         let start = k * rowBlock, count = min(rowBlock, m - start)
         for a in 0..<n {
             let ca = base + a * m + start
-            for b in 0...a { target[a + b * n] += dot(ca, base + b * m + start, count) }
+            for b in 0...a where skip?[a + b * n] != true { target[a + b * n] += dot(ca, base + b * m + start, count) }
         }
     }
 

@@ -10,6 +10,59 @@ public protocol LeastSquaresProblem {
     /// (∂(√w yc)/∂p, points × parameters) when asked. Mutating: the first evaluation may fix how the model
     /// is evaluated from then on (a pattern model's peak layout).
     mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?)
+    /// Columns of the Jacobian that are likely the same at every evaluation (a linear background's basis): the
+    /// solver checks them bit by bit and reuses their block of JᵀJ while they are.
+    var constantColumns: [Bool] { get }
+}
+
+extension LeastSquaresProblem {
+    public var constantColumns: [Bool] { Array(repeating: false, count: parameterCount) }
+}
+
+/// The normal matrices of one minimization: the block between columns that did not change since the last
+/// Jacobian is taken from it, not summed again (the same numbers to the last bit).
+struct NormalMatrixCache {
+    let candidates: [Bool]
+    let threads: Int
+    private var known: (values: Matrix, columns: [Double])?
+
+    init(candidates: [Bool], threads: Int) { self.candidates = candidates; self.threads = threads }
+
+    mutating func normal(of j: Matrix) -> Matrix {
+        guard candidates.contains(true), candidates.count == j.columns else { return LinearAlgebra.normalMatrix(jacobian: j, threads: threads) }
+        if let k = known, unchanged(j, since: k.columns) {
+            return LinearAlgebra.normalMatrix(jacobian: j, threads: threads, known: (candidates, k.values))
+        }
+        let full = LinearAlgebra.normalMatrix(jacobian: j, threads: threads)
+        known = (full, copy(of: j))
+        return full
+    }
+
+    /// The candidate columns, one after the other.
+    private func copy(of j: Matrix) -> [Double] {
+        var out: [Double] = []
+        j.storage.withUnsafeBufferPointer { s in
+            for c in candidates.indices where candidates[c] { out.append(contentsOf: s[(c * j.rows)..<((c + 1) * j.rows)]) }
+        }
+        return out
+    }
+
+    /// Whether j's candidate columns are bit for bit those copied before.
+    private func unchanged(_ j: Matrix, since columns: [Double]) -> Bool {
+        let m = j.rows
+        guard columns.count == candidates.filter({ $0 }).count * m else { return false }
+        return j.storage.withUnsafeBytes { s in
+            columns.withUnsafeBytes { c in
+                var k = 0
+                for col in candidates.indices where candidates[col] {
+                    let size = m * MemoryLayout<Double>.stride
+                    if memcmp(s.baseAddress! + col * size, c.baseAddress! + k * size, size) != 0 { return false }
+                    k += 1
+                }
+                return true
+            }
+        }
+    }
 }
 
 /// Parameters the data do not determine: one with no effect on the residuals, or a combination of several
@@ -110,13 +163,14 @@ public struct LevenbergMarquardt: Sendable {
         // predicts well shrink λ smoothly, poor ones grow it, so a curved valley is followed instead of being
         // crossed back and forth.
         var nu = 2.0
+        var normals = NormalMatrixCache(candidates: problem.constantColumns, threads: threads)
         // The Jacobian is computed with the trial values only while steps are being accepted; the first trial
         // of a run and those after a rejection compute yc alone (a rejection would waste the Jacobian).
         var jacobianAtTrial = false
         while iterations < maximumIterations {
             iterations += 1
             guard let j = jOpt else { break }
-            var normal = LinearAlgebra.normalMatrix(jacobian: j, threads: threads)
+            var normal = normals.normal(of: j)
             // g = Jᵀ r: the residuals are yo − yc, J is ∂yc/∂p, so the descent direction is +Jᵀr.
             var g = LinearAlgebra.transposeTimes(j, r)
             let d = (0..<n).map { max(normal[$0, $0], 0).squareRoot() }
@@ -183,7 +237,7 @@ public struct LevenbergMarquardt: Sendable {
         }
         _ = problem.setParameters(p)
         if !degeneracies.isEmpty { termination = .singular(degeneracies) }
-        let normal = jOpt.map { LinearAlgebra.normalMatrix(jacobian: $0, threads: threads) } ?? Matrix(rows: n, columns: n)
+        let normal = jOpt.map { normals.normal(of: $0) } ?? Matrix(rows: n, columns: n)
         let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
         return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,

@@ -12,6 +12,8 @@ struct PatternProblem: LeastSquaresProblem {
     let rootWeights: [Double]
 
     var parameterCount: Int { parameters.count }
+    /// The background's columns are its Chebyshev basis times √w: the same at every evaluation of a stage.
+    var constantColumns: [Bool] { parameters.map(\.isBackground) }
 
     mutating func setParameters(_ p: [Double]) -> Bool {
         do {

@@ -103,6 +103,23 @@ import Foundation
         #endif
     }
 
+    /// With the block between some columns known from an earlier Jacobian that had the same columns there, the
+    /// rest is summed and the result is the full product to the last bit, on one thread and on two.
+    @Test(arguments: [1, 2])
+    func normalMatrixWithAKnownBlock(threads: Int) throws {
+        var j = Self.random(30_000, 24, seed: 9)
+        let constant = (0..<24).map { $0 < 13 }
+        let first = LinearAlgebra.normalMatrix(jacobian: j, threads: threads)
+        // Another Jacobian: the first 13 columns the same, the others changed.
+        for c in 13..<24 { for r in 0..<j.rows { j[r, c] *= 1.0 + 1e-3 * Double(c) } }
+        let full = LinearAlgebra.normalMatrix(jacobian: j, threads: threads)
+        let reused = LinearAlgebra.normalMatrix(jacobian: j, threads: threads, known: (constant, first))
+        #expect(zip(reused.storage, full.storage).allSatisfy { $0 == $1 }, "the reused block changes the result")
+        let blas = LAPACK.normalMatrix(jacobian: j)
+        let scale = blas.storage.map(abs).max()!
+        #expect(zip(reused.storage, blas.storage).allSatisfy { abs($0 - $1) <= 1e-12 * scale })
+    }
+
     /// Jacobi eigen-pairs against LAPACK's dsyev on a normal matrix with a near-null direction.
     @Test func eigenMatchesLAPACK() throws {
         var j = Self.random(300, 12, seed: 11)

@@ -1,7 +1,8 @@
 import Crystallography
+import NumericCore
 import Foundation
 import PowderDiffraction
-import Refinement
+@testable import Refinement
 import RietveldIO
 import Testing
 import _TestSupport
@@ -65,5 +66,26 @@ import _TestSupport
         // With 40 samples the scatter's own uncertainty is ~11 %; allow 30 %.
         #expect(abs(sd / typical - 1) < 0.3, "scatter \(sd) vs mean esd \(typical)")
         #expect(abs(mean - 5.4311946) < 3 * typical)
+    }
+}
+
+/// The solver's reuse of JᵀJ blocks: only while the declared columns are bit for bit the same.
+@Suite struct NormalMatrixCacheTests {
+    static func jacobian(_ scale: Double) -> Matrix {
+        var j = Matrix(rows: 500, columns: 4)
+        for r in 0..<500 { for c in 0..<4 { j[r, c] = sin(Double(r * (c + 3))) * (c < 2 ? 1 : scale) } }
+        return j
+    }
+
+    @Test func reusesOnlyWhileTheColumnsAreUnchanged() {
+        var cache = NormalMatrixCache(candidates: [true, true, false, false], threads: 1)
+        _ = cache.normal(of: Self.jacobian(1))
+        // Columns 2, 3 change: the reused block (0, 1) still gives the full product.
+        let second = Self.jacobian(2)
+        #expect(cache.normal(of: second) == LinearAlgebra.normalMatrix(jacobian: second))
+        // A "constant" column changes after all: it is noticed and summed again.
+        var third = Self.jacobian(2)
+        for r in 0..<500 { third[r, 0] *= 1.5 }
+        #expect(cache.normal(of: third) == LinearAlgebra.normalMatrix(jacobian: third))
     }
 }
