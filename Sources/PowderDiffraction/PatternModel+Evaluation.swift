@@ -59,7 +59,7 @@ struct EvaluationWork {
     var fpSizeSlopes: [Double] = []
     /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
     var share = 0, shares = 1
-    var includeBackground = true
+    var includeBackground: Bool
     /// FFT plans for fundamental-parameters profiles (borrowed from the model's cache on first use, given back
     /// at the end of `run`).
     var fpProfiler: FundamentalParametersProfiler?
@@ -71,16 +71,34 @@ struct EvaluationWork {
     /// Radians per centidegree (σ² in centideg², γ in centideg).
     static let k = AngleUnit.radiansPerCentidegree
 
-    init(model: PatternModel, parameters: [ModelParameter]) {
+    /// `includeBackground`: this work adds the background (one thread's part of an evaluation does).
+    init(model: PatternModel, parameters: [ModelParameter], includeBackground: Bool = true) {
         self.model = model
         self.parameters = parameters
+        self.includeBackground = includeBackground
         var map: [ModelParameter: Int] = [:]
         for (i, p) in parameters.enumerated() { map[p] = i }
         column = map
-        points = model.twoTheta.count
-        yc = Array(repeating: 0, count: points)
-        background = Array(repeating: 0, count: points)
-        jacobian = parameters.isEmpty ? [] : Array(repeating: 0, count: points * parameters.count)
+        let n = model.twoTheta.count
+        points = n
+        yc = Array(repeating: 0, count: n)
+        background = Array(repeating: 0, count: n)
+        // The Jacobian starts as the background's basis in its columns (∂yc/∂c_k = T_k, the whole derivative)
+        // and zeros in the others, which the peaks add to: each column written once, not zeroed first.
+        let terms = model.background.coefficients.count
+        let basis = includeBackground && parameters.contains { if case .pattern(.background(let k)) = $0 { k < terms } else { false } }
+            ? model.backgroundBasisCache.table(for: model) : []
+        jacobian = parameters.isEmpty ? [] : Array(unsafeUninitializedCapacity: n * parameters.count) { buffer, initialized in
+            for (c, p) in parameters.enumerated() {
+                let start = buffer.baseAddress! + c * n
+                if case .pattern(.background(let k)) = p, k < terms, !basis.isEmpty {
+                    basis.withUnsafeBufferPointer { b in start.initialize(from: b.baseAddress! + k * n, count: n) }
+                } else {
+                    start.initialize(repeating: 0, count: n)
+                }
+            }
+            initialized = n * parameters.count
+        }
     }
 
     mutating func separatePhases() {
@@ -107,7 +125,6 @@ struct EvaluationWork {
         let terms = bg.coefficients.count
         guard terms > 0 else { return }
         let basis = model.backgroundBasisCache.table(for: model)
-        let columns = bg.coefficients.indices.map { column[.background(term: $0)] }
         let n = points
         basis.withUnsafeBufferPointer { b in
             background.withUnsafeMutableBufferPointer { out in
@@ -116,13 +133,7 @@ struct EvaluationWork {
             yc.withUnsafeMutableBufferPointer { y in
                 background.withUnsafeBufferPointer { bg in for i in 0..<n { y[i] += bg[i] } }
             }
-            // ∂yc/∂(term k) is the basis function itself: one block copy per column.
-            jacobian.withUnsafeMutableBufferPointer { jac in
-                for k in 0..<terms {
-                    guard let c = columns[k] else { continue }
-                    (jac.baseAddress! + c * n).update(from: b.baseAddress! + k * n, count: n)
-                }
-            }
+            // ∂yc/∂(term k) is the basis function itself: already in the Jacobian (see `init`).
         }
     }
 

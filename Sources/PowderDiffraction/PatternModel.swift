@@ -213,12 +213,11 @@ public struct PatternModel: Sendable {
         }
         let results = PartResults(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { k in
-            var work = EvaluationWork(model: self, parameters: parameters)
+            var work = EvaluationWork(model: self, parameters: parameters, includeBackground: k == 0)
             work.recordProfiles = recordingProfiles
             if separatingPhases { work.separatePhases() }
             work.share = k
             work.shares = parts
-            work.includeBackground = k == 0
             work.run()
             results.set(k, work.result())
         }
