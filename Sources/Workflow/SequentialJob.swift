@@ -107,12 +107,51 @@ public struct SequentialOutcome: Sendable {
 }
 
 /// Rows handed to the CSV so far (read by a signal handler to say how many are kept).
+///
+/// It also paces the state file beside the CSV: written at most every `saveInterval` seconds (each write is a
+/// rename and an fsync, which a cluster's network file system makes slow), and always for the last row, for a
+/// requested stop, and — through `keepPending` — when the run is interrupted. A run killed outright resumes
+/// from the last state written: the CSV's rows after it are cut and refined again, to the same numbers.
 public final class RowCounter: @unchecked Sendable {
     private var value = 0
+    /// Rows covered by the last state file written.
+    private var saved = 0
+    private var unsaved: (rows: Int, save: () throws -> Void)?
+    private var lastSave = DispatchTime(uptimeNanoseconds: 0)
     private let lock = NSLock()
+    /// Seconds between state files.
+    public static let saveInterval = 1.0
     public init() {}
+    /// Rows in the CSV.
     public var count: Int { lock.lock(); defer { lock.unlock() }; return value }
-    func set(_ n: Int) { lock.lock(); value = n; lock.unlock() }
+    /// Rows already on disk with their state (a resumed run's start).
+    func set(_ n: Int) { lock.lock(); value = n; saved = n; lock.unlock() }
+
+    /// `n` rows are in the CSV; `save` writes the state that resumes after them — now when `force` or when the
+    /// last state is older than `saveInterval`, else when `keepPending` asks for it.
+    func record(_ n: Int, force: Bool, save: @escaping () throws -> Void) throws {
+        lock.lock(); defer { lock.unlock() }
+        value = n
+        let now = DispatchTime.now()
+        if force || Double(now.uptimeNanoseconds &- lastSave.uptimeNanoseconds) >= Self.saveInterval * 1e9 {
+            unsaved = nil
+            try save()
+            saved = n
+            lastSave = now
+        } else {
+            unsaved = (n, save)
+        }
+    }
+
+    /// Writes the state of the rows counted if it is not on disk yet; returns how many rows a resume keeps.
+    public func keepPending() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        if let pending = unsaved {
+            unsaved = nil
+            if (try? pending.save()) != nil { saved = pending.rows }
+        }
+        return saved
+    }
 }
 
 extension SequentialJob {
@@ -187,8 +226,8 @@ extension SequentialJob {
             try writer.write(line + "," + CSV.line(tail))
             let n = collected.add(summary)
             let s = SequentialStateFile(fingerprint: fingerprint, shard: shardLabel, rowsDone: done + n, chain: chain)
-            try OutputFile.write(try JSONEncoder().encode(s), to: statePath)
-            counter.set(done + n)
+            let stopping = stopAfter.map { n >= $0 } ?? false
+            try counter.record(done + n, force: n == items.count || stopping) { try OutputFile.write(try JSONEncoder().encode(s), to: statePath) }
             if case .refined(let row) = item { events(.row(row, done: done + n, total: range.count)) }
             if let stop = stopAfter, n >= stop { throw SequentialStop(rowsKept: done + n) }
         }

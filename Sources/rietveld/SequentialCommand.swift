@@ -226,7 +226,7 @@ final class InterruptNotice: @unchecked Sendable {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                let kept = counter.count
+                let kept = counter.keepPending()
                 StandardStreams.err("\nrietveld: interrupted: \(kept) row\(kept == 1 ? "" : "s") kept in \(csv); run the same command with --resume to continue\n")
                 unlink(csv + ".lock")
                 exit(128 + sig)
