@@ -43,24 +43,33 @@ public enum ScatteringFactors {
         let fDoublePrime: [Double]
     }
 
-    /// Each element's line of the Chantler table, parsed only when the element is first used.
-    /// Each element's record, found by scanning the table's bytes (splitting the 0.7 MB string by Characters
-    /// took ~10 ms of every process's start).
-    static let anomalousLines: [String: Substring] = {
-        var out: [String: Substring] = [:]
-        let text = chantlerRecords, bytes = text.utf8
-        let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: newline) ?? bytes.endIndex
-            if start < end {
-                let nameEnd = bytes[start..<end].firstIndex(of: space) ?? end
-                out[String(text[start..<nameEnd])] = text[start..<end]
+    /// Each element's line of the Chantler table (its byte range), parsed only when the element is first used.
+    /// Found by scanning the table's bytes in place (splitting the 0.7 MB string by Characters took ~10 ms of
+    /// every process's start; a generic walk of its UTF-8 view still ~20 million instructions).
+    static let anomalousLines: [String: Range<Int>] = {
+        var out: [String: Range<Int>] = [:]
+        var text = chantlerRecords
+        text.withUTF8 { b in
+            let n = b.count, newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+            var start = 0
+            while start < n {
+                var end = start
+                while end < n && b[end] != newline { end += 1 }
+                var nameEnd = start
+                while nameEnd < end && b[nameEnd] != space { nameEnd += 1 }
+                if start < end { out[String(decoding: UnsafeBufferPointer(rebasing: b[start..<nameEnd]), as: UTF8.self)] = start..<end }
+                start = end + 1
             }
-            start = end < bytes.endIndex ? bytes.index(after: end) : end
         }
         return out
     }()
+
+    /// The text of one element's line of the Chantler table.
+    static func anomalousLine(_ element: String) -> String? {
+        guard let range = anomalousLines[element] else { return nil }
+        var text = chantlerRecords
+        return text.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
 
     private static let anomalousLock = NSLock()
     nonisolated(unsafe) private static var anomalousCache: [String: AnomalousTable] = [:]
@@ -69,7 +78,7 @@ public enum ScatteringFactors {
         anomalousLock.lock()
         defer { anomalousLock.unlock() }
         if let t = anomalousCache[element] { return t }
-        guard let line = anomalousLines[element] else { return nil }
+        guard let line = anomalousLine(element) else { return nil }
         // Fields split on bytes (the records are ASCII): "Element Z e,f1,f2 e,f1,f2 …".
         let f = line.utf8.split(separator: UInt8(ascii: " "))
         var e: [Double] = [], f1: [Double] = [], f2: [Double] = []
