@@ -27,12 +27,13 @@ struct PatternProblem: LeastSquaresProblem {
     /// An empty peak layout (see `PatternModel.releasePeakLayout`) is chosen by the first evaluation and
     /// frozen from then on.
     mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?) {
-        let e = model.evaluate(derivativesFor: jacobian ? parameters : [])
+        var e = model.evaluate(derivativesFor: jacobian ? parameters : [])
         if model.peakLayout.isEmpty { model.peakLayout = e.peakLayout }
         let n = observed.count
         var r = [Double](repeating: 0, count: n)
         for i in 0..<n { r[i] = rootWeights[i] * (observed[i] - e.calculated[i]) }
-        guard jacobian, var j = e.jacobian else { return (r, nil) }
+        // Taken out of the evaluation, so that weighting it in place does not copy it first.
+        guard jacobian, var j = e.jacobian.take() else { return (r, nil) }
         rootWeights.withUnsafeBufferPointer { w in
             j.storage.withUnsafeMutableBufferPointer { s in
                 let weight = w.baseAddress!
