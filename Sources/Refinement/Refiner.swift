@@ -252,14 +252,9 @@ struct StageRun {
     static let broadenedPointsPerFWHM = 8.0
 
     /// The largest k with k steps within 1/`broadenedPointsPerFWHM` of the narrowest FWHM any active phase has
-    /// over the fitted points (the width grows with angle, so the lowest fitted angle decides); on an uneven
-    /// grid, k typical (median) steps.
+    /// over the fitted points (the width grows with angle, so the lowest fitted angle decides).
     static func broadenedStride(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
-        let x = pattern.twoTheta
-        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep ?? pattern.typicalStep else { return 1 }
-        let narrowest = model.phases.indices.filter { model.phases[$0].isActive }
-            .map { model.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
-        return max(1, Int(narrowest / (broadenedPointsPerFWHM * step)))
+        stride(keeping: broadenedPointsPerFWHM, perFWHMOf: model, pattern: pattern, weights: weights)
     }
 
     /// Points per FWHM of the narrowest possible peak (instrument alone) a preliminary stage keeps.
@@ -267,15 +262,21 @@ struct StageRun {
 
     /// The largest k with k steps within 1/`preliminaryPointsPerFWHM` of the instrumental FWHM at the lowest
     /// fitted angle: sample broadening only widens peaks, so however the stage refines size and strain its
-    /// peaks stay resolved. On an uneven grid, k typical (median) steps.
+    /// peaks stay resolved.
     static func preliminaryStride(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
-        let x = pattern.twoTheta
-        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep ?? pattern.typicalStep else { return 1 }
         var sharp = model
         for p in sharp.phases.indices { sharp.phases[p].size = .infinity; sharp.phases[p].microstrain = 0 }
-        let narrowest = sharp.phases.indices.filter { sharp.phases[$0].isActive }.map { sharp.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
+        return stride(keeping: preliminaryPointsPerFWHM, perFWHMOf: sharp, pattern: pattern, weights: weights)
+    }
+
+    /// The largest k with `points` per narrowest FWHM of the model's active phases at the lowest fitted angle;
+    /// the step is the grid's (its median on an uneven grid). 1 when there is nothing to measure it by.
+    static func stride(keeping points: Double, perFWHMOf model: PatternModel, pattern: Pattern, weights: [Double]) -> Int {
+        let x = pattern.twoTheta
+        guard x.count > 2, let first = weights.firstIndex(where: { $0 > 0 }), let step = pattern.evenStep ?? pattern.typicalStep else { return 1 }
+        let narrowest = model.phases.indices.filter { model.phases[$0].isActive }.map { model.fwhm(phase: $0, twoTheta: x[first]) }.min() ?? 0
         guard narrowest.isFinite, narrowest > 0 else { return 1 }
-        return max(1, Int(narrowest / (preliminaryPointsPerFWHM * step)))
+        return max(1, Int(narrowest / (points * step)))
     }
 
     /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction.
