@@ -13,6 +13,13 @@ public enum StandardStreams {
     public static func out(_ data: Data) { write(data, to: STDOUT_FILENO, quitOnClosedPipe: true) }
     public static func err(_ text: String) { write(text, to: STDERR_FILENO, quitOnClosedPipe: false) }
 
+    /// A failure as the programs report it: `program: ` and the message's first line (without the argument
+    /// parser's `Error: `) on standard error; nothing for an empty message.
+    public static func failure(_ message: String, program: String) {
+        guard let first = message.split(whereSeparator: \.isNewline).first.map(String.init), !first.isEmpty else { return }
+        err("\(program): \(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)\n")
+    }
+
     static func write(_ text: String, to fd: Int32, quitOnClosedPipe: Bool) {
         write(Data(text.utf8), to: fd, quitOnClosedPipe: quitOnClosedPipe)
     }

@@ -106,7 +106,7 @@ public struct SequentialOutcome: Sendable {
     public let phaseNames: [String]
 }
 
-/// Rows handed to the CSV so far (read by a signal handler to say how many are kept).
+/// Rows handed to the CSV so far, and how many of them a resume keeps (`keepPending`, asked by the interrupt handler).
 ///
 /// It also paces the state file beside the CSV: written at most every `saveInterval` seconds (each write is a
 /// rename and an fsync, which a cluster's network file system makes slow), and always for the last row, for a

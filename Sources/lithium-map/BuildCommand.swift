@@ -72,6 +72,7 @@ struct BuildCommand: ParsableCommand {
 
     func validate() throws {
         guard (table != nil) != (sequential != nil) else { throw ValidationError("give either --table or --sequential (with --cycler)") }
+        do { _ = try HostFormula(host) } catch { throw ValidationError("--host: \(error)") }
         if sequential != nil { guard cycler != nil, mass != nil else { throw ValidationError("--sequential needs --cycler and --mass (mg)") } }
         if let mass { guard mass.isFinite, mass > 0 else { throw ValidationError("--mass must be positive (mg), not \(mass)") } }
         if let qTh { guard qTh.isFinite, qTh > 0 else { throw ValidationError("--q-th must be a positive capacity in mAh/g, not \(qTh)") } }
@@ -112,7 +113,7 @@ struct BuildCommand: ParsableCommand {
                 do {
                     build = try ReferenceBuilder.fromSequential(patterns, record: record, clock: clock, conversion: conversion,
                                                                 massMilligrams: mass!, segment: choice, phases: wanted,
-                                                                host: try HostFormula(host))
+                                                                host: try HostFormula(host))  // checked in validate()
                 } catch let e as LithiationError {
                     switch e {
                     case .segmentMissing: throw Failure("\(cycler): \(e)")

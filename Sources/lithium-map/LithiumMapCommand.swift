@@ -19,11 +19,7 @@ struct LithiumMapCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            let message = self.message(for: error)
-            if !message.isEmpty {
-                let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? message
-                FileHandle.standardError.write(Data("lithium-map: \(line)\n".utf8))
-            }
+            StandardStreams.failure(message(for: error), program: "lithium-map")
             exit(withError: ExitCode(code.rawValue))
         }
     }

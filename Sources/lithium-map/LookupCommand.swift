@@ -68,6 +68,7 @@ struct LookupCommand: ParsableCommand {
 
     func validate() throws {
         let single = volume != nil || (a != nil && c != nil) || !phaseVolumes.isEmpty
+        do { _ = try HostFormula(formula ?? host) } catch { throw ValidationError("\(formula == nil ? "--host" : "--formula"): \(error)") }
         guard single || batch != nil || !refined.isEmpty else {
             throw ValidationError("give --volume, or --a and --c, or --phase-volume, or --batch, or --refined")
         }

@@ -17,11 +17,7 @@ struct RietveldCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            let text = message(for: error).split(separator: "\n").first.map(String.init) ?? ""
-            if !text.isEmpty {
-                let line = text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text
-                StandardStreams.err("rietveld: \(line)\n")
-            }
+            StandardStreams.failure(message(for: error), program: "rietveld")
             Foundation.exit(code.rawValue)
         }
     }

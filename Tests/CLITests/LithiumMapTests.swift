@@ -269,6 +269,10 @@ enum LithiumMap {
             (["lookup", "--reference", twoPhase, "--phase-volume", "H2:99.5:0.01:0.7:0.01", "--phase-volume", "H3:94:0.01:0.2:0.01"],
              "the weight fractions sum to 0.9000 ± 0.0141, not 1 within their esds"),
             (["lookup", "--reference", liNiO2, "--volume", "100", "--volume-esd", "-0.1"], "--volume-esd must not be negative"),
+            (["lookup", "--reference", twoPhase, "--phase-volume", "H2:99.5:0.01:0.5:0.01", "--phase-volume", "H3:94:0.01:0.5:0.01", "--host", "Xq2"],
+             "lithium-map: --host: formula Xq2: unknown element Xq"),
+            (["build", "--table", "patterns/nmc811-operando/NMC811_Marker2019_a_c_vs_charge.tsv", "--host", "Xq2", "-o", dir.appendingPathComponent("host.csv").path],
+             "lithium-map: --host: formula Xq2: unknown element Xq"),
         ]
         for (arguments, message) in cases {
             let r = try LithiumMap.run(arguments)

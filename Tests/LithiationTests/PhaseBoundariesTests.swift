@@ -5,11 +5,9 @@ import LithiationIO
 import Testing
 import _TestSupport
 
-/// The H2 → H3 series as GSAS-II itself refined it, and its stated x (`H2H3Statement`).
+/// The H2 → H3 series as GSAS-II itself refined it (its stated x is `H2H3Statement`'s).
 enum H2H3Series {
     static let folder = repositoryRoot.appendingPathComponent(H2H3Statement.folder)
-    static let boundaries = H2H3Statement.boundaries
-    static func statedX() throws -> [Double] { try H2H3Statement.statedX() }
 
     struct Result: Decodable {
         struct Variant: Decodable { let rows: [Row] }
@@ -80,14 +78,14 @@ enum H2H3Series {
     /// two phases, returns its stated x within 2 esd; H3's volume alone says the electrode is in a two-phase
     /// region.
     @Test func roundTripThroughTheTwoPhaseRegionOnGSASIIsRefinement() throws {
-        let xs = try H2H3Series.statedX()
+        let xs = try H2H3Statement.statedX()
         let patterns = try H2H3Series.gsas2Patterns()
         let build = try ReferenceBuilder.fromSequential(patterns.filter { $0.index % 2 == 0 }, record: H2H3Series.cycler(xs),
                                                         clock: .interval(start: 0, every: 3600),
                                                         conversion: try ChargeConversion(capacity: 275), massMilligrams: 10)
         let b = try #require(build.boundaries.first)
         #expect(b.phases == ["H2", "H3"] && b.patterns == 4)
-        #expect(abs(b.x[0] - H2H3Series.boundaries.h2) <= 3 * b.esd(0) && abs(b.x[1] - H2H3Series.boundaries.h3) <= 3 * b.esd(1), "\(b)")
+        #expect(abs(b.x[0] - H2H3Statement.boundaries.h2) <= 3 * b.esd(0) && abs(b.x[1] - H2H3Statement.boundaries.h3) <= 3 * b.esd(1), "\(b)")
         let ref = try LithiumReference(points: build.points, branched: true, boundaries: build.boundaries)
         let host = try HostFormula("NiO2")
         for p in patterns where p.index % 2 == 1 && (10...17).contains(p.index) {
