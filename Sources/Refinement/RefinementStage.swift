@@ -46,6 +46,22 @@ public struct RefinementStage: Sendable {
         self.isPreliminary = isPreliminary
     }
 
+    /// The 2θ limit and temporary size this stage actually uses when the refinement fits `fitted` of a pattern
+    /// spanning `measured`. A limited stage (the broadened one) fits the low-angle part, where a 0.5 % cell
+    /// error moves peaks by less than the broadened width — but at least the lower half of the fitted range,
+    /// so that a range starting above the limit (`--two-theta-min 60`) still has its points; above the
+    /// stage's limit the broadening grows as 1/sinθ so that it still spans the shifts (which grow as tanθ,
+    /// the width as 1/cosθ).
+    public func window(fitted: ClosedRange<Double>?, measured: ClosedRange<Double>) -> (twoThetaMax: Double?, temporarySize: Double?) {
+        guard let l = twoThetaMax else { return (nil, temporarySize) }
+        let range = fitted ?? measured
+        let first = max(range.lowerBound, measured.lowerBound), end = min(range.upperBound, measured.upperBound)
+        let half = first + 0.5 * (end - first)
+        guard half > l else { return (l, temporarySize) }
+        let r = Double.pi / 360
+        return (half, temporarySize.map { $0 * sin(l * r) / sin(half * r) })
+    }
+
     /// The broadened cell stage of a strategy (see `DefaultStrategy`): temporary size, its peak window and a
     /// 2θ limit (nil: the whole fitted range).
     public static func broadened(name: String, parameters: [ModelParameter], wavelength: Double, twoThetaMax: Double?,

@@ -193,20 +193,8 @@ struct StageRun {
         if let start = stage.startSize {
             for p in m.phases.indices where stage.parameters.contains(.size(phase: p)) { m.phases[p].size = min(m.phases[p].size, start) }
         }
-        // A broadened stage fits the low-angle part, where a 0.5 % cell error moves peaks by less than the
-        // broadened width — but at least the lower half of the user's range; above the stage's limit the
-        // broadening grows as sinθ so that it still spans the shifts (which grow as tanθ, the width as 1/cosθ).
-        var limit = stage.twoThetaMax
-        var size = stage.temporarySize
+        let (limit, size) = stage.window(fitted: settings.range, measured: pattern.range)
         let fitted = settings.range ?? pattern.range
-        if let l = limit {
-            let first = max(fitted.lowerBound, pattern.range.lowerBound), end = min(fitted.upperBound, pattern.range.upperBound)
-            let half = first + 0.5 * (end - first)
-            if half > l {
-                limit = half
-                size = size.map { $0 * sin(l / 2 * AngleUnit.radiansPerDegree) / sin(half / 2 * AngleUnit.radiansPerDegree) }
-            }
-        }
         weights = settings.weights(pattern, twoThetaMax: limit)
         limited = limit.map { $0 < min(fitted.upperBound, pattern.range.upperBound) } ?? false
         if let size {

@@ -160,7 +160,7 @@ public struct RefinementSetup: Sendable {
     /// points for 24 parameters proves nothing).
     public func checkDetermined(by stages: [RefinementStage]) throws(WorkflowError) {
         for s in stages {
-            let points = settings.weights(pattern, twoThetaMax: s.twoThetaMax).filter { $0 > 0 }.count
+            let points = settings.weights(pattern, twoThetaMax: s.window(fitted: settings.range, measured: pattern.range).twoThetaMax).filter { $0 > 0 }.count
             guard points > s.parameters.count else {
                 throw .invalid("\(pattern.name): stage '\(s.name)' has \(points) point\(points == 1 ? "" : "s") to fit \(s.parameters.count) parameters (check the 2θ range and excluded regions)")
             }
