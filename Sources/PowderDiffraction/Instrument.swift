@@ -6,6 +6,15 @@ public enum Geometry: String, Sendable, CaseIterable {
     case debyeScherrer = "debye-scherrer"
     /// Flat plate in reflection (no absorption correction; specimen displacement and transparency).
     case braggBrentano = "bragg-brentano"
+
+    /// GSAS-II's name of a geometry (`Diff-type` in an instrument file, `Type` of its sample parameters).
+    public init?(gsas2Name: String) {
+        switch gsas2Name.replacingOccurrences(of: " ", with: "").lowercased() {
+        case "debye-scherrer": self = .debyeScherrer
+        case "bragg-brentano": self = .braggBrentano
+        default: return nil
+        }
+    }
 }
 
 /// A constant-wavelength X-ray diffractometer, with parameters in GSAS-II's units so that `.instprm` values
@@ -23,8 +32,12 @@ public struct Instrument: Sendable, Equatable {
     public var x: Double, y: Double, z: Double
     /// FCJ axial divergence (S + H)/L with S/L = H/L (GSAS-II `SH/L`).
     public var shl: Double
-    /// Goniometer radius in mm (for displacement shifts).
+    /// Goniometer radius in mm: displacement shifts are −2s cosθ/R (flat plate) and −(Dx cos2θ + Dy sin2θ)/R
+    /// (capillary), so displacements come out in real µm only with the instrument's own R.
     public var goniometerRadius: Double
+
+    /// GSAS-II's radius when an instrument file states none (its `Gonio. radius` sample default).
+    public static let gsas2GoniometerRadius = 200.0
     /// How the FCJ asymmetry integral is evaluated (exact, or GSAS-II's rule to reproduce its numbers).
     public var asymmetryQuadrature: AxialDivergence.Quadrature = .exact
     /// When set, peaks are fundamental-parameters profiles (emission lines, slit, flat specimen, axial
@@ -34,7 +47,7 @@ public struct Instrument: Sendable, Equatable {
 
     public init(radiation: Radiation, geometry: Geometry = .debyeScherrer, zero: Double = 0, polarization: Double = 0.5,
                 u: Double = 0, v: Double = 0, w: Double = 1, x: Double = 0, y: Double = 0, z: Double = 0,
-                shl: Double = 0.002, goniometerRadius: Double = 250) {
+                shl: Double = 0.002, goniometerRadius: Double = Instrument.gsas2GoniometerRadius) {
         self.radiation = radiation
         self.geometry = geometry
         self.zero = zero

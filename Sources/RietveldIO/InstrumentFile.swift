@@ -3,7 +3,7 @@ import Foundation
 import PowderDiffraction
 
 /// Instrument parameter files: GSAS-II `.instprm` (lines of `key:value` pairs separated by `;`, `#`
-/// comments) and legacy GSAS `.prm` files (`INS` records, constant-wavelength X-ray banks), told apart by
+/// comments; the sample items GSAS-II keeps there — `Gonio. radius` in mm, `Diff-type`, `InstrName` — are read) and legacy GSAS `.prm` files (`INS` records, constant-wavelength X-ray banks), told apart by
 /// content.
 public enum InstrumentFile {
     public static func read(_ url: URL, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
@@ -67,8 +67,19 @@ public enum InstrumentFile {
             for item in line.split(separator: ";") {
                 let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard parts.count == 2 else { throw .malformed(file: file, line: n + 1, "expected key:value, found '\(item)'") }
-                let key = parts[0]
+                // GSAS-II drops every space of a line before splitting it ("Gonio. radius" = "Gonio.radius").
+                let key = parts[0].replacingOccurrences(of: " ", with: "")
                 if key == "Type" { type = parts[1]; continue }
+                if key == "InstrName" { continue }
+                if key == "Diff-type" {
+                    guard let stated = Geometry(gsas2Name: parts[1]) else {
+                        throw .malformed(file: file, line: n + 1, "Diff-type '\(parts[1])' is not known (expected Debye-Scherrer or Bragg-Brentano)")
+                    }
+                    guard stated == geometry else {
+                        throw .malformed(file: file, line: n + 1, "the file is for \(stated.rawValue) (Diff-type) but the refinement is \(geometry.rawValue); give --geometry \(stated.rawValue)")
+                    }
+                    continue
+                }
                 if ["Bank", "Source", "Azimuth"].contains(key) { if let v = Double(parts[1]) { values[key] = (v, n + 1) }; continue }
                 if key == "FP.emission" {
                     guard parts[1] == "CuKa5" else { throw .malformed(file: file, line: n + 1, "FP.emission '\(parts[1])' is not known (expected CuKa5)") }
@@ -99,7 +110,10 @@ public enum InstrumentFile {
         func v(_ key: String, _ fallback: Double) -> Double { values[key]?.0 ?? fallback }
         var instrument = Instrument(radiation: radiation, geometry: geometry, zero: v("Zero", 0), polarization: v("Polariz.", 0.5),
                           u: v("U", 0), v: v("V", 0), w: v("W", 1), x: v("X", 0), y: v("Y", 0), z: v("Z", 0),
-                          shl: v("SH/L", 0.002))
+                          shl: v("SH/L", 0.002), goniometerRadius: v("Gonio.radius", Instrument.gsas2GoniometerRadius))
+        if let r = values["Gonio.radius"], !(r.0 > 0) {
+            throw .malformed(file: file, line: r.1, "Gonio. radius must be a positive length in mm")
+        }
         // Fundamental-parameters profile (this project's keys): FP.emission:CuKa5; FP.radius (mm),
         // FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths of specimen and
         // source/detector window, mm; S/L and H/L are these over the radius).
@@ -125,6 +139,7 @@ public enum InstrumentFile {
         }
         out += "Zero:\(i.zero);Polariz.:\(i.polarization);Azimuth:0.0\n"
         out += "U:\(i.u);V:\(i.v);W:\(i.w);X:\(i.x);Y:\(i.y);Z:\(i.z);SH/L:\(i.shl)\n"
+        out += "Gonio. radius:\(i.goniometerRadius)\n"
         if let fp = i.fundamentalParameters {
             out += "FP.emission:CuKa5;FP.radius:\(fp.radius);FP.receivingSlit:\(fp.receivingSlit);FP.divergence:\(fp.equatorialDivergence);"
             out += "FP.axialS:\(fp.sOverL * fp.radius);FP.axialH:\(fp.hOverL * fp.radius)\n"

@@ -109,6 +109,47 @@ import _TestSupport
         #expect(back == doublet)
     }
 
+    /// What GSAS-II's own writer (`WriteInstprm`) puts in a file: the sample items `Diff-type`, `Gonio. radius` and
+    /// `InstrName` after the profile, one item per line. The radius is read (GSAS-II drops spaces, so
+    /// `Gonio.radius` is the same key), a radius-less file takes GSAS-II's 200 mm, a geometry that contradicts
+    /// the command's is one clear line.
+    @Test func readsGSASIIWrittenSampleItems() throws {
+        let written = """
+            #GSAS-II instrument parameter file; do not add/delete items!
+            Type:PXC
+            Bank:1.0
+            Lam1:1.5405929
+            Lam2:1.5444274
+            Zero:0.0
+            Polariz.:0.556
+            Azimuth:0.0
+            I(L2)/I(L1):0.5
+            U:2.0
+            V:-2.0
+            W:5.0
+            X:0.5
+            Y:2.0
+            Z:0.0
+            SH/L:0.01
+            Diff-type:Bragg-Brentano
+            Gonio. radius:217.5
+            InstrName:NIST DBD
+            """
+        let i = try InstrumentFile.parse(written, file: "gsas2.instprm", geometry: .braggBrentano)
+        #expect(i.goniometerRadius == 217.5 && i.radiation.secondWavelength == 1.5444274 && i.shl == 0.01)
+        #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54;Gonio.radius:173\n", file: "f").goniometerRadius == 173)
+        #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54\n", file: "f").goniometerRadius == 200)
+        #expect(try InstrumentFile.parse(InstrumentFile.text(i), file: "round-trip", geometry: .braggBrentano) == i)
+        do {
+            _ = try InstrumentFile.parse(written, file: "gsas2.instprm", geometry: .debyeScherrer)
+            Issue.record("a Bragg–Brentano file was accepted for a capillary refinement")
+        } catch {
+            #expect("\(error)" == "gsas2.instprm:17: the file is for bragg-brentano (Diff-type) but the refinement is debye-scherrer; give --geometry bragg-brentano")
+        }
+        #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nGonio. radius:-5\n", file: "f") }
+        #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nDiff-type:Transmission\n", file: "f") }
+    }
+
     @Test func legacyGSASInstrumentFile() throws {
         // INST_XRY.PRM: Cu Kα1/Kα2 1.5405/1.5443, polarization 0.7, ratio 0.5, GU GV GW = 2, −2, 5,
         // LX LY = 0, 0, S/L = H/L = 0.015.
