@@ -38,6 +38,8 @@ public struct Instrument: Sendable, Equatable {
 
     /// GSAS-II's radius when an instrument file states none (its `Gonio. radius` sample default).
     public static let gsas2GoniometerRadius = 200.0
+    /// Whether the profile terms (U V W X Y Z, SH/L, zero) are a calibration or only a start.
+    public var profileStatus: ProfileStatus = .calibrated
     /// How the FCJ asymmetry integral is evaluated (exact, or GSAS-II's rule to reproduce its numbers).
     public var asymmetryQuadrature: AxialDivergence.Quadrature = .exact
     /// When set, peaks are fundamental-parameters profiles (emission lines, slit, flat specimen, axial
@@ -59,7 +61,32 @@ public struct Instrument: Sendable, Equatable {
     }
 }
 
+/// What an instrument file's profile is worth. A calibrated profile (the papers' workflow: fitted on LaB6 or
+/// Si) is held by the default strategy, which then refines only the sample's broadening; a start (a generic
+/// file for the radiation) is refined with the sample — its U V W X Y and SH/L, the zero too for a flat plate.
+public enum ProfileStatus: String, Sendable, CaseIterable {
+    case calibrated, start
+}
+
 extension Instrument {
+    /// Where the profile is unphysical inside `range` (2θ, degrees): the Gaussian variance U tan²θ + V tanθ + W
+    /// or the Lorentzian width X/cosθ + Y tanθ + Z below zero somewhere — a description, or nil.
+    public func unphysicalProfile(over range: ClosedRange<Double>) -> String? {
+        guard fundamentalParameters == nil else { return nil }
+        let steps = max(1, Int((range.upperBound - range.lowerBound).rounded(.up)))
+        for k in 0...steps {
+            let tt = range.lowerBound + (range.upperBound - range.lowerBound) * Double(k) / Double(steps)
+            let t = tan(tt * Double.pi / 360), c = cos(tt * Double.pi / 360)
+            if u * t * t + v * t + w < 0 {
+                return String(format: "the Gaussian variance U tan²θ + V tanθ + W is negative at 2θ = %.1f° (U %.3g, V %.3g, W %.3g)", tt, u, v, w)
+            }
+            if x / c + y * t + z < 0 {
+                return String(format: "the Lorentzian width X/cosθ + Y tanθ + Z is negative at 2θ = %.1f° (X %.3g, Y %.3g, Z %.3g)", tt, x, y, z)
+            }
+        }
+        return nil
+    }
+
     /// A profile term's value (GSAS-II units).
     public func value(of t: ProfileTerm) -> Double {
         switch t {

@@ -8,7 +8,8 @@ import PowderDiffraction
 /// 2. scales + zero (capillary) or specimen displacement (flat plate) + every phase's cell, with broadened
 ///    peaks over 2θ ≤ 60° (or the user's range), against the pattern smoothed by the same broadening
 ///    (`Pattern.smoothed`), background held;
-/// 3. cells, size and strain of every phase over the whole pattern;
+/// 3. cells, size and strain of every phase over the whole pattern (with a start instrument profile, see
+///    `ProfileStatus`: the cells alone, then U V W X Y and SH/L with them instead of size and strain);
 /// 4. strong preferred orientation looked for (`TextureDetection`), then free coordinates, U_iso per site and
 ///    cation mixing of each phase whose peaks support it (`StructureSupport`);
 /// 5. all together.
@@ -40,6 +41,13 @@ public enum DefaultStrategy {
     /// Cycle limit of the broadened stage.
     public static let broadenedCycles = 8
 
+    /// Whether the default strategy refines this instrument's profile with the sample: a start profile (see
+    /// `ProfileStatus`) of the pseudo-Voigt path. It then holds the sample's size and microstrain at none,
+    /// since with GSAS-II's Lorentzian mixing they broaden exactly as X/cosθ and Y tanθ do.
+    public static func holdsSampleBroadening(_ instrument: Instrument) -> Bool {
+        instrument.profileStatus == .start && instrument.fundamentalParameters == nil
+    }
+
     public static func stages(for model: PatternModel, backgroundTerms: Int, refineStructure: Bool = true,
                               refineProfile: Bool = true, detectTexture: Bool = true, searchCell: Bool = false) -> [RefinementStage] {
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
@@ -60,6 +68,17 @@ public enum DefaultStrategy {
             profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p), .microstrain(phase: p)] : [.size(phase: p)]
             structure += structuralParameters(of: phase, index: p)
         }
+        // A start profile: U V W X Y and SH/L together, in a stage of their own after the sharp cell stage;
+        // the sample's Lorentzian terms are held (see `holdsSampleBroadening`). The zero stays the file's: with
+        // a flat plate it is 0.99 correlated with the displacement and the cell. (On NIST's LaB6 scan, U V W X Y
+        // refined with the cell before SH/L went to V −7.7, W 8.2 — a negative variance near 94° — and SH/L
+        // 0.042, Rwp 10.7 %; refined together after the cell, V 0.6, W 2.2, SH/L 0.062 as the geometry's
+        // (7.5 + 6)/217.5 mm, Rwp 8.9 %.)
+        var instrumentTerms: [ModelParameter] = []
+        if holdsSampleBroadening(model.instrument) {
+            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y, .shl].map { .profile($0) }
+            profile = []
+        }
         let basic = background + scales
         var stages = [RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true)]
         // The background stays at the whole-pattern fit of the first stage: smoothing keeps a smooth
@@ -71,10 +90,16 @@ public enum DefaultStrategy {
         stages.append(broadened)
         var all = basic + [offset] + cells
         if refineProfile { all += profile }
-        var sharp = RefinementStage(name: refineProfile ? "cell, size and strain" : "cell", parameters: all, isPreliminary: true)
+        var sharp = RefinementStage(name: refineProfile && instrumentTerms.isEmpty ? "cell, size and strain" : "cell", parameters: all, isPreliminary: true)
         sharp.requiresStructureSupport = true
         sharp.startSize = firstSharpSize(wavelength: model.instrument.radiation.wavelength)
         stages.append(sharp)
+        if !instrumentTerms.isEmpty {
+            all += instrumentTerms
+            var instrument = RefinementStage(name: "cell and instrument profile", parameters: all, isPreliminary: true)
+            instrument.requiresStructureSupport = true
+            stages.append(instrument)
+        }
         if refineStructure && !structure.isEmpty {
             var s = RefinementStage(name: "structure", parameters: basic + structure, isPreliminary: true)
             s.requiresStructureSupport = true

@@ -13,10 +13,14 @@ public protocol LeastSquaresProblem {
     /// Columns of the Jacobian that are likely the same at every evaluation (a linear background's basis): the
     /// solver checks them bit by bit and reuses their block of JᵀJ while they are.
     var constantColumns: [Bool] { get }
+    /// Moves a trial (already inside its box bounds) onto the admissible set when a constraint couples several
+    /// parameters (a peak width that must stay ≥ 0 over the whole pattern); leaves it alone otherwise.
+    func project(_ p: inout [Double])
 }
 
 extension LeastSquaresProblem {
     public var constantColumns: [Bool] { Array(repeating: false, count: parameterCount) }
+    public func project(_ p: inout [Double]) {}
 }
 
 /// The normal matrices of one minimization: the block between columns that did not change since the last
@@ -187,6 +191,7 @@ public struct LevenbergMarquardt: Sendable {
                 degeneracies = found
                 var trial = p
                 for i in 0..<n { trial[i] = min(max(p[i] + s[i], lower[i]), upper[i]) }
+                problem.project(&trial)
                 let step = (0..<n).map { trial[$0] - p[$0] }
                 // Reduction the linear model predicts for the (clipped) step: 2 sᵀg − sᵀNs.
                 var predicted = 0.0

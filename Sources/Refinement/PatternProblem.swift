@@ -15,6 +15,32 @@ struct PatternProblem: LeastSquaresProblem {
     /// The background's columns are its Chebyshev basis times √w: the same at every evaluation of a stage.
     var constantColumns: [Bool] { parameters.map(\.isBackground) }
 
+    /// Keeps the Gaussian variance U tan²θ + V tanθ + W ≥ 0 over the fitted points when U, V and W are all
+    /// refined (U, W ≥ 0 are box bounds; see `RefinementSettings.defaultBounds`): V is raised to the least
+    /// value that allows, −min over tanθ ∈ [t₁, t₂] of (U t + W/t) — at t = √(W/U) when that lies inside.
+    /// Without it, refining a generic profile on the QPA round robin's mixture ended at U 0, V −6.3, W 6.3:
+    /// no Gaussian at all near 90°.
+    func project(_ p: inout [Double]) {
+        guard let (iu, iv, iw) = varianceIndices, let (t1, t2) = fittedTangents else { return }
+        let u = p[iu], w = p[iw]
+        let t = u > 0 ? min(max((w / u).squareRoot(), t1), t2) : t2
+        p[iv] = max(p[iv], -(u * t + w / t))
+    }
+
+    /// Where U, V and W sit among the parameters (nil unless all three are refined).
+    var varianceIndices: (Int, Int, Int)? {
+        guard let u = parameters.firstIndex(of: .profile(.u)), let v = parameters.firstIndex(of: .profile(.v)),
+              let w = parameters.firstIndex(of: .profile(.w)) else { return nil }
+        return (u, v, w)
+    }
+
+    /// tanθ at the first and last fitted point.
+    var fittedTangents: (Double, Double)? {
+        guard let first = rootWeights.firstIndex(where: { $0 > 0 }), let last = rootWeights.lastIndex(where: { $0 > 0 }) else { return nil }
+        let t = { (tt: Double) in tan(tt * Double.pi / 360) }
+        return (t(model.twoTheta[first]), t(model.twoTheta[last]))
+    }
+
     mutating func setParameters(_ p: [Double]) -> Bool {
         do {
             for (i, id) in parameters.enumerated() { try model.setValue(p[i], for: id) }

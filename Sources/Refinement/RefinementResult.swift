@@ -63,6 +63,31 @@ public struct RefinementResult: Sendable {
         correlations = pairs.sorted { abs($0.2) > abs($1.2) }
     }
 
+    /// What a reader of the numbers must know about how they were obtained (see `Caution`).
+    public var cautions: [Caution] {
+        var out: [Caution] = []
+        if let r = correlation(.zero, .specimenDisplacement) ?? correlation(.zero, .displacementPerpendicular), abs(r) > 0.99 {
+            out.append(.offsetsCorrelated(r))
+        }
+        let fitted = RefinementSettings.fittedRange(pattern, weights: weights)
+        if parameters.contains(where: { if case .pattern(.profile) = $0 { return true } else { return false } }),
+           let fitted, let why = model.instrument.unphysicalProfile(over: fitted) {
+            out.append(.unphysicalProfile(why))
+        }
+        let lorentzianInstrument = parameters.contains(.profile(.x)) || parameters.contains(.profile(.y))
+        let held = model.phases.indices.filter { p in
+            model.phases[p].isActive && !parameters.contains(.size(phase: p)) && !parameters.contains(.microstrain(phase: p))
+        }
+        if lorentzianInstrument && !held.isEmpty { out.append(.sampleBroadeningHeld(phases: held.map { model.phases[$0].name })) }
+        return out
+    }
+
+    /// The correlation of two refined parameters (nil unless both were refined in the last stage).
+    public func correlation(_ a: ModelParameter, _ b: ModelParameter) -> Double? {
+        guard let i = parameters.firstIndex(of: a), let j = parameters.firstIndex(of: b), esds[i] > 0, esds[j] > 0 else { return nil }
+        return covariance[i, j] / (esds[i] * esds[j])
+    }
+
     /// Converged, with every phase detected.
     public var converged: Bool { termination.isConverged && undetected.isEmpty }
 
@@ -103,5 +128,28 @@ public struct RefinementResult: Sendable {
     public func cationMixing(phase p: Int) -> Estimate? {
         guard let v = model.phases[p].cationMixingValue else { return nil }
         return Estimate(v, esd: esd(of: .cationMixing(phase: p)))
+    }
+}
+
+/// Something about a refinement's numbers that its report must say.
+public enum Caution: Sendable, Equatable {
+    /// Zero and displacement were both refined and are correlated beyond ±0.99: how the peak offset is split
+    /// between them (and the cell) rests on the model of the other aberrations, not on the data.
+    case offsetsCorrelated(Double)
+    /// The refined profile has a negative Gaussian variance or Lorentzian width somewhere in the fitted range.
+    case unphysicalProfile(String)
+    /// The instrument's X and Y were refined and these phases' size and microstrain held: with Lorentzian
+    /// broadening they are the same functions of θ (1/cosθ, tanθ), so the refined X and Y carry the samples'
+    /// broadening too. Calibrate the instrument on a standard to separate them.
+    case sampleBroadeningHeld(phases: [String])
+
+    public var description: String {
+        switch self {
+        case .offsetsCorrelated(let r):
+            return String(format: "zero and displacement are correlated %+.3f: their split (and the cell) rests on the aberration model, not on the data", r)
+        case .unphysicalProfile(let why): return "unphysical instrument profile: \(why)"
+        case .sampleBroadeningHeld(let phases):
+            return "size and microstrain of \(phases.joined(separator: ", ")) held: the refined X and Y carry the sample's Lorentzian broadening too (calibrate the instrument on a standard to separate them)"
+        }
     }
 }

@@ -25,7 +25,7 @@ public struct RefinementSettings: Sendable {
     public func bounds(of p: ModelParameter) -> ClosedRange<Double> { bounds[p] ?? Self.defaultBounds(p) }
 
     /// Physical limits: positive scale, cell, size; U_iso 0–0.1 Å²; microstrain ≥ 0; mixing in [0, 0.5];
-    /// occupancies 0–1.
+    /// occupancies 0–1; U, W, X, Y ≥ 0.
     public static func defaultBounds(_ p: ModelParameter) -> ClosedRange<Double> {
         switch p {
         case .phase(_, let q):
@@ -41,10 +41,20 @@ public struct RefinementSettings: Sendable {
             case .position: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
             }
         case .pattern(.muR): return 0...50
+        // The Gaussian variance and the Lorentzian width are sums of positive contributions: U, W, X, Y stay
+        // ≥ 0 (V is the cross term of the Caglioti form and may be negative; Z is GSAS-II's constant offset).
+        case .pattern(.profile(.u)), .pattern(.profile(.w)): return 0...1e4
+        case .pattern(.profile(.x)), .pattern(.profile(.y)): return 0...1e3
         // SH/L = 0 removes the asymmetry and with it the derivative; keep it just above.
         case .pattern(.profile(.shl)): return 1e-4...0.2
         case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
+    }
+
+    /// The 2θ span of the points with weight (nil when none has).
+    public static func fittedRange(_ pattern: Pattern, weights: [Double]) -> ClosedRange<Double>? {
+        guard let first = weights.firstIndex(where: { $0 > 0 }), let last = weights.lastIndex(where: { $0 > 0 }) else { return nil }
+        return pattern.twoTheta[first]...pattern.twoTheta[last]
     }
 
     /// 1/σ² inside the fitted range (and below `twoThetaMax`), zero outside and in excluded regions.

@@ -3,7 +3,8 @@ import Foundation
 import PowderDiffraction
 
 /// Instrument parameter files: GSAS-II `.instprm` (lines of `key:value` pairs separated by `;`, `#`
-/// comments; the sample items GSAS-II keeps there — `Gonio. radius` in mm, `Diff-type`, `InstrName` — are read) and legacy GSAS `.prm` files (`INS` records, constant-wavelength X-ray banks), told apart by
+/// comments; `#rietveld profile: start|calibrated` says whether the profile may be refined, see
+/// `ProfileStatus`; the sample items GSAS-II keeps there — `Gonio. radius` in mm, `Diff-type`, `InstrName` — are read) and legacy GSAS `.prm` files (`INS` records, constant-wavelength X-ray banks), told apart by
 /// content.
 public enum InstrumentFile {
     public static func read(_ url: URL, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
@@ -61,8 +62,17 @@ public enum InstrumentFile {
     public static func parse(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
         var values: [String: (Double, Int)] = [:]
         var type: String?
+        var status = ProfileStatus.calibrated
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix(statusPrefix) {
+                let word = line.dropFirst(statusPrefix.count).trimmingCharacters(in: .whitespaces).prefix { $0.isLetter }
+                guard let s = ProfileStatus(rawValue: String(word)) else {
+                    throw .malformed(file: file, line: n + 1, "'\(line)': expected '\(statusPrefix) start' or '\(statusPrefix) calibrated'")
+                }
+                status = s
+                continue
+            }
             if line.isEmpty || line.hasPrefix("#") { continue }
             for item in line.split(separator: ";") {
                 let parts = item.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -111,6 +121,7 @@ public enum InstrumentFile {
         var instrument = Instrument(radiation: radiation, geometry: geometry, zero: v("Zero", 0), polarization: v("Polariz.", 0.5),
                           u: v("U", 0), v: v("V", 0), w: v("W", 1), x: v("X", 0), y: v("Y", 0), z: v("Z", 0),
                           shl: v("SH/L", 0.002), goniometerRadius: v("Gonio.radius", Instrument.gsas2GoniometerRadius))
+        instrument.profileStatus = status
         if let r = values["Gonio.radius"], !(r.0 > 0) {
             throw .malformed(file: file, line: r.1, "Gonio. radius must be a positive length in mm")
         }
@@ -127,9 +138,15 @@ public enum InstrumentFile {
         return instrument
     }
 
-    /// The `.instprm` text of an instrument (GSAS-II reads it back).
-    public static func text(_ i: Instrument, comment: String? = nil) -> String {
+    /// The comment line that says what the profile is worth (`ProfileStatus`): `#rietveld profile: start` or
+    /// `#rietveld profile: calibrated …`. Without it a file is taken as calibrated (GSAS-II users' files are).
+    /// It must stand before the first parameter line: GSAS-II stops reading a bank at a comment after one.
+    public static let statusPrefix = "#rietveld profile:"
+
+    /// The `.instprm` text of an instrument (GSAS-II reads it back); `provenance` follows the profile status.
+    public static func text(_ i: Instrument, comment: String? = nil, provenance: String? = nil) -> String {
         var out = "#GSAS-II instrument parameter file" + (comment.map { "; " + $0 } ?? "") + "\n"
+        out += "\(statusPrefix) \(i.profileStatus.rawValue)" + (provenance.map { " " + $0 } ?? "") + "\n"
         out += "Type:PXC;Bank:1\n"
         let r = i.radiation
         if let l2 = r.secondWavelength {

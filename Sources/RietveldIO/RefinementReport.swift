@@ -61,6 +61,7 @@ public enum RefinementReport {
                                          "points": $0.points, "seconds": $0.seconds] as [String: Any] }
         root["correlations"] = r.correlations.map { ["a": r.model.name(of: $0.0), "b": r.model.name(of: $0.1), "r": $0.2] }
         root["at_bound"] = r.atBound.map { r.model.name(of: $0) }
+        root["cautions"] = r.cautions.map(\.description)
         root["undetected_phases"] = r.undetected.map { ["name": r.model.phases[$0.phase].name, "scale": estimateJSON($0.scale)] }
         root["undetermined"] = r.degeneracies.map { d in d.parameters.map { r.model.name(of: $0) } }
         let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)

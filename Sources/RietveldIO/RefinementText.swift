@@ -79,6 +79,7 @@ public enum RefinementText {
         out += "GOF \(String(format: "%.3f", s.gof))  χ²red \(String(format: "%.3f", s.reducedChiSquared))  RBragg \(String(format: "%.3f", s.rBragg)) %  "
         out += "Durbin–Watson \(String(format: "%.3f", s.durbinWatson))  (\(s.points) points, \(s.parameters) parameters)\n"
         if !r.atBound.isEmpty { out += "At a bound: \(r.atBound.map { r.model.name(of: $0) }.joined(separator: ", "))\n" }
+        for c in r.cautions { out += "Caution: \(c.description)\n" }
         for d in r.degeneracies {
             let names = d.parameters.map { r.model.name(of: $0) }
             out += d.kind == .noEffect ? "Undetermined: \(names.joined(separator: ", ")) has no effect on the pattern\n"

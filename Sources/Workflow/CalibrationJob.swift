@@ -44,7 +44,6 @@ public struct CalibrationJob: Sendable {
         for p in impurities { phases.append((p, try StructureCIF.read(URL(fileURLWithPath: p.file)))) }
         var setup = try RefinementSetup.make(pattern: patternValue, source: pattern, phases: phases, instrument: instrument, options: options)
         Calibration.prepare(&setup.model)
-        setup.settings.bounds.merge(Calibration.bounds) { $1 }
         let stages = Calibration.stages(for: setup.model, backgroundTerms: options.backgroundTerms)
         try setup.checkDetermined(by: stages)
         let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings, events: events)
@@ -64,6 +63,8 @@ public struct CalibrationOutcome: Sendable {
         let s = result.statistics
         let standard = result.model.phases[0]
         let comment = "calibrated by rietveld on \(setup.pattern.name) with \(standard.name) (a fixed at \(standard.lattice(.a)) Å), Rwp \(String(format: "%.2f", s.rwp)) %"
-        return InstrumentFile.text(result.model.instrument, comment: comment)
+        var instrument = result.model.instrument
+        instrument.profileStatus = .calibrated
+        return InstrumentFile.text(instrument, comment: comment, provenance: "on \(setup.pattern.name) with \(standard.name)")
     }
 }

@@ -79,6 +79,8 @@ public struct ModelOptions: Sendable {
     public var threads = 1
     /// Phases (by name) refined by Le Bail extraction instead of their structure.
     public var leBail: [String] = []
+    /// What the instrument file's profile is taken for, whatever it says of itself (nil: what it says).
+    public var profileStatus: ProfileStatus?
 
     public init() {}
 }
@@ -98,7 +100,8 @@ public struct RefinementSetup: Sendable {
     public static func load(pattern patternPath: String, phases: [PhaseInput], instrument instrumentPath: String,
                             options: ModelOptions) throws -> RefinementSetup {
         let pattern = try PatternFile.read(URL(fileURLWithPath: patternPath), block: options.block)
-        let instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: options.geometry)
+        var instrument = try InstrumentFile.read(URL(fileURLWithPath: instrumentPath), geometry: options.geometry)
+        if let s = options.profileStatus { instrument.profileStatus = s }
         var structures: [(PhaseInput, CrystalStructure)] = []
         for p in phases { structures.append((p, try StructureCIF.read(URL(fileURLWithPath: p.file)))) }
         return try make(pattern: pattern, source: patternPath, phases: structures, instrument: instrument, options: options)
@@ -133,8 +136,12 @@ public struct RefinementSetup: Sendable {
             let name = input.name ?? PhaseInput.name(fromBlock: structure.name)
             guard names.insert(name).inserted else { throw WorkflowError.duplicatePhaseName(name) }
             let mode: PhaseMode = input.leBail || options.leBail.contains(name) || structure.atoms.isEmpty ? .leBail : .rietveld
-            let phase = try Phase(structure: structure, wavelength: inst.radiation.wavelength, dMin: dMin, size: defaultSize,
-                                  microstrain: defaultMicrostrain, name: name, mode: mode)
+            // With a start profile the default strategy refines X and Y, which carry the Lorentzian size and
+            // strain broadening exactly (1/cosθ, tanθ): the sample's own terms start, and stay, at none.
+            let held = DefaultStrategy.holdsSampleBroadening(inst)
+            let phase = try Phase(structure: structure, wavelength: inst.radiation.wavelength, dMin: dMin,
+                                  size: held ? Calibration.instrumentalSize : defaultSize,
+                                  microstrain: held ? 0 : defaultMicrostrain, name: name, mode: mode)
             let range = (fitted.twoTheta.first ?? low)...(fitted.twoTheta.last ?? high)
             guard phase.reflections.contains(where: { $0.twoTheta(wavelength: inst.radiation.wavelength).map(range.contains) ?? false }) else {
                 throw WorkflowError.noReflectionsInRange(phase: name, file: input.file, range: range)

@@ -7,6 +7,7 @@ import Workflow
 
 extension Geometry: ExpressibleByArgument {}
 extension ModelConvention: ExpressibleByArgument {}
+extension ProfileStatus: ExpressibleByArgument {}
 
 /// Options shared by every command that models a pattern.
 struct ModelArguments: ParsableArguments {
@@ -45,6 +46,9 @@ struct PhaseArguments: ParsableArguments {
 
     @Option(name: .customLong("background-terms"), help: "Number of Chebyshev background terms (1–40).")
     var backgroundTerms = 13
+
+    @Option(name: .customLong("instrument-profile"), help: ArgumentHelp("What the instrument file's profile is: calibrated (held; the sample's size and strain are refined) or start (U V W X Y and SH/L refined with the sample, size and strain held). Default: what the file says ('#rietveld profile: start'), else calibrated.", valueName: "calibrated|start"))
+    var profileStatus: ProfileStatus?
 
     func validate() throws {
         guard !phases.isEmpty else { throw ValidationError("give at least one --phase [NAME=]FILE.cif") }

@@ -100,6 +100,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.peakWindow = model.peakWindow
             job.options.threads = model.threads
             job.options.leBail = inputs.leBail
+            job.options.profileStatus = inputs.profileStatus
             job.independent = independent
             job.jobs = jobs
             job.resume = resume

@@ -60,6 +60,63 @@ import _TestSupport
         expectCell(pbso4, [(.a, 8.480468), (.b, 5.398663), (.c, 6.960137)], ppm: 100, "PbSO4 from 60°")
     }
 
+    /// NIST SRM 660c by default from `start.instprm`, a file that says it is a start (`#rietveld profile: start`):
+    /// U V W X Y and SH/L refined with the cell. Against NIST's values for this data set: a within 25 ppm of
+    /// 4.156780 Å (−84 ppm when the profile was held), specimen displacement within 5 µm of −78.77 µm (in real µm
+    /// with the file's 217.5 mm radius), SH/L within 3 % of the geometry's (7.5 + 6 mm)/217.5 mm (the pdCIF's
+    /// 15 mm specimen and 12 mm source axial lengths), a Gaussian variance ≥ 0 everywhere. The remaining
+    /// +19 ppm is the FCJ model's (see issue 13): it does not follow the measured asymmetry over 20–150°.
+    @Test func nistLanthanumHexaborideByDefault() throws {
+        let setup = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
+                                  instrument: "patterns/nist-srm660c-lab6/start.instprm", geometry: .braggBrentano)
+        #expect(setup.model.instrument.profileStatus == .start && setup.model.instrument.goniometerRadius == 217.5)
+        let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
+                               settings: setup.settings)
+        #expect(r.converged, "\(r.termination)")
+        let a = r.model.phases[0].lattice(.a)
+        #expect(abs(a - 4.156780) / 4.156780 < 25e-6, "a = \(a)")
+        #expect(abs(r.model.specimenDisplacement - -78.77) < 5, "displacement \(r.model.specimenDisplacement) µm")
+        #expect(abs(r.model.instrument.shl - 13.5 / 217.5) < 0.03 * 13.5 / 217.5, "SH/L \(r.model.instrument.shl)")
+        #expect(r.statistics.rwp < 9.5, "Rwp \(r.statistics.rwp)")
+        #expect(r.model.instrument.unphysicalProfile(over: setup.pattern.range) == nil)
+        #expect(r.cautions == [.sampleBroadeningHeld(phases: [r.model.phases[0].name])], "\(r.cautions)")
+    }
+
+    /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (Madsen et al., J. Appl.
+    /// Cryst. 34 (2001) 409: corundum 31.37, fluorite 34.21, zincite 34.42 wt %). By default from the generic
+    /// start file (profile refined on the mixture, kept physical by `PatternProblem.project`), and from a
+    /// profile calibrated on the pure fluorite scan of the same instrument: every phase within 1.1 wt %
+    /// (corundum comes out ~1 wt % high in both, without microabsorption correction). The projection matters:
+    /// without it the default ended at V −6.3, W 6.3 (no Gaussian near 90°), Rwp 12.1 %.
+    @Test func quantitativePhaseAnalysisRoundRobin() throws {
+        let weighed = [0.3137, 0.3421, 0.3442]
+        let phases = ["structures/corundum.cif", "structures/fluorite.cif", "structures/zincite.cif"]
+        let start = try loadSetup(pattern: "patterns/qpa-roundrobin/cpd-1g.prn", phases: phases,
+                                  instrument: "patterns/qpa-roundrobin/start.instprm", geometry: .braggBrentano)
+        let byDefault = Refiner.refine(start.model, against: start.pattern, stages: DefaultStrategy.stages(for: start.model, backgroundTerms: 13),
+                                       settings: start.settings)
+        #expect(byDefault.converged, "\(byDefault.termination)")
+        #expect(byDefault.model.instrument.unphysicalProfile(over: start.pattern.range) == nil)
+        #expect(byDefault.statistics.rwp < 11, "Rwp \(byDefault.statistics.rwp)")
+        let w = try byDefault.quantities().weightFractions
+        for p in 0..<3 { #expect(abs(w[p]!.value - weighed[p]) < 0.011, "default: phase \(p) \(w[p]!.value) vs \(weighed[p])") }
+
+        var job = CalibrationJob(pattern: repositoryPath("patterns/qpa-roundrobin/fluorite.prn"), standard: repositoryPath("structures/fluorite.cif"))
+        job.instrument = repositoryPath("patterns/qpa-roundrobin/start.instprm")
+        job.options.geometry = .braggBrentano
+        let calibration = try job.run()
+        #expect(calibration.rejection == nil, "\(calibration.rejection ?? "")")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qpa-fluorite-\(UUID().uuidString).instprm")
+        try calibration.instrumentText.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let mixture = try loadSetup(pattern: "patterns/qpa-roundrobin/cpd-1g.prn", phases: phases, instrument: file.path, geometry: .braggBrentano)
+        #expect(mixture.model.instrument.profileStatus == .calibrated)
+        let r = Refiner.refine(mixture.model, against: mixture.pattern, stages: DefaultStrategy.stages(for: mixture.model, backgroundTerms: 13),
+                               settings: mixture.settings)
+        let wc = try r.quantities().weightFractions
+        for p in 0..<3 { #expect(abs(wc[p]!.value - weighed[p]) < 0.011, "calibrated: phase \(p) \(wc[p]!.value) vs \(weighed[p])") }
+    }
+
     /// NIST SRM 660c LaB6 (pdCIF, measured block): with zero, specimen displacement and the instrument profile
     /// refined, a comes within 0.0002 Å of NIST's value for this data set, 4.156780 Å.
     @Test func nistLanthanumHexaboride() throws {
@@ -82,5 +139,8 @@ import _TestSupport
                            terms: 6, recipe: recipe)
         let a = r.model.phases[0].lattice(.a)
         #expect(abs(a - 4.156780) < 0.0002, "a = \(a)")
+        // Zero and displacement both free: the report says their split is not the data's.
+        let r0 = try #require(r.correlation(.zero, .specimenDisplacement))
+        #expect(abs(r0) > 0.99 && r.cautions.contains(.offsetsCorrelated(r0)), "\(r.cautions)")
     }
 }

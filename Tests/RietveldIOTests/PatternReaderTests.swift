@@ -150,6 +150,27 @@ import _TestSupport
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nDiff-type:Transmission\n", file: "f") }
     }
 
+    /// What a profile is worth: unmarked files (GSAS-II's, users' calibrations) are calibrated, `#rietveld profile:
+    /// start` marks a generic start, what `calibrate` writes says calibrated; the mark survives a write and a
+    /// read, and a mark with another word is one clear line.
+    @Test func profileStatusMark() throws {
+        #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54\n", file: "f").profileStatus == .calibrated)
+        let start = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/start.instprm"), geometry: .braggBrentano)
+        #expect(start.profileStatus == .start)
+        #expect(try InstrumentFile.parse(InstrumentFile.text(start), file: "round-trip", geometry: .braggBrentano) == start)
+        var calibrated = start
+        calibrated.profileStatus = .calibrated
+        let text = InstrumentFile.text(calibrated, provenance: "on LaB6.xy with LaB6")
+        #expect(text.split(separator: "\n")[1] == "#rietveld profile: calibrated on LaB6.xy with LaB6")
+        #expect(try InstrumentFile.parse(text, file: "f", geometry: .braggBrentano).profileStatus == .calibrated)
+        do {
+            _ = try InstrumentFile.parse("#rietveld profile: guessed\nType:PXC\nLam:1.54\n", file: "g.instprm")
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)" == "g.instprm:1: '#rietveld profile: guessed': expected '#rietveld profile: start' or '#rietveld profile: calibrated'")
+        }
+    }
+
     @Test func legacyGSASInstrumentFile() throws {
         // INST_XRY.PRM: Cu Kα1/Kα2 1.5405/1.5443, polarization 0.7, ratio 0.5, GU GV GW = 2, −2, 5,
         // LX LY = 0, 0, S/L = H/L = 0.015.

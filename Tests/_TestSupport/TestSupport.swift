@@ -6,8 +6,8 @@ import Workflow
 /// The repository's root (tests read its `patterns/` and `structures/`).
 public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// A path inside the repository.
-public func repositoryPath(_ relative: String) -> String { repositoryRoot.appendingPathComponent(relative).path }
+/// A repository file's absolute path (an absolute path is returned as it is).
+public func repositoryPath(_ relative: String) -> String { relative.hasPrefix("/") ? relative : repositoryRoot.appendingPathComponent(relative).path }
 
 /// A refinement set-up from repository files, as `rietveld refine` makes it.
 public func loadSetup(pattern: String, phases: [String], instrument: String, geometry: Geometry = .debyeScherrer,
