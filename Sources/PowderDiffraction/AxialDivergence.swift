@@ -96,6 +96,12 @@ public struct AxialDivergence: Sendable {
 
         public init() {}
 
+        /// Sets the sub-peaks directly (offsets and normalized weights with their partials).
+        mutating func load(offsets: [Dual3], weights: [Dual3]) {
+            self.offsets = offsets
+            self.weights = weights
+        }
+
         /// Sets the sub-peaks for a reflection at P (see `AxialDivergence.init`); false, and empty, when there
         /// is no asymmetry. Without `partials` the derivatives are left zero (and cost nothing).
         public mutating func compute(twoTheta: Double, sOverL: Double, hOverL: Double, fwhm: Double, nodes: Int? = nil,

@@ -32,6 +32,9 @@ public struct Instrument: Sendable, Equatable {
     public var x: Double, y: Double, z: Double
     /// FCJ axial divergence (S + H)/L with S/L = H/L (GSAS-II `SH/L`).
     public var shl: Double
+    /// FCJ S/L when the two axial ratios are told apart (H/L = SH/L − S/L; FullProf's and TOPAS's two
+    /// lengths); nil: S/L = H/L = SH/L/2 (GSAS-II).
+    public var sOverL: Double?
     /// Goniometer radius in mm: displacement shifts are −2s cosθ/R (flat plate) and −(Dx cos2θ + Dy sin2θ)/R
     /// (capillary), so displacements come out in real µm only with the instrument's own R.
     public var goniometerRadius: Double
@@ -87,6 +90,12 @@ extension Instrument {
         return nil
     }
 
+    /// The FCJ (S/L, H/L) the profile is drawn with.
+    public var axialRatios: (sOverL: Double, hOverL: Double) {
+        guard let s = sOverL else { return (shl / 2, shl / 2) }
+        return (s, shl - s)
+    }
+
     /// A profile term's value (GSAS-II units).
     public func value(of t: ProfileTerm) -> Double {
         switch t {
@@ -97,6 +106,7 @@ extension Instrument {
         case .y: return y
         case .z: return z
         case .shl: return shl
+        case .sl: return sOverL ?? shl / 2
         }
     }
 
@@ -109,6 +119,7 @@ extension Instrument {
         case .y: y = value
         case .z: z = value
         case .shl: shl = value
+        case .sl: sOverL = value
         }
     }
 }

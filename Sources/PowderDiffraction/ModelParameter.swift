@@ -4,6 +4,8 @@ import Foundation
 /// Profile terms of the instrument, named as in GSAS-II `.instprm` files.
 public enum ProfileTerm: String, Sendable, CaseIterable, Hashable {
     case u = "U", v = "V", w = "W", x = "X", y = "Y", z = "Z", shl = "SH/L"
+    /// FCJ S/L apart from H/L (H/L = SH/L − S/L); without it S/L = H/L = SH/L/2 as in GSAS-II.
+    case sl = "S/L"
 }
 
 /// Quantities of the measured pattern that every phase shares (GSAS-II's histogram parameters): background,

@@ -21,7 +21,8 @@ extension PatternModel {
     public var allParameters: [ModelParameter] {
         var out: [ModelParameter] = background.coefficients.indices.map { .background(term: $0) }
         out += [.zero, .displacementPerpendicular, .displacementParallel, .specimenDisplacement, .transparency, .muR]
-        out += ProfileTerm.allCases.map { .profile($0) }
+        // S/L only when the instrument tells it apart from H/L (setting it would switch that on).
+        out += ProfileTerm.allCases.filter { $0 != .sl || instrument.sOverL != nil }.map { .profile($0) }
         if instrument.radiation.secondWavelength != nil { out.append(.secondLineRatio) }
         for (p, phase) in phases.enumerated() {
             out.append(.scale(phase: p))

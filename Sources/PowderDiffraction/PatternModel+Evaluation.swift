@@ -7,6 +7,8 @@ import NumericCore
 struct LineSensitivity {
     var column: Int
     var dIntensity = 0.0, dPosition = 0.0, dVariance = 0.0, dGamma = 0.0, dAsymmetry = 0.0
+    /// Along S/L at fixed SH/L (when S/L is refined apart).
+    var dAsymmetry2 = 0.0
 }
 
 /// A derivative of a per-reflection quantity (|F|², 1/d²) with respect to the parameter in `column`.
@@ -242,13 +244,14 @@ struct EvaluationWork {
     mutating func layOut(_ li: Int, _ ri: Int, _ line: PlacedLine, _ w: LineWidths, _ c: PhaseContext, layout: inout PeakLayout) -> Range<Int> {
         let inst = model.instrument
         let fwhm = w.shape.fwhm
+        let (sOverL, hOverL) = inst.axialRatios
         if li == 0 {
             layout.asymmetryNodes = c.frozen?[ri].asymmetryNodes
-                ?? AxialDivergence.adaptiveNodeCount(twoTheta: line.position * Self.rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: fwhm,
+                ?? AxialDivergence.adaptiveNodeCount(twoTheta: line.position * Self.rad, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm,
                                                      quadrature: inst.asymmetryQuadrature, gamma: w.gamma * Self.k)
         }
         lineIsAsymmetric = inst.shl > 0 && c.fundamentalParameters == nil
-            && asymmetryNodes.compute(twoTheta: line.position * Self.rad, sOverL: inst.shl / 2, hOverL: inst.shl / 2, fwhm: fwhm,
+            && asymmetryNodes.compute(twoTheta: line.position * Self.rad, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm,
                                       nodes: layout.asymmetryNodes, quadrature: inst.asymmetryQuadrature, partials: c.wantDerivatives)
         var asymmetryExtent = 0.0
         if lineIsAsymmetric { for o in asymmetryNodes.offsets { asymmetryExtent = max(asymmetryExtent, abs(o.value) / Self.rad) } }
@@ -341,6 +344,7 @@ struct EvaluationWork {
             case .y: e.dGamma = t * k
             case .z: e.dGamma = k
             case .shl: e.dAsymmetry = 1
+            case .sl: e.dAsymmetry2 = 1
             }
             sensitivities.append(e)
         }
@@ -360,7 +364,7 @@ struct EvaluationWork {
             fillFundamentalParameters(f, d: d, center: line.position, range: range, sizeColumn: c.columns.size)
         } else {
             kernel.evaluate(twoTheta: model.twoTheta, range: range, position: line.position, shape: widths.shape,
-                            nodes: lineIsAsymmetric ? asymmetryNodes : nil, wantPartials: !sensitivities.isEmpty)
+                            nodes: lineIsAsymmetric ? asymmetryNodes : nil, directions: c.asymmetryDirections, wantPartials: !sensitivities.isEmpty)
         }
         kernel.value.withUnsafeBufferPointer { v in
             yc.withUnsafeMutableBufferPointer { y in
@@ -404,6 +408,7 @@ struct EvaluationWork {
             kernel.dVariance[j] = 0
             kernel.dGamma[j] = (sizeSlopes?[j] ?? 0) * perCentidegree
             kernel.dAsymmetry[j] = 0
+            kernel.dAsymmetry2[j] = 0
         }
         if let slopes = sizeSlopes { fpSizeSlopes = slopes }
         var kept = 0
@@ -411,6 +416,7 @@ struct EvaluationWork {
             var e = e
             e.dVariance = 0
             e.dAsymmetry = 0
+            e.dAsymmetry2 = 0
             e.dGamma = e.column == sizeColumn ? 1 : 0
             sensitivities[kept] = e
             kept += 1
@@ -505,12 +511,15 @@ struct PhaseContext {
     let wantDerivatives: Bool
     /// The frozen peak layout of this phase, if the model has one that fits its reflection list.
     let frozen: [PeakLayout]?
+    /// The directions the FCJ partials are taken along (SH/L's, and S/L's when it is refined apart).
+    let asymmetryDirections: AsymmetryDirections
 
     init(model: PatternModel, phase pi: Int, column: [ModelParameter: Int]) {
         index = pi
         phase = model.phases[pi]
         cell = phase.structure.cell
         let inst = model.instrument
+        asymmetryDirections = inst.sOverL == nil && column[.profile(.sl)] == nil ? .gsas2 : .separate(wantSecond: column[.profile(.sl)] != nil)
         var fp = inst.fundamentalParameters
         fp?.size = phase.size
         fundamentalParameters = fp

@@ -10,11 +10,13 @@ import NumericCore
 struct PeakKernel {
     /// Profile per centidegree.
     var value: [Double] = []
-    /// ∂/∂(peak position, rad), ∂/∂σ² (rad²), ∂/∂γ (rad), ∂/∂(SH/L).
+    /// ∂/∂(peak position, rad), ∂/∂σ² (rad²), ∂/∂γ (rad), ∂/∂(SH/L) and, when S/L is refined apart,
+    /// ∂/∂(S/L) at fixed SH/L (see `AsymmetryDirections`).
     var dPosition: [Double] = []
     var dVariance: [Double] = []
     var dGamma: [Double] = []
     var dAsymmetry: [Double] = []
+    var dAsymmetry2: [Double] = []
 
     /// Sub-peaks of the FCJ sum.
     private var subPeaks: [SubPeak] = []
@@ -29,48 +31,53 @@ struct PeakKernel {
         if value.count < n {
             let m = max(n, 2 * value.count)
             value = Array(repeating: 0, count: m)
-            dPosition = value; dVariance = value; dGamma = value; dAsymmetry = value
+            dPosition = value; dVariance = value; dGamma = value; dAsymmetry = value; dAsymmetry2 = value
         }
     }
 
     /// The profile with the FCJ sub-peaks of `asymmetry` (nil: symmetric).
     mutating func evaluate(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
-                           asymmetry: AxialDivergence?, wantPartials: Bool) {
-        clearNodes()
+                           asymmetry: AxialDivergence?, directions: AsymmetryDirections = .gsas2, wantPartials: Bool) {
+        var nodes = AxialDivergence.Nodes()
         if let a = asymmetry {
-            for k in a.offsets.indices {
-                addNode(offset: Dual3(a.offsets[k], a.offsetPartials[k]), weight: Dual3(a.weights[k], a.weightPartials[k]))
-            }
-        } else {
-            addNode(offset: Dual3(0), weight: Dual3(1))
+            nodes.load(offsets: a.offsets.indices.map { Dual3(a.offsets[$0], a.offsetPartials[$0]) },
+                       weights: a.weights.indices.map { Dual3(a.weights[$0], a.weightPartials[$0]) })
         }
-        evaluateLoaded(twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
+        evaluate(twoTheta: twoTheta, range: range, position: position, shape: shape, nodes: nodes, directions: directions, wantPartials: wantPartials)
     }
 
-    /// The profile with the FCJ sub-peaks in `nodes` (nil or empty: symmetric).
+    /// The profile with the FCJ sub-peaks in `nodes` (nil or empty: symmetric); the asymmetry partials along
+    /// `directions`.
     mutating func evaluate(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
-                           nodes: AxialDivergence.Nodes?, wantPartials: Bool) {
+                           nodes: AxialDivergence.Nodes?, directions: AsymmetryDirections = .gsas2, wantPartials: Bool) {
         clearNodes()
         if let a = nodes, !a.offsets.isEmpty {
-            for k in a.offsets.indices { addNode(offset: a.offsets[k], weight: a.weights[k]) }
+            for k in a.offsets.indices { addNode(offset: a.offsets[k], weight: a.weights[k], directions) }
         } else {
-            addNode(offset: Dual3(0), weight: Dual3(1))
+            addNode(offset: Dual3(0), weight: Dual3(1), directions)
         }
-        evaluateLoaded(twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
+        if directions.second == nil {
+            evaluateLoaded(OneAsymmetry.self, twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
+        } else {
+            evaluateLoaded(TwoAsymmetries.self, twoTheta: twoTheta, range: range, position: position, shape: shape, wantPartials: wantPartials)
+        }
     }
 
     private mutating func clearNodes() { subPeaks.removeAll(keepingCapacity: true) }
 
-    /// One sub-peak from its offset and weight with their partials with respect to (P, S/L, H/L)
-    /// (S/L = H/L = SH/L / 2, so ∂/∂SH/L = (∂/∂S/L + ∂/∂H/L) / 2).
-    private mutating func addNode(offset: Dual3, weight: Dual3) {
+    /// One sub-peak from its offset and weight with their partials with respect to (P, S/L, H/L), projected on
+    /// the asymmetry directions.
+    private mutating func addNode(offset: Dual3, weight: Dual3, _ a: AsymmetryDirections) {
+        let b = a.second ?? SIMD2(0, 0)
+        let dw = SIMD2(weight.d.y, weight.d.z), dOff = SIMD2(offset.d.y, offset.d.z)
         subPeaks.append(SubPeak(offset: offset.value, weight: weight.value * Self.norm, dWeightP: weight.d.x * Self.norm,
-                                dWeightA: 0.5 * (weight.d.y + weight.d.z) * Self.norm, dOffsetP: 1 + offset.d.x,
-                                dOffsetA: 0.5 * (offset.d.y + offset.d.z)))
+                                dWeightA: (a.first * dw).sum() * Self.norm, dOffsetP: 1 + offset.d.x,
+                                dOffsetA: (a.first * dOff).sum(),
+                                dWeightB: (b * dw).sum() * Self.norm, dOffsetB: (b * dOff).sum()))
     }
 
-    private mutating func evaluateLoaded(twoTheta: [Double], range: Range<Int>, position: Double, shape: PseudoVoigt,
-                                         wantPartials: Bool) {
+    private mutating func evaluateLoaded<A: AsymmetryStreams>(_: A.Type, twoTheta: [Double], range: Range<Int>, position: Double,
+                                                              shape: PseudoVoigt, wantPartials: Bool) {
         let count = range.count
         grow(count)
         let f = shape.fwhm, eta = shape.eta
@@ -87,16 +94,17 @@ struct PeakKernel {
             dVariance.withUnsafeMutableBufferPointer { dv in
             dGamma.withUnsafeMutableBufferPointer { dg in
             dAsymmetry.withUnsafeMutableBufferPointer { da in
+            dAsymmetry2.withUnsafeMutableBufferPointer { db in
                 let out = Outputs(value: v.baseAddress!, dPosition: dp.baseAddress!, dVariance: dv.baseAddress!,
-                                  dGamma: dg.baseAddress!, dAsymmetry: da.baseAddress!)
+                                  dGamma: dg.baseAddress!, dAsymmetry: da.baseAddress!, dAsymmetry2: db.baseAddress!)
                 let t = tt.baseAddress! + range.lowerBound
                 // Sub-peak by sub-peak: the Lorentzian over the whole window (loops without branches, which
                 // the compiler vectorizes), then the Gaussian only where it is above the cutoff.
                 for n in nodes.indices {
                     let node = nodes[n]
                     switch (wantPartials, n == 0) {
-                    case (true, true): Self.lorentzian(Assign.self, t, count, position: position, node, widths, out)
-                    case (true, false): Self.lorentzian(Accumulate.self, t, count, position: position, node, widths, out)
+                    case (true, true): Self.lorentzian(Assign.self, A.self, t, count, position: position, node, widths, out)
+                    case (true, false): Self.lorentzian(Accumulate.self, A.self, t, count, position: position, node, widths, out)
                     case (false, true): Self.lorentzianValue(Assign.self, t, count, position: position, node, widths, out)
                     case (false, false): Self.lorentzianValue(Accumulate.self, t, count, position: position, node, widths, out)
                     }
@@ -105,9 +113,9 @@ struct PeakKernel {
                     let low = Self.firstIndex(tt, in: range, atLeast: centre - reach / rad)
                     let high = Self.firstIndex(tt, in: range, atLeast: centre + reach / rad)
                     let core = max(low - 1, range.lowerBound) - range.lowerBound..<min(high + 1, range.upperBound) - range.lowerBound
-                    Self.gaussian(t, core, position: position, node, widths, out, partials: wantPartials)
+                    Self.gaussian(A.self, t, core, position: position, node, widths, out, partials: wantPartials)
                 }
-            }}}}}
+            }}}}}}
         }
     }
 
@@ -116,15 +124,21 @@ struct PeakKernel {
         var invF, invF2, eta, cL, cG, dFdV, dFdG, dEdV, dEdG: Double
     }
 
-    /// One FCJ sub-peak: offset (rad); weight × normalization and its partials with respect to P and SH/L;
-    /// 1 + ∂offset/∂P and ∂offset/∂SH/L.
+    /// One FCJ sub-peak: offset (rad); weight × normalization and its partials with respect to P and the two
+    /// asymmetry directions; 1 + ∂offset/∂P and ∂offset along the directions.
     private struct SubPeak {
-        var offset, weight, dWeightP, dWeightA, dOffsetP, dOffsetA: Double
+        var offset, weight, dWeightP, dWeightA, dOffsetP, dOffsetA, dWeightB, dOffsetB: Double
     }
 
     private struct Outputs {
-        var value, dPosition, dVariance, dGamma, dAsymmetry: UnsafeMutablePointer<Double>
+        var value, dPosition, dVariance, dGamma, dAsymmetry, dAsymmetry2: UnsafeMutablePointer<Double>
     }
+
+    /// Whether the second asymmetry stream is written: a type, so that the usual one-stream loops are compiled
+    /// without it.
+    private protocol AsymmetryStreams { static var second: Bool { get } }
+    private enum OneAsymmetry: AsymmetryStreams { static var second: Bool { false } }
+    private enum TwoAsymmetries: AsymmetryStreams { static var second: Bool { true } }
 
     /// The Lorentzian part's value (η L) of one sub-peak, stored or added (`S`).
     @inline(__always)
@@ -151,8 +165,8 @@ struct PeakKernel {
 
     /// The Lorentzian part of one sub-peak with every partial, stored or added (`S`).
     @inline(__always)
-    private static func lorentzian<S: Store>(_: S.Type, _ t: UnsafePointer<Double>, _ count: Int, position: Double,
-                                             _ node: SubPeak, _ w: Widths, _ out: Outputs) {
+    private static func lorentzian<S: Store, A: AsymmetryStreams>(_: S.Type, _: A.Type, _ t: UnsafePointer<Double>, _ count: Int,
+                                                                  position: Double, _ node: SubPeak, _ w: Widths, _ out: Outputs) {
         let rad = Double.pi / 180, offset = node.offset
         let (eta, invF, invF2, cL) = (w.eta, w.invF, w.invF2, w.cL)
         let (wt, wP, wA, dO, dOA) = (node.weight, node.dWeightP, node.dWeightA, node.dOffsetP, node.dOffsetA)
@@ -171,14 +185,15 @@ struct PeakKernel {
             S.put(dg, j, wt * (dF * dFdG + lorentz * dEdG))
             S.put(dp, j, wP * val - wt * dx * dO)
             S.put(da, j, wA * val - wt * dx * dOA)
+            if A.second { S.put(out.dAsymmetry2, j, node.dWeightB * val - wt * dx * node.dOffsetB) }
         }
     }
 
     /// Adds the Gaussian part ((1 − η) G) of one sub-peak on the points `core` (window-relative), where
     /// 4 ln2 (x/Γ)² is below the cutoff.
     @inline(__always)
-    private static func gaussian(_ t: UnsafePointer<Double>, _ core: Range<Int>, position: Double, _ node: SubPeak, _ w: Widths,
-                                 _ out: Outputs, partials: Bool) {
+    private static func gaussian<A: AsymmetryStreams>(_: A.Type, _ t: UnsafePointer<Double>, _ core: Range<Int>, position: Double,
+                                                      _ node: SubPeak, _ w: Widths, _ out: Outputs, partials: Bool) {
         let rad = Double.pi / 180, offset = node.offset
         let k4 = 4 * ln2
         let (eta, invF, invF2, cG) = (w.eta, w.invF, w.invF2, w.cG)
@@ -198,6 +213,7 @@ struct PeakKernel {
             dg[j] += wt * (dF * w.dFdG - gauss * w.dEdG)
             dp[j] += wP * val - wt * dx * dO
             da[j] += wA * val - wt * dx * dOA
+            if A.second { out.dAsymmetry2[j] += node.dWeightB * val - wt * dx * node.dOffsetB }
         }
     }
 
@@ -211,7 +227,8 @@ struct PeakKernel {
         return lo
     }
 
-    /// J[range, column] += ∂I/∂p · Φ + I (∂Φ/∂pos ∂pos/∂p + ∂Φ/∂σ² ∂σ²/∂p + ∂Φ/∂γ ∂γ/∂p + ∂Φ/∂SH/L ∂SH/L/∂p).
+    /// J[range, column] += ∂I/∂p · Φ + I (∂Φ/∂pos ∂pos/∂p + ∂Φ/∂σ² ∂σ²/∂p + ∂Φ/∂γ ∂γ/∂p + ∂Φ/∂SH/L ∂SH/L/∂p
+    /// + ∂Φ/∂S/L ∂S/L/∂p).
     func accumulate(into jacobian: inout [Double], points: Int, range: Range<Int>, intensity: Double, sensitivities: [LineSensitivity]) {
         let count = range.count
         value.withUnsafeBufferPointer { vb in
@@ -219,13 +236,18 @@ struct PeakKernel {
         dVariance.withUnsafeBufferPointer { dvb in
         dGamma.withUnsafeBufferPointer { dgb in
         dAsymmetry.withUnsafeBufferPointer { dab in
+        dAsymmetry2.withUnsafeBufferPointer { dbb in
         jacobian.withUnsafeMutableBufferPointer { jac in
             let (v, dp, dv, dg, da) = (vb.baseAddress!, dpb.baseAddress!, dvb.baseAddress!, dgb.baseAddress!, dab.baseAddress!)
             for e in sensitivities {
                 let column = jac.baseAddress! + (e.column * points + range.lowerBound)
                 let a = e.dIntensity
                 let b = intensity * e.dPosition, c = intensity * e.dVariance, d = intensity * e.dGamma, f = intensity * e.dAsymmetry
-                if b == 0 && c == 0 && d == 0 && f == 0 {
+                if e.dAsymmetry2 != 0 {
+                    // S/L refined apart from SH/L: it acts on the asymmetry alone.
+                    let f2 = intensity * e.dAsymmetry2, db = dbb.baseAddress!
+                    for j in 0..<count { column[j] += a * v[j] + f2 * db[j] }
+                } else if b == 0 && c == 0 && d == 0 && f == 0 {
                     for j in 0..<count { column[j] += a * v[j] }
                 } else if f == 0 {
                     // SH/L held (the usual case): one stream fewer to read.
@@ -234,6 +256,21 @@ struct PeakKernel {
                     for j in 0..<count { column[j] += a * v[j] + b * dp[j] + c * dv[j] + d * dg[j] + f * da[j] }
                 }
             }
-        }}}}}}
+        }}}}}}}
+    }
+}
+
+/// The two directions in (S/L, H/L) along which the kernel differentiates the FCJ profile: the first is SH/L's,
+/// the second (nil: not wanted) S/L's. With GSAS-II's single SH/L, S/L = H/L = SH/L/2 and ∂/∂SH/L =
+/// (∂/∂S/L + ∂/∂H/L)/2; with S/L apart, H/L = SH/L − S/L, so ∂/∂SH/L at fixed S/L is ∂/∂H/L and ∂/∂S/L at fixed
+/// SH/L is ∂/∂S/L − ∂/∂H/L.
+struct AsymmetryDirections {
+    var first: SIMD2<Double>
+    var second: SIMD2<Double>?
+
+    static let gsas2 = AsymmetryDirections(first: SIMD2(0.5, 0.5), second: nil)
+    /// S/L apart; `wantSecond` when its column is asked for.
+    static func separate(wantSecond: Bool) -> AsymmetryDirections {
+        AsymmetryDirections(first: SIMD2(0, 1), second: wantSecond ? SIMD2(1, -1) : nil)
     }
 }

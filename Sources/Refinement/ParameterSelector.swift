@@ -53,6 +53,7 @@ public enum ParameterSelector {
         case "instrument": return [.u, .v, .w, .x, .y, .shl].map { .profile($0) }
         case "u", "v", "w", "x", "y", "z": return [.profile(ProfileTerm(rawValue: key.uppercased())!)]
         case "sh/l", "shl": return [.profile(.shl)]
+        case "s/l", "sl": return [.profile(.sl)]
         case "mu_r", "mur": return [.muR]
         case "transparency": return [.transparency]
         case "specimen displacement": return [.specimenDisplacement]

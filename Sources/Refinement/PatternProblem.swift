@@ -20,11 +20,18 @@ struct PatternProblem: LeastSquaresProblem {
     /// value that allows, −min over tanθ ∈ [t₁, t₂] of (U t + W/t) — at t = √(W/U) when that lies inside.
     /// Without it, refining a generic profile on the QPA round robin's mixture ended at U 0, V −6.3, W 6.3:
     /// no Gaussian at all near 90°.
+    ///
+    /// With S/L refined apart, H/L = SH/L − S/L stays ≥ 1e-5: S/L is lowered to SH/L − 1e-5 when needed.
     func project(_ p: inout [Double]) {
-        guard let (iu, iv, iw) = varianceIndices, let (t1, t2) = fittedTangents else { return }
-        let u = p[iu], w = p[iw]
-        let t = u > 0 ? min(max((w / u).squareRoot(), t1), t2) : t2
-        p[iv] = max(p[iv], -(u * t + w / t))
+        if let (iu, iv, iw) = varianceIndices, let (t1, t2) = fittedTangents {
+            let u = p[iu], w = p[iw]
+            let t = u > 0 ? min(max((w / u).squareRoot(), t1), t2) : t2
+            p[iv] = max(p[iv], -(u * t + w / t))
+        }
+        if let isl = parameters.firstIndex(of: .profile(.sl)) {
+            let shl = parameters.firstIndex(of: .profile(.shl)).map { p[$0] } ?? model.instrument.shl
+            p[isl] = min(p[isl], shl - 1e-5)
+        }
     }
 
     /// Where U, V and W sit among the parameters (nil unless all three are refined).

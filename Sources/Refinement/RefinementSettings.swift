@@ -47,6 +47,8 @@ public struct RefinementSettings: Sendable {
         case .pattern(.profile(.x)), .pattern(.profile(.y)): return 0...1e3
         // SH/L = 0 removes the asymmetry and with it the derivative; keep it just above.
         case .pattern(.profile(.shl)): return 1e-4...0.2
+        // S/L ≤ SH/L (H/L ≥ 0) is kept by `PatternProblem.project`.
+        case .pattern(.profile(.sl)): return 1e-5...0.2
         case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
     }

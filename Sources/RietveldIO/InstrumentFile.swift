@@ -17,7 +17,8 @@ public enum InstrumentFile {
 
     /// A GSAS `.prm` bank 1: `ICONS` λ1, λ2, zero (centidegrees), polarization, I(Kα2)/I(Kα1) in fixed columns;
     /// profile type 3 with `PRCF11` = GU, GV, GW (GP, a Gaussian size term, is not carried) and `PRCF12` =
-    /// LX, LY, S/L, H/L, giving SH/L = S/L + H/L — GSAS-II's reading of these files.
+    /// LX, LY, S/L, H/L, giving SH/L = S/L + H/L — GSAS-II's reading of these files — and S/L apart when the
+    /// two differ.
     public static func parseGSAS(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
         var records: [String: (String, Int)] = [:]
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() where raw.hasPrefix("INS") {
@@ -55,8 +56,11 @@ public enum InstrumentFile {
             throw .malformed(file: file, line: records["INS  1PRCF11"]!.1, "PRCF11 needs GU, GV, GW and PRCF12 LX, LY, S/L, H/L")
         }
         let radiation = lam2 > 0 ? Radiation(wavelength: lam1, secondWavelength: lam2, secondLineRatio: ratio) : Radiation(wavelength: lam1)
-        return Instrument(radiation: radiation, geometry: geometry, zero: zero, polarization: polarization,
-                          u: p1[0], v: p1[1], w: p1[2], x: p2[0], y: p2[1], z: 0, shl: p2[2] + p2[3])
+        var instrument = Instrument(radiation: radiation, geometry: geometry, zero: zero, polarization: polarization,
+                                    u: p1[0], v: p1[1], w: p1[2], x: p2[0], y: p2[1], z: 0, shl: p2[2] + p2[3])
+        // Two different lengths are kept apart (GSAS-II would average them).
+        if p2[2] != p2[3], p2[2] > 0, p2[3] > 0 { instrument.sOverL = p2[2] }
+        return instrument
     }
 
     public static func parse(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
@@ -122,6 +126,10 @@ public enum InstrumentFile {
                           u: v("U", 0), v: v("V", 0), w: v("W", 1), x: v("X", 0), y: v("Y", 0), z: v("Z", 0),
                           shl: v("SH/L", 0.002), goniometerRadius: v("Gonio.radius", Instrument.gsas2GoniometerRadius))
         instrument.profileStatus = status
+        if let sl = values["S/L"] {
+            guard sl.0 > 0, sl.0 < instrument.shl else { throw .malformed(file: file, line: sl.1, "S/L must lie between 0 and SH/L (H/L = SH/L − S/L)") }
+            instrument.sOverL = sl.0
+        }
         if let r = values["Gonio.radius"], !(r.0 > 0) {
             throw .malformed(file: file, line: r.1, "Gonio. radius must be a positive length in mm")
         }
@@ -156,6 +164,8 @@ public enum InstrumentFile {
         }
         out += "Zero:\(i.zero);Polariz.:\(i.polarization);Azimuth:0.0\n"
         out += "U:\(i.u);V:\(i.v);W:\(i.w);X:\(i.x);Y:\(i.y);Z:\(i.z);SH/L:\(i.shl)\n"
+        // This project's key (GSAS-II keeps it as an unknown item): S/L apart from H/L = SH/L − S/L.
+        if let sl = i.sOverL { out += "S/L:\(sl)\n" }
         out += "Gonio. radius:\(i.goniometerRadius)\n"
         if let fp = i.fundamentalParameters {
             out += "FP.emission:CuKa5;FP.radius:\(fp.radius);FP.receivingSlit:\(fp.receivingSlit);FP.divergence:\(fp.equatorialDivergence);"

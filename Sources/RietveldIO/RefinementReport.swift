@@ -92,7 +92,7 @@ public enum RefinementReport {
     /// The parameters worth reporting: everything refined, plus the fixed instrument and sample terms.
     public static func allParameters(_ r: RefinementResult) -> [ModelParameter] {
         var list = r.parameters
-        var extra: [ModelParameter] = [.zero] + ProfileTerm.allCases.map { .profile($0) }
+        var extra: [ModelParameter] = [.zero] + ProfileTerm.allCases.filter { $0 != .sl || r.model.instrument.sOverL != nil }.map { .profile($0) }
         for (p, phase) in r.model.phases.enumerated() {
             if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
             extra += [.size(phase: p), .microstrain(phase: p)]

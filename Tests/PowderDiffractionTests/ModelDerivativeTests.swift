@@ -91,6 +91,19 @@ import _TestSupport
         try check(model, [.zero, .profile(.shl), .lattice(phase: 0, .c), .size(phase: 0), .profile(.y)], step: Self.relativeStep)
     }
 
+    /// S/L told apart from H/L (H/L = SH/L − S/L): SH/L at fixed S/L and S/L at fixed SH/L, together with the
+    /// position terms they share peaks with, on a capillary and on a flat plate (below and above 90°).
+    @Test func separateAxialRatios() throws {
+        var capillary = try Self.linio2Model()
+        capillary.instrument.sOverL = 0.006
+        try check(capillary, [.profile(.shl), .profile(.sl), .zero, .lattice(phase: 0, .c), .profile(.w)], step: Self.relativeStep)
+        var plate = try Self.pbso4Model()
+        plate.instrument.sOverL = 0.021
+        plate.twoTheta = stride(from: 20.0, through: 150, by: 0.02).map { $0 }
+        plate.releasePeakLayout()
+        try check(plate, [.profile(.shl), .profile(.sl), .specimenDisplacement, .lattice(phase: 0, .a)], step: Self.relativeStep)
+    }
+
     /// Sharing the reflections out among threads changes nothing but the order of sums.
     @Test func threadedEvaluationEqualsSerial() throws {
         var model = try Self.linio2Model()

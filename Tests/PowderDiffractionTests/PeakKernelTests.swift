@@ -62,6 +62,31 @@ import Testing
         else { #expect(scale.asymmetry > 0) }
     }
 
+    /// With S/L apart (S ≠ H): the kernel's two asymmetry streams are the clear profile's ∂/∂H/L (SH/L at
+    /// fixed S/L) and ∂/∂S/L − ∂/∂H/L (S/L at fixed SH/L).
+    @Test(arguments: [8.0, 40.0, 130.0])
+    func separateAxialRatiosMatchClearProfile(position: Double) {
+        let rad = Double.pi / 180
+        let shape = PseudoVoigt(variance: pow(0.05 * rad, 2) / (8 * log(2.0)), gamma: 0.03 * rad)
+        let axial = AxialDivergence(twoTheta: position * rad, sOverL: 0.02, hOverL: 0.035, fwhm: shape.fwhm)!
+        let twoTheta = (0..<801).map { position - 1.2 + Double($0) * 0.003 }
+        let range = 0..<801
+        var kernel = PeakKernel()
+        kernel.evaluate(twoTheta: twoTheta, range: range, position: position, shape: shape, asymmetry: axial,
+                        directions: .separate(wantSecond: true), wantPartials: true)
+        let perCentidegree = Double.pi / 18000
+        var worst = (0.0, 0.0, 0.0), scale = (0.0, 0.0, 0.0)
+        for j in range {
+            let r = axial.valueAndPartials((twoTheta[j] - position) * rad, shape: shape)
+            let clear = (r.value, r.dH, r.dS - r.dH)
+            let ours = (kernel.value[j] / perCentidegree, kernel.dAsymmetry[j] / perCentidegree, kernel.dAsymmetry2[j] / perCentidegree)
+            worst = (max(worst.0, abs(ours.0 - clear.0)), max(worst.1, abs(ours.1 - clear.1)), max(worst.2, abs(ours.2 - clear.2)))
+            scale = (max(scale.0, abs(clear.0)), max(scale.1, abs(clear.1)), max(scale.2, abs(clear.2)))
+        }
+        #expect(scale.0 > 0 && scale.1 > 0 && scale.2 > 0)
+        #expect(worst.0 <= 1e-12 * scale.0 && worst.1 <= 1e-12 * scale.1 && worst.2 <= 1e-12 * scale.2, "\(worst) vs \(scale)")
+    }
+
     /// The FCJ sub-peaks computed without partials (plain doubles, for yc alone) are the same numbers as those
     /// computed with them (dual numbers), for the collapsed, integrated and GSAS-II rules, below and above 90°.
     @Test(arguments: [(8.0, 1), (8.0, 2), (8.0, 12), (40.0, 1), (120.0, 2), (150.0, 12)])

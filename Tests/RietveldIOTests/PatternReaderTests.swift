@@ -148,6 +148,12 @@ import _TestSupport
         }
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nGonio. radius:-5\n", file: "f") }
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nDiff-type:Transmission\n", file: "f") }
+        // This project's S/L apart from H/L: read, written back, and refused when it leaves no H/L.
+        let apart = try InstrumentFile.parse("Type:PXC\nLam:1.54;SH/L:0.05;S/L:0.02\n", file: "f")
+        #expect(apart.sOverL == 0.02 && apart.axialRatios.hOverL == 0.05 - 0.02)
+        #expect(try InstrumentFile.parse(InstrumentFile.text(apart), file: "round-trip") == apart)
+        #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54;SH/L:0.05\n", file: "f").sOverL == nil)
+        #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54;SH/L:0.05;S/L:0.05\n", file: "f") }
     }
 
     /// What a profile is worth: unmarked files (GSAS-II's, users' calibrations) are calibrated, `#rietveld profile:
