@@ -41,6 +41,9 @@ public struct Instrument: Sendable, Equatable {
 
     /// GSAS-II's radius when an instrument file states none (its `Gonio. radius` sample default).
     public static let gsas2GoniometerRadius = 200.0
+    /// When set, the axial divergence is the full model of this geometry (`FullAxialDivergence`) instead of
+    /// FCJ's SH/L (which is then not used).
+    public var fullAxial: AxialGeometry?
     /// Whether the profile terms (U V W X Y Z, SH/L, zero) are a calibration or only a start.
     public var profileStatus: ProfileStatus = .calibrated
     /// How the FCJ asymmetry integral is evaluated (exact, or GSAS-II's rule to reproduce its numbers).

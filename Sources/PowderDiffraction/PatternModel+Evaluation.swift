@@ -52,6 +52,10 @@ struct EvaluationWork {
     /// Per-reflection scratch, reused: FCJ sub-peaks, |F|² with its derivatives, ∂|F|²/∂p, ∂q/∂p, the
     /// line sensitivities, the FP size slopes.
     var asymmetryNodes = AxialDivergence.Nodes()
+    /// The full axial model's quadrature, when the instrument has one (it does not depend on 2θ).
+    let fullAxial: FullAxialDivergence?
+    /// Sub-peaks per FWHM of the full axial model's grid.
+    static let axialNodesPerFWHM = 5.0
     /// Whether the line being spread has FCJ sub-peaks in `asymmetryNodes`.
     var lineIsAsymmetric = false
     var structureFactor = PowderStructureFactor()
@@ -78,6 +82,7 @@ struct EvaluationWork {
         self.model = model
         self.parameters = parameters
         self.includeBackground = includeBackground
+        fullAxial = model.instrument.fullAxial.map { FullAxialDivergence($0) }
         var map: [ModelParameter: Int] = [:]
         for (i, p) in parameters.enumerated() { map[p] = i }
         column = map
@@ -244,15 +249,22 @@ struct EvaluationWork {
     mutating func layOut(_ li: Int, _ ri: Int, _ line: PlacedLine, _ w: LineWidths, _ c: PhaseContext, layout: inout PeakLayout) -> Range<Int> {
         let inst = model.instrument
         let fwhm = w.shape.fwhm
-        let (sOverL, hOverL) = inst.axialRatios
-        if li == 0 {
-            layout.asymmetryNodes = c.frozen?[ri].asymmetryNodes
-                ?? AxialDivergence.adaptiveNodeCount(twoTheta: line.position * Self.rad, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm,
-                                                     quadrature: inst.asymmetryQuadrature, gamma: w.gamma * Self.k)
+        if let axial = fullAxial, c.fundamentalParameters == nil {
+            // The full axial model: its sub-peaks on a grid a few times finer than the peak (fixed with the layout).
+            if li == 0 { layout.axialStep = c.frozen?[ri].axialStep ?? fwhm / Self.axialNodesPerFWHM }
+            asymmetryNodes.gather(axial, twoTheta: line.position * Self.rad, step: layout.axialStep)
+            lineIsAsymmetric = true
+        } else {
+            let (sOverL, hOverL) = inst.axialRatios
+            if li == 0 {
+                layout.asymmetryNodes = c.frozen?[ri].asymmetryNodes
+                    ?? AxialDivergence.adaptiveNodeCount(twoTheta: line.position * Self.rad, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm,
+                                                         quadrature: inst.asymmetryQuadrature, gamma: w.gamma * Self.k)
+            }
+            lineIsAsymmetric = inst.shl > 0 && c.fundamentalParameters == nil
+                && asymmetryNodes.compute(twoTheta: line.position * Self.rad, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm,
+                                          nodes: layout.asymmetryNodes, quadrature: inst.asymmetryQuadrature, partials: c.wantDerivatives)
         }
-        lineIsAsymmetric = inst.shl > 0 && c.fundamentalParameters == nil
-            && asymmetryNodes.compute(twoTheta: line.position * Self.rad, sOverL: sOverL, hOverL: hOverL, fwhm: fwhm,
-                                      nodes: layout.asymmetryNodes, quadrature: inst.asymmetryQuadrature, partials: c.wantDerivatives)
         var asymmetryExtent = 0.0
         if lineIsAsymmetric { for o in asymmetryNodes.offsets { asymmetryExtent = max(asymmetryExtent, abs(o.value) / Self.rad) } }
         var below = model.windowLowFWHMs * fwhm / Self.rad + asymmetryExtent

@@ -34,6 +34,8 @@ public struct ModelEvaluation: Sendable {
 public struct PeakLayout: Sendable, Equatable {
     /// FCJ quadrature nodes per interval.
     public var asymmetryNodes: Int
+    /// Grid step (rad) of the full axial model's sub-peaks (0: not laid out).
+    public var axialStep = 0.0
     /// How many lines (Kα1, then Kα2) have a range.
     public private(set) var lines = 0
     private var first = 0..<0, second = 0..<0

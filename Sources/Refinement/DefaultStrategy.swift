@@ -76,7 +76,8 @@ public enum DefaultStrategy {
         // (7.5 + 6)/217.5 mm, Rwp 8.9 %.)
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
-            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y, .shl].map { .profile($0) }
+            // With the full axial model the asymmetry is the geometry's: no SH/L.
+            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + (model.instrument.fullAxial == nil ? [.profile(.shl)] : [])
             profile = []
         }
         let basic = background + scales

@@ -104,6 +104,17 @@ import _TestSupport
         try check(plate, [.profile(.shl), .profile(.sl), .specimenDisplacement, .lattice(phase: 0, .a)], step: Self.relativeStep)
     }
 
+    /// The full axial model: the sub-peaks' weights carry ∂/∂2θ, so everything that moves peaks (zero,
+    /// displacement, cell) and the widths against finite differences.
+    @Test func fullAxialModel() throws {
+        var plate = try Self.pbso4Model()
+        plate.instrument.fullAxial = AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 15,
+                                                   primarySoller: 3.4, secondarySoller: 3.4)
+        plate.releasePeakLayout()
+        try check(plate, [.zero, .specimenDisplacement, .lattice(phase: 0, .a), .lattice(phase: 0, .c), .profile(.w), .profile(.x),
+                          .scale(phase: 0)], step: Self.relativeStep)
+    }
+
     /// Sharing the reflections out among threads changes nothing but the order of sums.
     @Test func threadedEvaluationEqualsSerial() throws {
         var model = try Self.linio2Model()

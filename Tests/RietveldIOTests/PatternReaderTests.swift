@@ -154,6 +154,17 @@ import _TestSupport
         #expect(try InstrumentFile.parse(InstrumentFile.text(apart), file: "round-trip") == apart)
         #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54;SH/L:0.05\n", file: "f").sOverL == nil)
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54;SH/L:0.05;S/L:0.05\n", file: "f") }
+        // The full axial model's geometry: lengths with the file's radius, Soller slits optional.
+        let axial = try InstrumentFile.parse("Type:PXC\nLam:1.54\nGonio. radius:217.5\nAxial.source:12;Axial.sample:15;Axial.receiver:15;Axial.primarySoller:3.4\n",
+                                             file: "f")
+        #expect(axial.fullAxial == AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 15, primarySoller: 3.4))
+        #expect(try InstrumentFile.parse(InstrumentFile.text(axial), file: "round-trip") == axial)
+        do {
+            _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nAxial.source:12;Axial.sample:15\n", file: "h.instprm")
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)" == "h.instprm:3: the full axial model needs Axial.source, Axial.sample and Axial.receiver, each a positive length in mm")
+        }
     }
 
     /// What a profile is worth: unmarked files (GSAS-II's, users' calibrations) are calibrated, `#rietveld profile:
