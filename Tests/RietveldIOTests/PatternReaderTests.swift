@@ -99,6 +99,17 @@ import _TestSupport
 }
 
 @Suite struct InstrumentFileTests {
+    /// Parsing `text` fails with exactly `message` (file:line, what was expected).
+    func expectRefusal(_ text: String, file: String, geometry: Geometry = .debyeScherrer, says message: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try InstrumentFile.parse(text, file: file, geometry: geometry)
+            Issue.record("accepted", sourceLocation: sourceLocation)
+        } catch {
+            #expect("\(error)" == message, sourceLocation: sourceLocation)
+        }
+    }
+
     @Test func readsAndWritesInstprm() throws {
         let i = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2/MoKa1_capillary.instprm"))
         #expect(i.radiation.wavelength == 0.70926 && i.radiation.secondWavelength == nil)
@@ -140,12 +151,7 @@ import _TestSupport
         #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54;Gonio.radius:173\n", file: "f").goniometerRadius == 173)
         #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54\n", file: "f").goniometerRadius == 200)
         #expect(try InstrumentFile.parse(InstrumentFile.text(i), file: "round-trip", geometry: .braggBrentano) == i)
-        do {
-            _ = try InstrumentFile.parse(written, file: "gsas2.instprm", geometry: .debyeScherrer)
-            Issue.record("a Bragg–Brentano file was accepted for a capillary refinement")
-        } catch {
-            #expect("\(error)" == "gsas2.instprm:17: the file is for bragg-brentano (Diff-type) but the refinement is debye-scherrer; give --geometry bragg-brentano")
-        }
+        expectRefusal(written, file: "gsas2.instprm", geometry: .debyeScherrer, says: "gsas2.instprm:17: the file is for bragg-brentano (Diff-type) but the refinement is debye-scherrer; give --geometry bragg-brentano")
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nGonio. radius:-5\n", file: "f") }
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nDiff-type:Transmission\n", file: "f") }
         // This project's S/L apart from H/L: read, written back, and refused when it leaves no H/L.
@@ -159,12 +165,7 @@ import _TestSupport
                                              file: "f")
         #expect(axial.fullAxial == AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 15, primarySoller: 3.4))
         #expect(try InstrumentFile.parse(InstrumentFile.text(axial), file: "round-trip") == axial)
-        do {
-            _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nAxial.source:12;Axial.sample:15\n", file: "h.instprm")
-            Issue.record("accepted")
-        } catch {
-            #expect("\(error)" == "h.instprm:3: the full axial model needs Axial.source, Axial.sample and Axial.receiver, each a positive length in mm")
-        }
+        expectRefusal("Type:PXC\nLam:1.54\nAxial.source:12;Axial.sample:15\n", file: "h.instprm", says: "h.instprm:3: the full axial model needs Axial.source, Axial.sample and Axial.receiver, each a positive length in mm")
     }
 
     /// What a profile is worth: unmarked files (GSAS-II's, users' calibrations) are calibrated, `#rietveld profile:
@@ -180,12 +181,7 @@ import _TestSupport
         let text = InstrumentFile.text(calibrated, provenance: "on LaB6.xy with LaB6")
         #expect(text.split(separator: "\n")[1] == "#rietveld profile: calibrated on LaB6.xy with LaB6")
         #expect(try InstrumentFile.parse(text, file: "f", geometry: .braggBrentano).profileStatus == .calibrated)
-        do {
-            _ = try InstrumentFile.parse("#rietveld profile: guessed\nType:PXC\nLam:1.54\n", file: "g.instprm")
-            Issue.record("accepted")
-        } catch {
-            #expect("\(error)" == "g.instprm:1: '#rietveld profile: guessed': expected '#rietveld profile: start' or '#rietveld profile: calibrated'")
-        }
+        expectRefusal("#rietveld profile: guessed\nType:PXC\nLam:1.54\n", file: "g.instprm", says: "g.instprm:1: '#rietveld profile: guessed': expected '#rietveld profile: start' or '#rietveld profile: calibrated'")
     }
 
     @Test func legacyGSASInstrumentFile() throws {
@@ -208,12 +204,7 @@ import _TestSupport
     }
 
     @Test func badValuesAreNamed() {
-        do {
-            _ = try InstrumentFile.parse("Type:PXC\nLam:0.7;U:two\n", file: "bad.instprm")
-            Issue.record("accepted")
-        } catch {
-            #expect("\(error)" == "bad.instprm:2: U = 'two' is not a number")
-        }
+        expectRefusal("Type:PXC\nLam:0.7;U:two\n", file: "bad.instprm", says: "bad.instprm:2: U = 'two' is not a number")
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nU:1\n", file: "nolambda.instprm") }
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PNT\nLam:1.5\n", file: "neutron.instprm") }
     }
