@@ -185,6 +185,10 @@ public struct LevenbergMarquardt: Sendable {
                 for k in 0..<n where k != i { normal[i, k] = 0; normal[k, i] = 0 }
                 g[i] = 0
             }
+            // The esds the shift criterion divides by: from the inverse of the (scaled) normal matrix, as GSAS-II's
+            // shift/σ. Its diagonal alone (1/√Nᵢᵢ) understates the esd of correlated parameters by √(1 − ρ²):
+            // on P2-NaCoO2 the Gaussian U, V, W then kept "moving" by 0.1 of that at χ² changes of 10⁻⁷.
+            let esdFactors = Self.inverseDiagonalFactors(normal, d)
             var accepted = false
             for _ in 0..<Self.trialsPerIteration {
                 let (s, found) = solveScaled(normal, g, d, lambda: lambda)
@@ -213,10 +217,10 @@ public struct LevenbergMarquardt: Sendable {
                         p = trial
                         (r, jOpt) = jt == nil ? problem.residuals(jacobian: true) : (rt, jt)
                         jacobianAtTrial = true
-                        // Shift/esd with esd² ≈ (N⁻¹)ᵢᵢ χ²/(m − n) approximated from the diagonal.
+                        // Shift/esd with esd² = (N⁻¹)ᵢᵢ χ²/(m − n).
                         let dof = Double(max(1, rt.count - n))
                         lastShiftRatio = (0..<n).map { i in
-                            d[i] > 0 ? abs(step[i]) * d[i] / (chiT / dof).squareRoot() : 0
+                            d[i] > 0 ? abs(step[i]) * d[i] / esdFactors[i] / (chiT / dof).squareRoot() : 0
                         }.max() ?? 0
                         chi2 = chiT
                         accepted = true
@@ -247,6 +251,31 @@ public struct LevenbergMarquardt: Sendable {
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
         return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,
                        inverseNormalMatrix: inverse, atBound: atBound)
+    }
+
+    /// √((N_s⁻¹)ᵢᵢ) of the normal matrix scaled to unit diagonal (the esd in units of 1/√Nᵢᵢ), from its Cholesky
+    /// factor; 1 where it has none (a singular matrix: the diagonal is all there is to go by).
+    static func inverseDiagonalFactors(_ normal: Matrix, _ d: [Double]) -> [Double] {
+        let n = d.count
+        var scaled = Matrix(rows: n, columns: n)
+        for i in 0..<n { for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? normal[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) } }
+        guard let l = try? LinearAlgebra.cholesky(scaled) else { return [Double](repeating: 1, count: n) }
+        // (N⁻¹)ᵢᵢ = Σ_k (L⁻¹)ₖᵢ²: L⁻¹ column by column by forward substitution.
+        var out = [Double](repeating: 0, count: n)
+        var x = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            for k in 0..<n { x[k] = 0 }
+            x[i] = 1 / l[i, i]
+            var sum = x[i] * x[i]
+            for k in (i + 1)..<max(i + 1, n) {
+                var s = 0.0
+                for m in i..<k { s -= l[k, m] * x[m] }
+                x[k] = s / l[k, k]
+                sum += x[k] * x[k]
+            }
+            out[i] = sum.squareRoot()
+        }
+        return out.map { $0.isFinite && $0 > 0 ? $0 : 1 }
     }
 
     /// Solves (N_s + λ 1) s = g_s on the system scaled to unit diagonal, by Cholesky when N_s is well

@@ -15,40 +15,94 @@ struct PatternProblem: LeastSquaresProblem {
     /// The background's columns are its Chebyshev basis times √w: the same at every evaluation of a stage.
     var constantColumns: [Bool] { parameters.map(\.isBackground) }
 
-    /// Keeps the Gaussian variance U tan²θ + V tanθ + W ≥ 0 over the fitted points when U, V and W are all
-    /// refined (U, W ≥ 0 are box bounds; see `RefinementSettings.defaultBounds`): V is raised to the least
-    /// value that allows, −min over tanθ ∈ [t₁, t₂] of (U t + W/t) — at t = √(W/U) when that lies inside.
-    /// Without it, refining a generic profile on the QPA round robin's mixture ended at U 0, V −6.3, W 6.3:
-    /// no Gaussian at all near 90°.
-    ///
+    /// With U, V and W refined, the solver works with V's slack above the least value that keeps the Gaussian
+    /// variance U tan²θ + V tanθ + W ≥ 0 over the fitted points, q = V − V_min(U, W) ≥ 0, a plain bound (U, W ≥ 0
+    /// are bounds too; see `RefinementSettings.defaultBounds`). V_min = −min over tanθ ∈ [t₁, t₂] of (U t + W/t),
+    /// at t = √(W/U) when that lies inside, with ∂V_min/∂U = −t, ∂V_min/∂W = −1/t. (Projecting V back after each
+    /// step kept the profile physical too, but the solver then crawled along the constraint: 30 cycles without
+    /// converging on P2-NaCoO2, where U sits at 0 and the variance reaches zero at the last point.)
+    struct VarianceSlack {
+        let u: Int, v: Int, w: Int
+        let t1: Double, t2: Double
+
+        /// V_min(U, W) and its partials.
+        func least(_ p: [Double]) -> (value: Double, dU: Double, dW: Double) {
+            let (u, w) = (max(p[self.u], 0), max(p[self.w], 0))
+            let t = u > 0 ? min(max((w / u).squareRoot(), t1), t2) : t2
+            return (-(u * t + w / t), -t, -1 / t)
+        }
+    }
+
+    let slack: VarianceSlack?
+
+    init(model: PatternModel, parameters: [ModelParameter], observed: [Double], rootWeights: [Double]) {
+        self.model = model
+        self.parameters = parameters
+        self.observed = observed
+        self.rootWeights = rootWeights
+        if model.instrument.fundamentalParameters == nil,
+           let u = parameters.firstIndex(of: .profile(.u)), let v = parameters.firstIndex(of: .profile(.v)),
+           let w = parameters.firstIndex(of: .profile(.w)),
+           let first = rootWeights.firstIndex(where: { $0 > 0 }), let last = rootWeights.lastIndex(where: { $0 > 0 }) {
+            let t = { (tt: Double) in tan(tt * Double.pi / 360) }
+            slack = VarianceSlack(u: u, v: v, w: w, t1: t(model.twoTheta[first]), t2: t(model.twoTheta[last]))
+        } else {
+            slack = nil
+        }
+    }
+
+    /// The solver's coordinates of model values (V → its slack, at least 0).
+    func solverCoordinates(_ p: [Double]) -> [Double] {
+        guard let s = slack else { return p }
+        var x = p
+        x[s.v] = max(0, p[s.v] - s.least(p).value)
+        return x
+    }
+
+    /// Model values of the solver's coordinates (the slack → V).
+    func modelCoordinates(_ x: [Double]) -> [Double] {
+        guard let s = slack else { return x }
+        var p = x
+        p[s.v] = x[s.v] + s.least(x).value
+        return p
+    }
+
+    /// The solver's outcome in model terms: values, and (JᵀJ)⁻¹ carried through V = q + V_min(U, W).
+    func modelOutcome(_ o: LevenbergMarquardt.Outcome) -> LevenbergMarquardt.Outcome {
+        guard let s = slack else { return o }
+        var out = o
+        out.parameters = modelCoordinates(o.parameters)
+        let l = s.least(o.parameters)
+        let n = o.inverseNormalMatrix.rows
+        // T = ∂(model)/∂(solver): the identity but for V's row (∂V/∂U, 1, ∂V/∂W).
+        func t(_ i: Int, _ k: Int) -> Double {
+            if i == s.v { return k == s.v ? 1 : k == s.u ? l.dU : k == s.w ? l.dW : 0 }
+            return i == k ? 1 : 0
+        }
+        var product = Matrix(rows: n, columns: n)
+        for i in 0..<n {
+            for j in 0..<n {
+                var sum = 0.0
+                for a in 0..<n where t(i, a) != 0 {
+                    for b in 0..<n where t(j, b) != 0 { sum += t(i, a) * o.inverseNormalMatrix[a, b] * t(j, b) }
+                }
+                product[i, j] = sum
+            }
+        }
+        out.inverseNormalMatrix = product
+        return out
+    }
+
     /// With S/L refined apart, H/L = SH/L − S/L stays ≥ 1e-5: S/L is lowered to SH/L − 1e-5 when needed.
     func project(_ p: inout [Double]) {
-        if let (iu, iv, iw) = varianceIndices, let (t1, t2) = fittedTangents {
-            let u = p[iu], w = p[iw]
-            let t = u > 0 ? min(max((w / u).squareRoot(), t1), t2) : t2
-            p[iv] = max(p[iv], -(u * t + w / t))
-        }
         if let isl = parameters.firstIndex(of: .profile(.sl)) {
             let shl = parameters.firstIndex(of: .profile(.shl)).map { p[$0] } ?? model.instrument.shl
             p[isl] = min(p[isl], shl - 1e-5)
         }
     }
 
-    /// Where U, V and W sit among the parameters (nil unless all three are refined).
-    var varianceIndices: (Int, Int, Int)? {
-        guard let u = parameters.firstIndex(of: .profile(.u)), let v = parameters.firstIndex(of: .profile(.v)),
-              let w = parameters.firstIndex(of: .profile(.w)) else { return nil }
-        return (u, v, w)
-    }
-
-    /// tanθ at the first and last fitted point.
-    var fittedTangents: (Double, Double)? {
-        guard let first = rootWeights.firstIndex(where: { $0 > 0 }), let last = rootWeights.lastIndex(where: { $0 > 0 }) else { return nil }
-        let t = { (tt: Double) in tan(tt * Double.pi / 360) }
-        return (t(model.twoTheta[first]), t(model.twoTheta[last]))
-    }
-
-    mutating func setParameters(_ p: [Double]) -> Bool {
+    mutating func setParameters(_ x: [Double]) -> Bool {
+        let p = modelCoordinates(x)
         do {
             for (i, id) in parameters.enumerated() { try model.setValue(p[i], for: id) }
             return true
@@ -74,6 +128,15 @@ struct PatternProblem: LeastSquaresProblem {
                     let column = s.baseAddress! + c * n
                     for i in 0..<n { column[i] *= weight[i] }
                 }
+            }
+        }
+        if let sl = slack {
+            // ∂/∂U and ∂/∂W at fixed slack: V moves with V_min.
+            let l = sl.least(parameters.map { model.value(of: $0) })
+            j.storage.withUnsafeMutableBufferPointer { s in
+                let base = s.baseAddress!
+                let (cu, cv, cw) = (base + sl.u * n, base + sl.v * n, base + sl.w * n)
+                for i in 0..<n { cu[i] += l.dU * cv[i]; cw[i] += l.dW * cv[i] }
             }
         }
         return (r, j)

@@ -276,13 +276,15 @@ struct StageRun {
             solver.chiSquaredTolerance = 1e-4
             solver.shiftTolerance = 0.1
         }
-        let bounds = stage.parameters.map { bound($0) }
+        var bounds = stage.parameters.map { bound($0) }
         var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: fitWeights.map { $0.squareRoot() })
+        // The solver sees V as its slack above the physical limit (see `PatternProblem.VarianceSlack`).
+        if let s = problem.slack { bounds[s.v] = 0...Double.greatestFiniteMagnitude }
         guard LeBail.extracts(in: stage, model: prepared) else {
-            let start = stage.parameters.map { prepared.value(of: $0) }
+            let start = problem.solverCoordinates(stage.parameters.map { prepared.value(of: $0) })
             let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
                                           cycleFinished: cycleFinished)
-            return (outcome, problem.model)
+            return (problem.modelOutcome(outcome), problem.model)
         }
         // Le Bail: extract the free intensities from the current model, refine a few cycles with them held,
         // and repeat until χ² stops changing between passes.
@@ -292,10 +294,10 @@ struct StageRun {
         var cycles = 0
         for _ in 0..<settings.leBailPasses {
             LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
-            let start = stage.parameters.map { problem.model.value(of: $0) }
+            let start = problem.solverCoordinates(stage.parameters.map { problem.model.value(of: $0) })
             let done = cycles
-            var o = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
-                                    cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } })
+            var o = problem.modelOutcome(solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
+                                                         cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } }))
             cycles += o.iterations
             let previous = outcome?.chiSquared
             o.iterations = cycles

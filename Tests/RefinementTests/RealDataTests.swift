@@ -53,10 +53,10 @@ import _TestSupport
     @Test func rangeAboveTheBroadenedStage() throws {
         let fap = try refine("patterns/fluorapatite/FAP.XRA", "patterns/fluorapatite/fap-start.cif", "patterns/fluorapatite/INST_XRY.PRM",
                              range: (60, nil))
-        #expect(fap.converged, "\(fap.termination)")
+        #expect(fap.termination.isConverged && fap.undetected.isEmpty, "\(fap.termination)")
         expectCell(fap, [(.a, 9.371860), (.c, 6.885896)], ppm: 100, "fluorapatite from 60°")
         let pbso4 = try refine("patterns/pbso4/PBSO4.XRA", "patterns/pbso4/PbSO4-Wyckoff.cif", "patterns/pbso4/INST_XRY.PRM", range: (60, nil))
-        #expect(pbso4.converged, "\(pbso4.termination)")
+        #expect(pbso4.termination.isConverged && pbso4.undetected.isEmpty, "\(pbso4.termination)")
         expectCell(pbso4, [(.a, 8.480468), (.b, 5.398663), (.c, 6.960137)], ppm: 100, "PbSO4 from 60°")
     }
 
@@ -72,7 +72,7 @@ import _TestSupport
         #expect(setup.model.instrument.profileStatus == .start && setup.model.instrument.goniometerRadius == 217.5)
         let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
                                settings: setup.settings)
-        #expect(r.converged, "\(r.termination)")
+        #expect(r.termination.isConverged && r.undetected.isEmpty, "\(r.termination)")
         let a = r.model.phases[0].lattice(.a)
         #expect(abs(a - 4.156780) / 4.156780 < 25e-6, "a = \(a)")
         #expect(abs(r.model.specimenDisplacement - -78.77) < 5, "displacement \(r.model.specimenDisplacement) µm")
@@ -95,7 +95,7 @@ import _TestSupport
                                   instrument: "patterns/qpa-roundrobin/start.instprm", geometry: .braggBrentano)
         let byDefault = Refiner.refine(start.model, against: start.pattern, stages: DefaultStrategy.stages(for: start.model, backgroundTerms: 13),
                                        settings: start.settings)
-        #expect(byDefault.converged, "\(byDefault.termination)")
+        #expect(byDefault.termination.isConverged && byDefault.undetected.isEmpty, "\(byDefault.termination)")
         #expect(byDefault.model.instrument.unphysicalProfile(over: start.pattern.range) == nil)
         #expect(byDefault.statistics.rwp < 11, "Rwp \(byDefault.statistics.rwp)")
         let w = try byDefault.quantities().weightFractions
@@ -126,12 +126,30 @@ import _TestSupport
     @Test func lithiumCobaltOxideByDefault() throws {
         let r = try refine("patterns/licoo2-powbase/LiCoO2.UXD", "structures/LiCoO2.cif", "patterns/licoo2-powbase/generic-cu.instprm",
                            range: (32.76, 86.56), terms: 13)
-        #expect(r.converged, "\(r.termination)")
+        #expect(r.termination.isConverged && r.undetected.isEmpty, "\(r.termination)")
         #expect(r.statistics.rwp < 8.447, "Rwp \(r.statistics.rwp)")
         // Ours: 5.83 % with the start profile refined; 7.09 % when the generic profile is held as if calibrated.
         #expect(r.statistics.rwp < 6.5, "Rwp \(r.statistics.rwp)")
         expectCell(r, [(.a, 2.8156), (.c, 14.0542)], ppm: 1000, "LiCoO2")
         #expect(r.model.instrument.unphysicalProfile(over: 32.76...86.56) == nil)
+    }
+
+    /// P2-NaxCoO2 (strong 00l preferred orientation) by default from a generic Cu start file: it converges (the
+    /// Gaussian U, V, W are strongly correlated; with the diagonal's 1/√Nᵢᵢ for esds the shift criterion never
+    /// passed and the last stage ran out of cycles), texture along 001 is found, and O z and the cell come
+    /// within 0.004 and 0.1 % of the only refinement published with the data set — a TOPAS input in
+    /// datalab-org/guillemot (a 2.832224, c 10.916868 Å, O z 0.0913; a doubtful reference, see patterns/README).
+    /// Its Rwp of 2.91 % is not reached (ours 3.52 %).
+    @Test func sodiumCobaltOxideByDefault() throws {
+        let r = try refine("patterns/nacoo2-p2/KD1-2_5-90_30min.xy", "patterns/nacoo2-p2/nacoo2-p2-start.cif", "patterns/nacoo2-p2/generic-cu.instprm",
+                           terms: 13)
+        #expect(r.termination.isConverged && r.undetected.isEmpty, "\(r.termination)")
+        #expect(r.model.phases[0].marchDollase < 0.7 && r.model.phases[0].textureAxis == MillerIndex(0, 0, 1))
+        let o = try #require(r.model.phases[0].sites.firstIndex { r.model.phases[0].structure.atoms[$0[0]].label == "O1" })
+        let z = r.model.value(of: .position(phase: 0, site: o, axis: 2))
+        #expect(abs(z - 0.0913) < 0.004, "O z \(z)")
+        expectCell(r, [(.a, 2.832224), (.c, 10.916868)], ppm: 1000, "NaCoO2")
+        #expect(r.statistics.rwp < 3.6, "Rwp \(r.statistics.rwp)")
     }
 
     /// NIST SRM 660c LaB6 (pdCIF, measured block): with zero, specimen displacement and the instrument profile
