@@ -38,6 +38,9 @@ public enum PhaseParameter: Hashable, Sendable {
     case cationMixing
     case size
     case microstrain
+    /// Crystallite size and microstrain along the unique axis c (GSAS-II's uniaxial model; `size` and
+    /// `microstrain` are then the equatorial ones). See `Phase.axialSize`.
+    case axialSize, axialMicrostrain
     /// March–Dollase ratio r.
     case texture
 }
@@ -98,6 +101,8 @@ public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
             case .cationMixing: name = "cation_mixing"
             case .size: name = "size"
             case .microstrain: name = "microstrain"
+            case .axialSize: name = "size_axial"
+            case .axialMicrostrain: name = "microstrain_axial"
             case .texture: name = "march_dollase"
             }
             return "phase\(p).\(name)"

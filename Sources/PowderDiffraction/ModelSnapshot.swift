@@ -33,6 +33,7 @@ extension PatternModel {
             }
             out += phase.structure.atoms.indices.map { .occupancy(phase: p, atom: $0) }
             out += [.size(phase: p), .microstrain(phase: p), .texture(phase: p)]
+            if phase.isUniaxial { out += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
         }
         return out
     }

@@ -170,7 +170,12 @@ struct EvaluationWork {
         var widths = LineWidths()
         for li in c.lines.indices {
             guard let line = placeLine(li, c, inverseDSquared: q) else { continue }
-            if li == 0 { widths = LineWidths(position: line, instrument: model.instrument, phase: c.phase, wavelength: model.instrument.radiation.wavelength) }
+            if li == 0 {
+                widths = LineWidths(position: line, instrument: model.instrument, phase: c.phase, wavelength: model.instrument.radiation.wavelength,
+                                    cosSquaredToAxis: c.phase.isUniaxial ? Self.cosSquaredToC(c.phase.reflections[ri].index, c.cell, inverseDSquared: q) : 0)
+                let l = Double(c.phase.reflections[ri].index.l)
+                widths.axialIndexSquared = l * l
+            }
             let range = layOut(li, ri, line, widths, c, layout: &layout)
             guard !range.isEmpty else { continue }
             let weight = lineIntensity(line, terms, c, ratio: c.lines[li].ratio)
@@ -243,6 +248,14 @@ struct EvaluationWork {
         let shift = model.geometricShift(braggDegrees)
         return PlacedLine(position: braggDegrees + model.instrument.zero + shift.shift, dPositionDQ: dBraggDQ * (1 + shift.dTwoTheta),
                           dPositionDShift: (shift.dFirst, shift.dSecond))
+    }
+
+    /// cos² of the angle between the normal of reflection h and c* (the unique axis of a hexagonal, trigonal or
+    /// tetragonal cell): (G h)₃² / (G₃₃ · h·G·h), G the reciprocal metric.
+    static func cosSquaredToC(_ h: MillerIndex, _ cell: UnitCell, inverseDSquared q: Double) -> Double {
+        let g = cell.reciprocalMetric
+        let x = g[6] * Double(h.h) + g[7] * Double(h.k) + g[8] * Double(h.l)
+        return q > 0 && g[8] > 0 ? min(1, x * x / (g[8] * q)) : 0
     }
 
     /// The FCJ quadrature (fixed with the layout) and the point window of a line; fills `asymmetryNodes`.
@@ -320,8 +333,18 @@ struct EvaluationWork {
         for (l, d) in zip(cols.lattice, latticeDerivatives) {
             // The line moves with 1/d², the widths with the Kα1 position; |F|² changes with s and 1/V with V.
             let dPos = line.dPositionDQ * d.value, dPos1 = w.dPositionDQ * d.value
-            sensitivities.append(LineSensitivity(column: d.column, dIntensity: weight.perF2 * t.dF2DS / (8 * t.s) * d.value + weight.dPosition * dPos - weight.intensity / c.cell.volume * l.dVolume,
-                                                 dPosition: dPos * Self.rad, dVariance: w.dVarianceDPosition * dPos1 * k * k, dGamma: w.dGammaDPosition * dPos1 * k))
+            var e = LineSensitivity(column: d.column, dIntensity: weight.perF2 * t.dF2DS / (8 * t.s) * d.value + weight.dPosition * dPos - weight.intensity / c.cell.volume * l.dVolume,
+                                    dPosition: dPos * Self.rad, dVariance: w.dVarianceDPosition * dPos1 * k * k, dGamma: w.dGammaDPosition * dPos1 * k)
+            if c.phase.isUniaxial {
+                // Uniaxial widths follow the normal's angle to c*: cos²φ = l² G₃₃ / q (c* ⟂ a*, b*), so
+                // ∂cos²φ/∂p = (l² ∂G₃₃/∂p − cos²φ ∂q/∂p) / q, ∂G₃₃/∂p being ∂q/∂p of the 001 reflection.
+                let q = 4 * t.s * t.s, l2 = w.axialIndexSquared
+                let dG33 = c.phase.cellParametrization.inverseDSquaredDerivative(c.cell, 0, 0, 1, l.parameter)
+                let dCos2 = (l2 * dG33 - w.cosSquaredToAxis * d.value) / q
+                e.dVariance += w.sample.dVarianceDCosSquared * dCos2 * k * k
+                e.dGamma += w.sample.dGammaDCosSquared * dCos2 * k
+            }
+            sensitivities.append(e)
         }
         if let col = cols.zero {
             sensitivities.append(LineSensitivity(column: col, dIntensity: weight.dPosition, dPosition: Self.rad, dVariance: w.dVarianceDPosition * k * k, dGamma: w.dGammaDPosition * k))
@@ -365,6 +388,12 @@ struct EvaluationWork {
         }
         if let col = c.columns.strain {
             sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDStrain * k * k, dGamma: w.sample.dGammaDStrain * k))
+        }
+        if let col = c.columns.axialSize {
+            sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDAxialSize * k * k, dGamma: w.sample.dGammaDAxialSize * k))
+        }
+        if let col = c.columns.axialStrain {
+            sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDAxialStrain * k * k, dGamma: w.sample.dGammaDAxialStrain * k))
         }
     }
 
@@ -440,7 +469,7 @@ struct EvaluationWork {
     func isInstrumentOnlyWidth(_ col: Int) -> Bool {
         switch parameters[col] {
         case .pattern(.profile): return true
-        case .phase(_, .microstrain): return true
+        case .phase(_, .microstrain), .phase(_, .axialSize), .phase(_, .axialMicrostrain): return true
         default: return false
         }
     }
@@ -481,12 +510,15 @@ struct LineWidths {
     var dPositionDQ = 0.0
     var dPositionDShift = (first: 0.0, second: 0.0)
     var sample = SampleBroadening.Widths()
+    /// cos²φ of the reflection normal to c*, and l² (uniaxial broadening only).
+    var cosSquaredToAxis = 0.0, axialIndexSquared = 0.0
     var shape = PseudoVoigt(variance: 1e-12, gamma: 0)
 
     init() {}
 
-    /// Caglioti σ² = U tan²θ + V tanθ + W and γ = X/cosθ + Y tanθ + Z, plus size and microstrain.
-    init(position line: PlacedLine, instrument inst: Instrument, phase: Phase, wavelength: Double) {
+    /// Caglioti σ² = U tan²θ + V tanθ + W and γ = X/cosθ + Y tanθ + Z, plus size and microstrain (uniaxial ones
+    /// seen along a reflection normal making cos²φ with c*).
+    init(position line: PlacedLine, instrument inst: Instrument, phase: Phase, wavelength: Double, cosSquaredToAxis: Double = 0) {
         let rad = AngleUnit.radiansPerDegree, k = AngleUnit.radiansPerCentidegree
         let pos = line.position
         position = pos
@@ -499,8 +531,8 @@ struct LineWidths {
         dVarianceDPosition = (2 * inst.u * t + inst.v) * dtDPos
         gamma = inst.x / c + inst.y * t + inst.z
         dGammaDPosition = inst.x * sin(th) / (c * c) * rad / 2 + inst.y * dtDPos
-        sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: wavelength, size: phase.size, microstrain: phase.microstrain,
-                                         sizeMix: phase.sizeMix, strainMix: phase.strainMix)
+        self.cosSquaredToAxis = cosSquaredToAxis
+        sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: wavelength, phase: phase, cosSquared: cosSquaredToAxis)
         variance += sample.variance
         gamma += sample.gamma
         dVarianceDPosition += sample.dVarianceDTwoTheta
@@ -580,7 +612,7 @@ struct PhaseColumns {
     var occupancy: [SiteColumn] = []
     var mixing: Int?
     var profile: [ProfileColumn] = []
-    var size: Int?, strain: Int?, texture: Int?
+    var size: Int?, strain: Int?, axialSize: Int?, axialStrain: Int?, texture: Int?
     var zero: Int?
     /// (column, true for the first geometry term: ⟂ displacement or specimen displacement).
     var shift: [(Int, Bool)] = []
@@ -610,6 +642,8 @@ struct PhaseColumns {
         profile = ProfileTerm.allCases.compactMap { t in column[.profile(t)].map { ProfileColumn(term: t, column: $0) } }
         size = column[.size(phase: pi)]
         strain = column[.microstrain(phase: pi)]
+        axialSize = column[.phase(pi, .axialSize)]
+        axialStrain = column[.phase(pi, .axialMicrostrain)]
         texture = column[.texture(phase: pi)]
         zero = column[.zero]
         switch model.instrument.geometry {

@@ -29,6 +29,8 @@ extension PatternModel {
         case .cationMixing: return "cation mixing"
         case .size: return "size"
         case .microstrain: return "microstrain"
+        case .axialSize: return "axial size"
+        case .axialMicrostrain: return "axial microstrain"
         case .texture: return "March-Dollase r"
         }
     }
@@ -55,8 +57,8 @@ extension PatternModel {
         case .pattern(.profile(let t)): return [.u, .v, .w].contains(t) ? "centideg²" : ([.shl, .sl].contains(t) ? "" : "centideg")
         case .phase(_, .lattice(let l)): return l.isLength ? "Å" : "°"
         case .phase(_, .uIso): return "Å²"
-        case .phase(_, .size): return "µm"
-        case .phase(_, .microstrain): return "10⁻⁶"
+        case .phase(_, .size), .phase(_, .axialSize): return "µm"
+        case .phase(_, .microstrain), .phase(_, .axialMicrostrain): return "10⁻⁶"
         default: return ""
         }
     }

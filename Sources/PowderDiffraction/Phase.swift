@@ -23,6 +23,13 @@ public struct Phase: Sendable {
     public var size: Double
     /// Isotropic microstrain in 10⁻⁶ (GSAS-II `Mustrain;i`); Lorentzian with fraction `strainMix`.
     public var microstrain: Double
+    /// Uniaxial broadening (GSAS-II's uniaxial size and microstrain, axis c; hexagonal, trigonal and tetragonal
+    /// cells): size and microstrain along c, `size` and `microstrain` then being those perpendicular to it. A
+    /// reflection whose normal makes the angle φ with c sees D = D⊥D∥/√((D⊥ cos φ)² + (D∥ sin φ)²) — the
+    /// extent of an ellipsoid of revolution along that normal — and likewise the microstrain. nil: isotropic.
+    public var axialSize: Double?, axialMicrostrain: Double?
+    /// Whether the broadening is uniaxial.
+    public var isUniaxial: Bool { axialSize != nil || axialMicrostrain != nil }
     /// Lorentzian fractions of size and strain broadening (GSAS-II `LGmix`, 1 = pure Lorentzian).
     public var sizeMix: Double = 1, strainMix: Double = 1
     /// March–Dollase ratio r (1 = no texture) and its axis.
@@ -204,6 +211,8 @@ public struct Phase: Sendable {
         case .cationMixing: return cationMixingValue ?? 0
         case .size: return size
         case .microstrain: return microstrain
+        case .axialSize: return axialSize ?? size
+        case .axialMicrostrain: return axialMicrostrain ?? microstrain
         case .texture: return marchDollase
         }
     }
@@ -219,6 +228,8 @@ public struct Phase: Sendable {
         case .cationMixing: setCationMixing(v)
         case .size: size = v
         case .microstrain: microstrain = v
+        case .axialSize: axialSize = v
+        case .axialMicrostrain: axialMicrostrain = v
         case .texture: marchDollase = v
         }
     }

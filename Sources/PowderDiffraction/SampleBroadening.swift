@@ -11,8 +11,45 @@ enum SampleBroadening {
         var variance = 0.0, gamma = 0.0
         var dVarianceDSize = 0.0, dGammaDSize = 0.0
         var dVarianceDStrain = 0.0, dGammaDStrain = 0.0
+        /// Along c, when the broadening is uniaxial (`size` and `microstrain` are then the equatorial terms).
+        var dVarianceDAxialSize = 0.0, dGammaDAxialSize = 0.0
+        var dVarianceDAxialStrain = 0.0, dGammaDAxialStrain = 0.0
+        /// Per unit of cos²φ (the cell tilts the reflection normal against the axis).
+        var dVarianceDCosSquared = 0.0, dGammaDCosSquared = 0.0
         /// Per degree of the reflection's 2θ.
         var dVarianceDTwoTheta = 0.0, dGammaDTwoTheta = 0.0
+    }
+
+    /// The effective value along a reflection normal at angle φ from the axis (cos²φ given) of an ellipsoid of
+    /// revolution with equatorial value e and axial value a, D = e a / √((e cos φ)² + (a sin φ)²), and its
+    /// partials ∂D/∂e = a³ sin²φ / R³, ∂D/∂a = e³ cos²φ / R³ (R the root).
+    static func uniaxial(equatorial e: Double, axial a: Double, cosSquared c2: Double)
+        -> (value: Double, dEquatorial: Double, dAxial: Double, dCosSquared: Double) {
+        let s2 = 1 - c2
+        let r2 = e * e * c2 + a * a * s2
+        guard r2 > 0 else { return (0, 0, 0, 0) }
+        let r = r2.squareRoot(), r3 = r2 * r
+        return (e * a / r, a * a * a * s2 / r3, e * e * e * c2 / r3, -e * a * (e * e - a * a) / (2 * r3))
+    }
+
+    /// The widths of a phase's reflection whose normal makes cos²φ with the phase's c axis (used only when
+    /// the phase's broadening is uniaxial).
+    static func widths(twoThetaDegrees: Double, wavelength: Double, phase: Phase, cosSquared: Double) -> Widths {
+        guard phase.isUniaxial else {
+            return widths(twoThetaDegrees: twoThetaDegrees, wavelength: wavelength, size: phase.size, microstrain: phase.microstrain,
+                          sizeMix: phase.sizeMix, strainMix: phase.strainMix)
+        }
+        let d = uniaxial(equatorial: phase.size, axial: phase.axialSize ?? phase.size, cosSquared: cosSquared)
+        let m = uniaxial(equatorial: phase.microstrain, axial: phase.axialMicrostrain ?? phase.microstrain, cosSquared: cosSquared)
+        var w = widths(twoThetaDegrees: twoThetaDegrees, wavelength: wavelength, size: d.value, microstrain: m.value,
+                       sizeMix: phase.sizeMix, strainMix: phase.strainMix)
+        let (dv, dg, mv, mg) = (w.dVarianceDSize, w.dGammaDSize, w.dVarianceDStrain, w.dGammaDStrain)
+        (w.dVarianceDCosSquared, w.dGammaDCosSquared) = (dv * d.dCosSquared + mv * m.dCosSquared, dg * d.dCosSquared + mg * m.dCosSquared)
+        (w.dVarianceDSize, w.dGammaDSize) = (dv * d.dEquatorial, dg * d.dEquatorial)
+        (w.dVarianceDAxialSize, w.dGammaDAxialSize) = (dv * d.dAxial, dg * d.dAxial)
+        (w.dVarianceDStrain, w.dGammaDStrain) = (mv * m.dEquatorial, mg * m.dEquatorial)
+        (w.dVarianceDAxialStrain, w.dGammaDAxialStrain) = (mv * m.dAxial, mg * m.dAxial)
+        return w
     }
 
     static func widths(twoThetaDegrees: Double, wavelength: Double, size: Double, microstrain: Double,

@@ -59,6 +59,7 @@ public enum DefaultStrategy {
         let offset: ModelParameter = model.instrument.geometry == .braggBrentano ? .specimenDisplacement : .zero
         var cells: [ModelParameter] = []
         var profile: [ModelParameter] = []
+        var axial: [ModelParameter] = []
         var structure: [ModelParameter] = []
         for (p, phase) in model.phases.enumerated() where phase.isActive {
             // A Le Bail phase's scale sets its level until its intensities are extracted (see `LeBail`).
@@ -66,6 +67,14 @@ public enum DefaultStrategy {
             cells += phase.independentLattice.map { .lattice(phase: p, $0) }
             // A fundamental-parameters profile has no microstrain term (yet): size only.
             profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p), .microstrain(phase: p)] : [.size(phase: p)]
+            if phase.isUniaxial && model.instrument.fundamentalParameters == nil {
+                if holdsSampleBroadening(model.instrument) {
+                    // The isotropic part is in X and Y; what the axis adds to the size is the sample's own.
+                    axial.append(.phase(p, .axialSize))
+                } else {
+                    profile += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)]
+                }
+            }
             structure += structuralParameters(of: phase, index: p)
         }
         // A start profile: U V W X Y and SH/L together, in a stage of their own after the sharp cell stage;
@@ -77,7 +86,7 @@ public enum DefaultStrategy {
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
             // With the full axial model the asymmetry is the geometry's: no SH/L.
-            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + (model.instrument.fullAxial == nil ? [.profile(.shl)] : [])
+            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + (model.instrument.fullAxial == nil ? [.profile(.shl)] : []) + axial
             profile = []
         }
         let basic = background + scales

@@ -80,6 +80,12 @@ public enum ParameterSelector {
     static func phaseParameters(_ name: String, full: String, phases: [Int], scoped: Bool, model: PatternModel) throws(UnknownName) -> [ModelParameter] {
         let key = name.lowercased()
         func each(_ f: (Int, Phase) -> [ModelParameter]) -> [ModelParameter] { phases.flatMap { f($0, model.phases[$0]) } }
+        // The axial terms of the phases whose broadening is uniaxial (`--uniaxial NAME`).
+        func uniaxial(_ q: PhaseParameter) throws(UnknownName) -> [ModelParameter] {
+            let found = each { p, phase in phase.isUniaxial ? [.phase(p, q)] : [] }
+            guard !found.isEmpty else { throw UnknownName(name: full, reason: "no phase has uniaxial broadening (give --uniaxial NAME)") }
+            return found
+        }
         switch key {
         case "all":
             var out = try phaseParameters("scale", full: full, phases: phases, scoped: scoped, model: model)
@@ -90,7 +96,9 @@ public enum ParameterSelector {
         case "cell": return each { p, phase in phase.independentLattice.map { .lattice(phase: p, $0) } }
         case "size": return each { p, _ in [.size(phase: p)] }
         case "microstrain", "strain": return each { p, _ in [.microstrain(phase: p)] }
-        case "profile": return each { p, _ in [.size(phase: p), .microstrain(phase: p)] }
+        case "axial size", "size axial": return try uniaxial(.axialSize)
+        case "axial microstrain", "axial strain", "microstrain axial": return try uniaxial(.axialMicrostrain)
+        case "profile": return each { p, phase in [.size(phase: p), .microstrain(phase: p)] + (phase.isUniaxial ? [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] : []) }
         case "texture", "march-dollase r", "march-dollase": return each { p, _ in [.texture(phase: p)] }
         case "cation mixing", "mixing":
             let found = each { p, phase in phase.cationMixing == nil ? [] : [.cationMixing(phase: p)] }

@@ -32,8 +32,8 @@ public struct RefinementSettings: Sendable {
             switch q {
             case .scale: return 0...Double.greatestFiniteMagnitude
             case .lattice(let l): return l.isLength ? 0.5...500 : 10...170
-            case .size: return 0.001...100
-            case .microstrain: return 0...1e5
+            case .size, .axialSize: return 0.001...100
+            case .microstrain, .axialMicrostrain: return 0...1e5
             case .uIso: return 0...0.1
             case .cationMixing: return 0...0.5
             case .occupancy: return 0...1

@@ -96,6 +96,7 @@ public enum RefinementReport {
         for (p, phase) in r.model.phases.enumerated() {
             if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
             extra += [.size(phase: p), .microstrain(phase: p)]
+            if phase.isUniaxial { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
         }
         for p in extra where !list.contains(p) { list.append(p) }
         return list

@@ -79,6 +79,8 @@ public struct ModelOptions: Sendable {
     public var threads = 1
     /// Phases (by name) refined by Le Bail extraction instead of their structure.
     public var leBail: [String] = []
+    /// Phases (by name) whose size and microstrain are uniaxial along c (see `Phase.axialSize`).
+    public var uniaxial: [String] = []
     /// What the instrument file's profile is taken for, whatever it says of itself (nil: what it says).
     public var profileStatus: ProfileStatus?
 
@@ -139,17 +141,28 @@ public struct RefinementSetup: Sendable {
             // With a start profile the default strategy refines X and Y, which carry the Lorentzian size and
             // strain broadening exactly (1/cosθ, tanθ): the sample's own terms start, and stay, at none.
             let held = DefaultStrategy.holdsSampleBroadening(inst)
-            let phase = try Phase(structure: structure, wavelength: inst.radiation.wavelength, dMin: dMin,
+            var phase = try Phase(structure: structure, wavelength: inst.radiation.wavelength, dMin: dMin,
                                   size: held ? Calibration.instrumentalSize : defaultSize,
                                   microstrain: held ? 0 : defaultMicrostrain, name: name, mode: mode)
             let range = (fitted.twoTheta.first ?? low)...(fitted.twoTheta.last ?? high)
             guard phase.reflections.contains(where: { $0.twoTheta(wavelength: inst.radiation.wavelength).map(range.contains) ?? false }) else {
                 throw WorkflowError.noReflectionsInRange(phase: name, file: input.file, range: range)
             }
+            if options.uniaxial.contains(name) {
+                // The unique axis is c*: the cell must have c ⟂ a, b (hexagonal, trigonal, tetragonal, orthorhombic).
+                guard abs(phase.lattice(.alpha) - 90) < 1e-9, abs(phase.lattice(.beta) - 90) < 1e-9 else {
+                    throw WorkflowError.invalid("--uniaxial \(name): uniaxial broadening is along c and needs α = β = 90° (this cell has α \(EsdFormat.plain(phase.lattice(.alpha)))°, β \(EsdFormat.plain(phase.lattice(.beta)))°)")
+                }
+                // It starts isotropic: the axial terms at the equatorial ones.
+                (phase.axialSize, phase.axialMicrostrain) = (phase.size, phase.microstrain)
+            }
             models.append(phase)
         }
         for name in options.leBail where !names.contains(name) {
             throw WorkflowError.unknownPhase(option: "--le-bail", name: name, known: models.map(\.name))
+        }
+        for name in options.uniaxial where !names.contains(name) {
+            throw WorkflowError.unknownPhase(option: "--uniaxial", name: name, known: models.map(\.name))
         }
         let background = ChebyshevBackground(coefficients: [], low: fitted.twoTheta.first ?? low,
                                              high: max(fitted.twoTheta.last ?? high, (fitted.twoTheta.first ?? low) + 1e-6))

@@ -54,6 +54,7 @@ public struct SequentialJob: Sendable {
         text += "\n\(options.geometry.rawValue) \(options.muR) \(options.convention.rawValue) \(options.backgroundTerms) \(options.range.low ?? -1) \(options.range.high ?? -1) \(options.leBail) \(independent)"
         if !keptPhases.isEmpty { text += " kept:" + keptPhases.joined(separator: ",") }
         if let s = options.profileStatus { text += " profile:" + s.rawValue }
+        if !options.uniaxial.isEmpty { text += " uniaxial:" + options.uniaxial.joined(separator: ",") }
         return Fingerprint.hex(text)
     }
 }

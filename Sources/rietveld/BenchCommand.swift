@@ -38,6 +38,7 @@ struct BenchCommand: ParsableCommand {
             options.threads = model.threads
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
+            options.uniaxial = inputs.uniaxial
             let setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
             try setup.checkDetermined(by: stages)

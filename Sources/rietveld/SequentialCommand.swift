@@ -101,6 +101,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.threads = model.threads
             job.options.leBail = inputs.leBail
             job.options.profileStatus = inputs.profileStatus
+            job.options.uniaxial = inputs.uniaxial
             job.independent = independent
             job.jobs = jobs
             job.resume = resume

@@ -57,6 +57,8 @@ import Testing
         (phases + ["--internal-standard", "Si:0.1"], "--internal-standard: no phase is named 'Si'"),
         (phases + ["--internal-standard", "LNO:1.2"], "0 < FRACTION < 1"),
         (phases + ["--le-bail", "Al"], "--le-bail: no phase is named 'Al'"),
+        (phases + ["--uniaxial", "Al"], "--uniaxial: no phase is named 'Al'"),
+        (phases + ["--phase", "HfO2=structures/HfO2.cif", "--uniaxial", "HfO2"], "--uniaxial HfO2: uniaxial broadening is along c and needs α = β = 90°"),
         (["--phase", "X=Tests/CLITests/Fixtures/no-cell.cif"], "no data block with a unit cell"),
         (phases + ["--recipe", "Tests/CLITests/Fixtures/ambiguous-label.toml"], "the label is in phases"),
     ])

@@ -24,3 +24,22 @@ import _TestSupport
         }
     }
 }
+
+/// Uniaxial broadening against the geometry of an ellipsoid of revolution (axial extent D∥, equatorial D⊥): along
+/// a normal at angle φ to the axis its extent is 1/√(cos²φ/D∥² + sin²φ/D⊥²), so the size width is Scherrer's
+/// with that D — D∥ for 00l, D⊥ for hk0 — and likewise the microstrain.
+@Suite struct UniaxialBroadeningTests {
+    @Test func ellipsoidOfRevolution() throws {
+        let structure = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/LiNiO2.cif"))
+        var phase = try Phase(structure: structure, wavelength: 0.70926, dMin: 1, size: 0.2, microstrain: 800)
+        phase.axialSize = 0.05
+        phase.axialMicrostrain = 2000
+        for c2 in [0.0, 0.3, 0.5, 1.0] {
+            let w = SampleBroadening.widths(twoThetaDegrees: 20, wavelength: 0.70926, phase: phase, cosSquared: c2)
+            let d = 1 / (c2 / (0.05 * 0.05) + (1 - c2) / (0.2 * 0.2)).squareRoot()
+            let m = 1 / (c2 / (2000.0 * 2000) + (1 - c2) / (800.0 * 800)).squareRoot()
+            let isotropic = SampleBroadening.widths(twoThetaDegrees: 20, wavelength: 0.70926, size: d, microstrain: m, sizeMix: 1, strainMix: 1)
+            #expect(abs(w.gamma - isotropic.gamma) < 1e-12 * isotropic.gamma, "cos²φ \(c2): \(w.gamma) vs \(isotropic.gamma)")
+        }
+    }
+}

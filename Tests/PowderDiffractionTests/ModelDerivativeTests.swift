@@ -115,6 +115,16 @@ import _TestSupport
                           .scale(phase: 0)], step: Self.relativeStep)
     }
 
+    /// Uniaxial size and microstrain (axis c): the equatorial and axial terms of both against finite
+    /// differences, with the cell (which tilts the reflection normals against c).
+    @Test func uniaxialBroadening() throws {
+        var model = try Self.linio2Model()
+        model.phases[0].axialSize = 0.05
+        model.phases[0].axialMicrostrain = 2500
+        try check(model, [.size(phase: 0), .microstrain(phase: 0), .phase(0, .axialSize), .phase(0, .axialMicrostrain),
+                          .lattice(phase: 0, .a), .lattice(phase: 0, .c)], step: Self.relativeStep)
+    }
+
     /// Sharing the reflections out among threads changes nothing but the order of sums.
     @Test func threadedEvaluationEqualsSerial() throws {
         var model = try Self.linio2Model()

@@ -12,7 +12,7 @@ public func repositoryPath(_ relative: String) -> String { relative.hasPrefix("/
 /// A refinement set-up from repository files, as `rietveld refine` makes it.
 public func loadSetup(pattern: String, phases: [String], instrument: String, geometry: Geometry = .debyeScherrer,
                       convention: ModelConvention = .exact, backgroundTerms: Int = 13, range: (Double?, Double?) = (nil, nil),
-                      muR: Double = 0, leBail: [String] = []) throws -> RefinementSetup {
+                      muR: Double = 0, leBail: [String] = [], uniaxial: [String] = []) throws -> RefinementSetup {
     var options = Workflow.ModelOptions()
     options.geometry = geometry
     options.convention = convention
@@ -20,6 +20,7 @@ public func loadSetup(pattern: String, phases: [String], instrument: String, geo
     options.range = range
     options.muR = muR
     options.leBail = leBail
+    options.uniaxial = uniaxial
     let inputs = try phases.map { try PhaseInput(argument: $0.contains("=") ? $0.replacingOccurrences(of: "=", with: "=" + repositoryRoot.path + "/") : repositoryPath($0)) }
     return try RefinementSetup.load(pattern: repositoryPath(pattern), phases: inputs, instrument: repositoryPath(instrument), options: options)
 }
