@@ -39,43 +39,57 @@ public enum TextureDetection {
         public let significance: Double
     }
 
-    /// The score test of a texture along `axis` at the model as it is: the χ² drop (in χ²_red) and the change of
-    /// r that adding it would bring to first order, with the phase's scale free — one evaluation of two
-    /// derivative columns, no fit. Only axes that pass it are fitted.
-    static func screen(_ model: PatternModel, phase p: Int, axis: MillerIndex, pattern: Pattern, weights: [Double]) -> (significance: Double, shift: Double) {
+    /// The score test of a texture along an axis at the model as it is: the χ² drop (in χ²_red) and the change of
+    /// r that adding it would bring to first order, with the phase's scale free — two derivative columns, no fit.
+    /// Only axes that pass it are fitted. Several phases are screened in one evaluation (`axes`: an axis per
+    /// phase): at r = 1 a texture changes no intensity, so each phase's columns are what they would be alone.
+    static func screen(_ model: PatternModel, axes: [Int: MillerIndex], pattern: Pattern, weights: [Double]) -> [Int: (significance: Double, shift: Double)] {
         var m = model
-        m.phases[p].textureAxis = axis
-        m.phases[p].marchDollase = 1
-        let e = m.evaluate(derivativesFor: [.scale(phase: p), .texture(phase: p)])
-        guard let j = e.jacobian else { return (0, 0) }
-        var ss = 0.0, su = 0.0, uu = 0.0, se = 0.0, ue = 0.0, ee = 0.0, points = 0.0
-        for i in 0..<pattern.count where weights[i] > 0 {
-            let w = weights[i], s = j[i, 0], u = j[i, 1], r = pattern.intensity[i] - e.calculated[i]
-            ss += w * s * s; su += w * s * u; uu += w * u * u; se += w * s * r; ue += w * u * r; ee += w * r * r
-            points += 1
+        var parameters: [ModelParameter] = []
+        for (p, axis) in axes.sorted(by: { $0.key < $1.key }) {
+            m.phases[p].textureAxis = axis
+            m.phases[p].marchDollase = 1
+            parameters += [.scale(phase: p), .texture(phase: p)]
         }
-        guard ss > 0 else { return (0, 0) }
-        // Texture column with the scale projected out: u′ = u − (sᵀu / sᵀs) s.
-        let uuP = uu - su * su / ss, ueP = ue - su * se / ss
-        guard uuP > 0 else { return (0, 0) }
-        let chi2red = max(ee - se * se / ss, 1e-300) / max(points - 2, 1)
-        return (ueP * ueP / uuP / chi2red, ueP / uuP)
+        let e = m.evaluate(derivativesFor: parameters)
+        guard let j = e.jacobian else { return [:] }
+        var out: [Int: (significance: Double, shift: Double)] = [:]
+        for (k, p) in axes.keys.sorted().enumerated() {
+            var ss = 0.0, su = 0.0, uu = 0.0, se = 0.0, ue = 0.0, ee = 0.0, points = 0.0
+            for i in 0..<pattern.count where weights[i] > 0 {
+                let w = weights[i], s = j[i, 2 * k], u = j[i, 2 * k + 1], r = pattern.intensity[i] - e.calculated[i]
+                ss += w * s * s; su += w * s * u; uu += w * u * u; se += w * s * r; ue += w * u * r; ee += w * r * r
+                points += 1
+            }
+            guard ss > 0 else { out[p] = (0, 0); continue }
+            // Texture column with the scale projected out: u′ = u − (sᵀu / sᵀs) s.
+            let uuP = uu - su * su / ss, ueP = ue - su * se / ss
+            guard uuP > 0 else { out[p] = (0, 0); continue }
+            let chi2red = max(ee - se * se / ss, 1e-300) / max(points - 2, 1)
+            out[p] = (ueP * ueP / uuP / chi2red, ueP / uuP)
+        }
+        return out
     }
 
     /// Tests every active Rietveld phase that has no texture yet; returns the textures worth keeping (and sets
     /// them in `model`: axis and ratio).
     static func detect(in model: inout PatternModel, pattern: Pattern, settings: RefinementSettings) -> [Finding] {
         let weights = settings.weights(pattern)
-        // The score test first: most phases have no texture worth a fit.
-        var candidates: [Int: [MillerIndex]] = [:]
+        // The score test first: most phases have no texture worth a fit. Round k screens every phase's k-th axis.
+        var axesOf: [Int: [MillerIndex]] = [:]
         for p in model.phases.indices {
             let phase = model.phases[p]
             guard phase.isActive, phase.mode == .rietveld, phase.marchDollase == 1, model.resolvedPeaks(phase: p) >= minimumPeaks else { continue }
-            let axes = candidateAxes(phase.structure.spaceGroup.crystalSystem).filter { axis in
-                let score = screen(model, phase: p, axis: axis, pattern: pattern, weights: weights)
-                return score.significance >= minimumImprovement && abs(score.shift) >= minimumEffect
+            axesOf[p] = candidateAxes(phase.structure.spaceGroup.crystalSystem)
+        }
+        var candidates: [Int: [MillerIndex]] = [:]
+        for k in 0..<(axesOf.values.map(\.count).max() ?? 0) {
+            var round: [Int: MillerIndex] = [:]
+            for (p, axes) in axesOf where k < axes.count { round[p] = axes[k] }
+            for (p, score) in screen(model, axes: round, pattern: pattern, weights: weights)
+            where score.significance >= minimumImprovement && abs(score.shift) >= minimumEffect {
+                candidates[p, default: []].append(round[p]!)
             }
-            if !axes.isEmpty { candidates[p] = axes }
         }
         guard !candidates.isEmpty else { return [] }
         var base = model.background.coefficients.indices.map { ModelParameter.background(term: $0) }
