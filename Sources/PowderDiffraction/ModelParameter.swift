@@ -41,6 +41,8 @@ public enum PhaseParameter: Hashable, Sendable {
     /// Crystallite size and microstrain along the unique axis c (GSAS-II's uniaxial model; `size` and
     /// `microstrain` are then the equatorial ones). See `Phase.axialSize`.
     case axialSize, axialMicrostrain
+    /// A coefficient of Stephens' generalized microstrain (index into `Phase.stephensTerms`).
+    case stephens(Int)
     /// March–Dollase ratio r.
     case texture
 }
@@ -103,6 +105,7 @@ public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
             case .microstrain: name = "microstrain"
             case .axialSize: name = "size_axial"
             case .axialMicrostrain: name = "microstrain_axial"
+            case .stephens(let i): name = "stephens\(i)"
             case .texture: name = "march_dollase"
             }
             return "phase\(p).\(name)"

@@ -34,6 +34,7 @@ extension PatternModel {
             out += phase.structure.atoms.indices.map { .occupancy(phase: p, atom: $0) }
             out += [.size(phase: p), .microstrain(phase: p), .texture(phase: p)]
             if phase.isUniaxial { out += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
+            out += phase.stephensTerms.indices.map { .phase(p, .stephens($0)) }
         }
         return out
     }

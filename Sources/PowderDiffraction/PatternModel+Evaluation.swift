@@ -171,8 +171,11 @@ struct EvaluationWork {
         for li in c.lines.indices {
             guard let line = placeLine(li, c, inverseDSquared: q) else { continue }
             if li == 0 {
+                let index = c.phase.reflections[ri].index
                 widths = LineWidths(position: line, instrument: model.instrument, phase: c.phase, wavelength: model.instrument.radiation.wavelength,
-                                    cosSquaredToAxis: c.phase.isUniaxial ? Self.cosSquaredToC(c.phase.reflections[ri].index, c.cell, inverseDSquared: q) : 0)
+                                    cosSquaredToAxis: c.phase.isUniaxial ? Self.cosSquaredToC(index, c.cell, inverseDSquared: q) : 0,
+                                    stephens: c.phase.hasStephensStrain
+                                        ? StephensMicrostrain.microstrain(index, q: q, terms: c.phase.stephensTerms, coefficients: c.phase.stephens) : nil)
                 let l = Double(c.phase.reflections[ri].index.l)
                 widths.axialIndexSquared = l * l
             }
@@ -335,6 +338,11 @@ struct EvaluationWork {
             let dPos = line.dPositionDQ * d.value, dPos1 = w.dPositionDQ * d.value
             var e = LineSensitivity(column: d.column, dIntensity: weight.perF2 * t.dF2DS / (8 * t.s) * d.value + weight.dPosition * dPos - weight.intensity / c.cell.volume * l.dVolume,
                                     dPosition: dPos * Self.rad, dVariance: w.dVarianceDPosition * dPos1 * k * k, dGamma: w.dGammaDPosition * dPos1 * k)
+            if c.phase.hasStephensStrain {
+                // Stephens' μ = d² √Σ moves with 1/d².
+                e.dVariance += w.sample.dVarianceDStrain * w.stephensDQ * d.value * k * k
+                e.dGamma += w.sample.dGammaDStrain * w.stephensDQ * d.value * k
+            }
             if c.phase.isUniaxial {
                 // Uniaxial widths follow the normal's angle to c*: cos²φ = l² G₃₃ / q (c* ⟂ a*, b*), so
                 // ∂cos²φ/∂p = (l² ∂G₃₃/∂p − cos²φ ∂q/∂p) / q, ∂G₃₃/∂p being ∂q/∂p of the 001 reflection.
@@ -388,6 +396,10 @@ struct EvaluationWork {
         }
         if let col = c.columns.strain {
             sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDStrain * k * k, dGamma: w.sample.dGammaDStrain * k))
+        }
+        for (i, col) in c.columns.stephens where i < w.stephensSlopes.count {
+            let slope = w.stephensSlopes[i]
+            sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDStrain * slope * k * k, dGamma: w.sample.dGammaDStrain * slope * k))
         }
         if let col = c.columns.axialSize {
             sensitivities.append(LineSensitivity(column: col, dVariance: w.sample.dVarianceDAxialSize * k * k, dGamma: w.sample.dGammaDAxialSize * k))
@@ -469,7 +481,7 @@ struct EvaluationWork {
     func isInstrumentOnlyWidth(_ col: Int) -> Bool {
         switch parameters[col] {
         case .pattern(.profile): return true
-        case .phase(_, .microstrain), .phase(_, .axialSize), .phase(_, .axialMicrostrain): return true
+        case .phase(_, .microstrain), .phase(_, .axialSize), .phase(_, .axialMicrostrain), .phase(_, .stephens): return true
         default: return false
         }
     }
@@ -512,13 +524,16 @@ struct LineWidths {
     var sample = SampleBroadening.Widths()
     /// cos²φ of the reflection normal to c*, and l² (uniaxial broadening only).
     var cosSquaredToAxis = 0.0, axialIndexSquared = 0.0
+    /// With Stephens' microstrain: ∂μ/∂Sᵢ and ∂μ/∂(1/d²) of this reflection's μ.
+    var stephensSlopes: [Double] = [], stephensDQ = 0.0
     var shape = PseudoVoigt(variance: 1e-12, gamma: 0)
 
     init() {}
 
     /// Caglioti σ² = U tan²θ + V tanθ + W and γ = X/cosθ + Y tanθ + Z, plus size and microstrain (uniaxial ones
     /// seen along a reflection normal making cos²φ with c*).
-    init(position line: PlacedLine, instrument inst: Instrument, phase: Phase, wavelength: Double, cosSquaredToAxis: Double = 0) {
+    init(position line: PlacedLine, instrument inst: Instrument, phase: Phase, wavelength: Double, cosSquaredToAxis: Double = 0,
+         stephens: (value: Double, dCoefficients: [Double], dQ: Double)? = nil) {
         let rad = AngleUnit.radiansPerDegree, k = AngleUnit.radiansPerCentidegree
         let pos = line.position
         position = pos
@@ -532,7 +547,14 @@ struct LineWidths {
         gamma = inst.x / c + inst.y * t + inst.z
         dGammaDPosition = inst.x * sin(th) / (c * c) * rad / 2 + inst.y * dtDPos
         self.cosSquaredToAxis = cosSquaredToAxis
-        sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: wavelength, phase: phase, cosSquared: cosSquaredToAxis)
+        if let s = stephens {
+            // Stephens: this reflection's own microstrain, with the (isotropic) size.
+            sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: wavelength, size: phase.size, microstrain: s.value,
+                                             sizeMix: phase.sizeMix, strainMix: phase.strainMix)
+            (stephensSlopes, stephensDQ) = (s.dCoefficients, s.dQ)
+        } else {
+            sample = SampleBroadening.widths(twoThetaDegrees: pos, wavelength: wavelength, phase: phase, cosSquared: cosSquaredToAxis)
+        }
         variance += sample.variance
         gamma += sample.gamma
         dVarianceDPosition += sample.dVarianceDTwoTheta
@@ -613,6 +635,8 @@ struct PhaseColumns {
     var mixing: Int?
     var profile: [ProfileColumn] = []
     var size: Int?, strain: Int?, axialSize: Int?, axialStrain: Int?, texture: Int?
+    /// Stephens coefficients refined: (term index, column).
+    var stephens: [(Int, Int)] = []
     var zero: Int?
     /// (column, true for the first geometry term: ⟂ displacement or specimen displacement).
     var shift: [(Int, Bool)] = []
@@ -643,6 +667,7 @@ struct PhaseColumns {
         size = column[.size(phase: pi)]
         strain = column[.microstrain(phase: pi)]
         axialSize = column[.phase(pi, .axialSize)]
+        stephens = phase.stephensTerms.indices.compactMap { i in column[.phase(pi, .stephens(i))].map { (i, $0) } }
         axialStrain = column[.phase(pi, .axialMicrostrain)]
         texture = column[.texture(phase: pi)]
         zero = column[.zero]

@@ -31,6 +31,7 @@ extension PatternModel {
         case .microstrain: return "microstrain"
         case .axialSize: return "axial size"
         case .axialMicrostrain: return "axial microstrain"
+        case .stephens(let i): return phase.stephensTerms.indices.contains(i) ? phase.stephensTerms[i].rawValue : "S?"
         case .texture: return "March-Dollase r"
         }
     }
@@ -59,6 +60,7 @@ extension PatternModel {
         case .phase(_, .uIso): return "Å²"
         case .phase(_, .size), .phase(_, .axialSize): return "µm"
         case .phase(_, .microstrain), .phase(_, .axialMicrostrain): return "10⁻⁶"
+        case .phase(_, .stephens): return "10⁻¹² Å⁻⁴"
         default: return ""
         }
     }

@@ -28,6 +28,10 @@ public struct Phase: Sendable {
     /// reflection whose normal makes the angle φ with c sees D = D⊥D∥/√((D⊥ cos φ)² + (D∥ sin φ)²) — the
     /// extent of an ellipsoid of revolution along that normal — and likewise the microstrain. nil: isotropic.
     public var axialSize: Double?, axialMicrostrain: Double?
+    /// Stephens' generalized microstrain (see `StephensMicrostrain`): its terms and coefficients; empty:
+    /// the microstrain is `microstrain` (or uniaxial).
+    public var stephensTerms: [StephensMicrostrain.Term] = [], stephens: [Double] = []
+    public var hasStephensStrain: Bool { !stephensTerms.isEmpty }
     /// Whether the broadening is uniaxial.
     public var isUniaxial: Bool { axialSize != nil || axialMicrostrain != nil }
     /// Lorentzian fractions of size and strain broadening (GSAS-II `LGmix`, 1 = pure Lorentzian).
@@ -213,6 +217,7 @@ public struct Phase: Sendable {
         case .microstrain: return microstrain
         case .axialSize: return axialSize ?? size
         case .axialMicrostrain: return axialMicrostrain ?? microstrain
+        case .stephens(let i): return stephens.indices.contains(i) ? stephens[i] : 0
         case .texture: return marchDollase
         }
     }
@@ -230,6 +235,7 @@ public struct Phase: Sendable {
         case .microstrain: microstrain = v
         case .axialSize: axialSize = v
         case .axialMicrostrain: axialMicrostrain = v
+        case .stephens(let i): if stephens.indices.contains(i) { stephens[i] = v }
         case .texture: marchDollase = v
         }
     }

@@ -66,7 +66,9 @@ public enum DefaultStrategy {
             scales.append(.scale(phase: p))
             cells += phase.independentLattice.map { .lattice(phase: p, $0) }
             // A fundamental-parameters profile has no microstrain term (yet): size only.
-            profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p), .microstrain(phase: p)] : [.size(phase: p)]
+            // Stephens' generalized microstrain replaces the isotropic one.
+            let strain: [ModelParameter] = phase.hasStephensStrain ? phase.stephensTerms.indices.map { .phase(p, .stephens($0)) } : [.microstrain(phase: p)]
+            profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p)] + strain : [.size(phase: p)]
             if phase.isUniaxial && model.instrument.fundamentalParameters == nil {
                 if holdsSampleBroadening(model.instrument) {
                     // The isotropic part is in X and Y; what the axis adds to the size is the sample's own.

@@ -80,6 +80,10 @@ public enum ParameterSelector {
     static func phaseParameters(_ name: String, full: String, phases: [Int], scoped: Bool, model: PatternModel) throws(UnknownName) -> [ModelParameter] {
         let key = name.lowercased()
         func each(_ f: (Int, Phase) -> [ModelParameter]) -> [ModelParameter] { phases.flatMap { f($0, model.phases[$0]) } }
+        // A phase's microstrain: its Stephens coefficients when it has them (`--stephens NAME`).
+        func strain(_ p: Int, _ phase: Phase) -> [ModelParameter] {
+            phase.hasStephensStrain ? phase.stephensTerms.indices.map { .phase(p, .stephens($0)) } : [.microstrain(phase: p)]
+        }
         // The axial terms of the phases whose broadening is uniaxial (`--uniaxial NAME`).
         func uniaxial(_ q: PhaseParameter) throws(UnknownName) -> [ModelParameter] {
             let found = each { p, phase in phase.isUniaxial ? [.phase(p, q)] : [] }
@@ -95,10 +99,14 @@ public enum ParameterSelector {
         case "scale": return each { p, phase in phase.mode == .rietveld ? [.scale(phase: p)] : [] }
         case "cell": return each { p, phase in phase.independentLattice.map { .lattice(phase: p, $0) } }
         case "size": return each { p, _ in [.size(phase: p)] }
-        case "microstrain", "strain": return each { p, _ in [.microstrain(phase: p)] }
+        case "microstrain", "strain": return each { p, phase in strain(p, phase) }
         case "axial size", "size axial": return try uniaxial(.axialSize)
         case "axial microstrain", "axial strain", "microstrain axial": return try uniaxial(.axialMicrostrain)
-        case "profile": return each { p, phase in [.size(phase: p), .microstrain(phase: p)] + (phase.isUniaxial ? [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] : []) }
+        case "profile": return each { p, phase in [.size(phase: p)] + strain(p, phase) + (phase.isUniaxial ? [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] : []) }
+        case "s400", "s004", "s202", "s301":
+            let found = each { p, phase in phase.stephensTerms.firstIndex { $0.rawValue.lowercased() == key }.map { [.phase(p, .stephens($0))] } ?? [] }
+            guard !found.isEmpty else { throw UnknownName(name: full, reason: "no phase has that Stephens term (give --stephens NAME; S301 only for −3 and −31m)") }
+            return found
         case "texture", "march-dollase r", "march-dollase": return each { p, _ in [.texture(phase: p)] }
         case "cation mixing", "mixing":
             let found = each { p, phase in phase.cationMixing == nil ? [] : [.cationMixing(phase: p)] }

@@ -77,6 +77,7 @@ public struct RefinementResult: Sendable {
         let lorentzianInstrument = parameters.contains(.profile(.x)) || parameters.contains(.profile(.y))
         let held = model.phases.indices.filter { p in
             model.phases[p].isActive && !parameters.contains(.size(phase: p)) && !parameters.contains(.microstrain(phase: p))
+                && !parameters.contains(.phase(p, .stephens(0)))
         }
         if lorentzianInstrument && !held.isEmpty { out.append(.sampleBroadeningHeld(phases: held.map { model.phases[$0].name })) }
         return out

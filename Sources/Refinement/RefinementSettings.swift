@@ -34,6 +34,8 @@ public struct RefinementSettings: Sendable {
             case .lattice(let l): return l.isLength ? 0.5...500 : 10...170
             case .size, .axialSize: return 0.001...100
             case .microstrain, .axialMicrostrain: return 0...1e5
+            // S400 and S004 are squares of strains along a and c; the cross terms may be negative.
+            case .stephens(let i): return i < 2 ? 0...Double.greatestFiniteMagnitude : -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
             case .uIso: return 0...0.1
             case .cationMixing: return 0...0.5
             case .occupancy: return 0...1

@@ -125,6 +125,12 @@ public enum Refiner {
                 stage.parameters.removeAll { $0 == .microstrain(phase: p) }
                 strainHeld.append(p)
             }
+            // Stephens' terms need the peaks of several directions beside the size: as many again per term.
+            let stephens = stage.parameters.filter { if case .phase(p, .stephens) = $0 { return true } else { return false } }
+            if !stephens.isEmpty, peaks < StructureSupport.peaksForStrain * (1 + stephens.count) {
+                stage.parameters.removeAll { stephens.contains($0) }
+                strainHeld.append(p)
+            }
         }
         if !held.isEmpty { events?(.structureHeld(stage: index, phases: held, shares: heldShares)) }
         if !strainHeld.isEmpty { events?(.strainHeld(stage: index, phases: strainHeld)) }

@@ -95,8 +95,9 @@ public enum RefinementReport {
         var extra: [ModelParameter] = [.zero] + ProfileTerm.allCases.filter { $0 != .sl || r.model.instrument.sOverL != nil }.map { .profile($0) }
         for (p, phase) in r.model.phases.enumerated() {
             if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
-            extra += [.size(phase: p), .microstrain(phase: p)]
+            extra += [.size(phase: p)] + (phase.hasStephensStrain ? [] : [.microstrain(phase: p)])
             if phase.isUniaxial { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
+            extra += phase.stephensTerms.indices.map { .phase(p, .stephens($0)) }
         }
         for p in extra where !list.contains(p) { list.append(p) }
         return list

@@ -81,6 +81,8 @@ public struct ModelOptions: Sendable {
     public var leBail: [String] = []
     /// Phases (by name) whose size and microstrain are uniaxial along c (see `Phase.axialSize`).
     public var uniaxial: [String] = []
+    /// Phases (by name) whose microstrain is Stephens' generalized one (see `StephensMicrostrain`).
+    public var stephens: [String] = []
     /// What the instrument file's profile is taken for, whatever it says of itself (nil: what it says).
     public var profileStatus: ProfileStatus?
 
@@ -156,7 +158,22 @@ public struct RefinementSetup: Sendable {
                 // It starts isotropic: the axial terms at the equatorial ones.
                 (phase.axialSize, phase.axialMicrostrain) = (phase.size, phase.microstrain)
             }
+            if options.stephens.contains(name) {
+                guard let terms = StephensMicrostrain.terms(for: structure.spaceGroup) else {
+                    throw WorkflowError.invalid("--stephens \(name): the generalized microstrain is built for hexagonal axes (6/m, 6/mmm, −3m1, −3, −31m); this phase is \(structure.spaceGroup.crystalSystem)")
+                }
+                guard !options.uniaxial.contains(name) else {
+                    throw WorkflowError.invalid("--stephens \(name): a phase has either uniaxial or generalized microstrain, not both")
+                }
+                // It starts isotropic, at the phase's microstrain (or 1000 × 10⁻⁶ when that is held at none).
+                phase.stephensTerms = terms
+                phase.stephens = StephensMicrostrain.isotropic(phase.microstrain > 0 ? phase.microstrain : defaultMicrostrain,
+                                                               a: phase.lattice(.a), c: phase.lattice(.c), terms: terms)
+            }
             models.append(phase)
+        }
+        for name in options.stephens where !names.contains(name) {
+            throw WorkflowError.unknownPhase(option: "--stephens", name: name, known: models.map(\.name))
         }
         for name in options.leBail where !names.contains(name) {
             throw WorkflowError.unknownPhase(option: "--le-bail", name: name, known: models.map(\.name))

@@ -55,6 +55,7 @@ public struct SequentialJob: Sendable {
         if !keptPhases.isEmpty { text += " kept:" + keptPhases.joined(separator: ",") }
         if let s = options.profileStatus { text += " profile:" + s.rawValue }
         if !options.uniaxial.isEmpty { text += " uniaxial:" + options.uniaxial.joined(separator: ",") }
+        if !options.stephens.isEmpty { text += " stephens:" + options.stephens.joined(separator: ",") }
         return Fingerprint.hex(text)
     }
 }

@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
             options.uniaxial = inputs.uniaxial
+            options.stephens = inputs.stephens
             let setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
             try setup.checkDetermined(by: stages)

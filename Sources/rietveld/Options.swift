@@ -50,6 +50,9 @@ struct PhaseArguments: ParsableArguments {
     @Option(name: .customLong("uniaxial"), help: ArgumentHelp("Size and microstrain of this phase uniaxial along c (GSAS-II's uniaxial model: 'axial size', 'axial microstrain' beside the equatorial 'size' and 'microstrain'); repeatable.", valueName: "NAME"))
     var uniaxial: [String] = []
 
+    @Option(name: .customLong("stephens"), help: ArgumentHelp("Stephens' generalized microstrain for this phase (hexagonal axes: S400, S004, S202, and S301 for −3 and −31m, as GSAS-II names them) instead of the isotropic one; repeatable.", valueName: "NAME"))
+    var stephens: [String] = []
+
     @Option(name: .customLong("instrument-profile"), help: ArgumentHelp("What the instrument file's profile is: calibrated (held; the sample's size and strain are refined) or start (U V W X Y and SH/L refined with the sample, size and strain held). Default: what the file says ('#rietveld profile: start'), else calibrated.", valueName: "calibrated|start"))
     var profileStatus: ProfileStatus?
 

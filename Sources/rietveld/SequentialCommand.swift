@@ -102,6 +102,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.leBail = inputs.leBail
             job.options.profileStatus = inputs.profileStatus
             job.options.uniaxial = inputs.uniaxial
+            job.options.stephens = inputs.stephens
             job.independent = independent
             job.jobs = jobs
             job.resume = resume

@@ -58,6 +58,8 @@ import Testing
         (phases + ["--internal-standard", "LNO:1.2"], "0 < FRACTION < 1"),
         (phases + ["--le-bail", "Al"], "--le-bail: no phase is named 'Al'"),
         (phases + ["--uniaxial", "Al"], "--uniaxial: no phase is named 'Al'"),
+        (phases + ["--stephens", "LPSCl"], "--stephens LPSCl: the generalized microstrain is built for hexagonal axes"),
+        (phases + ["--stephens", "LNO", "--uniaxial", "LNO"], "either uniaxial or generalized microstrain, not both"),
         (phases + ["--phase", "HfO2=structures/HfO2.cif", "--uniaxial", "HfO2"], "--uniaxial HfO2: uniaxial broadening is along c and needs α = β = 90°"),
         (["--phase", "X=Tests/CLITests/Fixtures/no-cell.cif"], "no data block with a unit cell"),
         (phases + ["--recipe", "Tests/CLITests/Fixtures/ambiguous-label.toml"], "the label is in phases"),

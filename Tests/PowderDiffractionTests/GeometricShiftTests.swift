@@ -43,3 +43,22 @@ import _TestSupport
         }
     }
 }
+
+/// Stephens' generalized microstrain against its isotropic limit: with S400 = μ²A², S004 = μ²C², S202 = 2μ²AC/3
+/// (1/d² = A(h² + hk + k²) + C l²) every reflection sees μ exactly; R-3m and P6₃/mmc allow GSAS-II's three terms.
+@Suite struct StephensMicrostrainTests {
+    @Test func isotropicLimit() throws {
+        let structure = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/LiNiO2.cif"))
+        let terms = try #require(StephensMicrostrain.terms(for: structure.spaceGroup))
+        #expect(terms.map(\.rawValue) == ["S400", "S004", "S202"])
+        let p2 = try StructureCIF.read(repositoryRoot.appendingPathComponent("patterns/nacoo2-p2/nacoo2-p2-start.cif"))
+        #expect(StephensMicrostrain.terms(for: p2.spaceGroup)?.count == 3)
+        #expect(StephensMicrostrain.terms(for: try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/Si.cif")).spaceGroup) == nil)
+        let s = StephensMicrostrain.isotropic(1500, a: 2.878, c: 14.19, terms: terms)
+        let cell = try UnitCell(a: 2.878, b: 2.878, c: 14.19, alpha: 90, beta: 90, gamma: 120)
+        for m in [MillerIndex(0, 0, 3), MillerIndex(1, 0, 4), MillerIndex(1, 1, 0), MillerIndex(0, 1, 5), MillerIndex(1, 0, 1), MillerIndex(2, 0, 8)] {
+            let mu = StephensMicrostrain.microstrain(m, q: cell.inverseDSquared(m.h, m.k, m.l), terms: terms, coefficients: s).value
+            #expect(abs(mu - 1500) < 1e-9 * 1500, "\(m): \(mu)")
+        }
+    }
+}

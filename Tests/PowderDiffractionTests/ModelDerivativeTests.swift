@@ -125,6 +125,21 @@ import _TestSupport
                           .lattice(phase: 0, .a), .lattice(phase: 0, .c)], step: Self.relativeStep)
     }
 
+    /// Stephens' generalized microstrain (R-3m: S400, S004, S202), anisotropic, with the cell (μ = d²√Σ moves
+    /// with 1/d²) against finite differences.
+    @Test func stephensMicrostrain() throws {
+        var model = try Self.linio2Model()
+        let terms = try #require(StephensMicrostrain.terms(for: model.phases[0].structure.spaceGroup))
+        #expect(terms == [.s400, .s004, .s202])
+        model.phases[0].stephensTerms = terms
+        model.phases[0].stephens = StephensMicrostrain.isotropic(1500, a: 2.878, c: 14.19, terms: terms).enumerated().map { $0.element * [1.3, 0.6, 0.8][$0.offset] }
+        try check(model, [.phase(0, .stephens(0)), .phase(0, .stephens(1)), .phase(0, .stephens(2)), .lattice(phase: 0, .a), .lattice(phase: 0, .c),
+                          .size(phase: 0)], step: { p, v in
+            if case .phase(_, .stephens) = p { return 1e-4 * abs(v) }
+            return Self.relativeStep(p, v)
+        })
+    }
+
     /// Sharing the reflections out among threads changes nothing but the order of sums.
     @Test func threadedEvaluationEqualsSerial() throws {
         var model = try Self.linio2Model()

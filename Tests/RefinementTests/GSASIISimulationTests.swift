@@ -47,6 +47,25 @@ struct Truth: Decodable {
         within(cell[.c], t.c, sigmas: 3, "c")
     }
 
+    /// Refined with Stephens' generalized microstrain (`--stephens`), GSAS-II's isotropic LiNiO2 (strain 1500)
+    /// gives the isotropic coefficients S400 = μ²A², S004 = μ²C², S202 = 2μ²AC/3 of the true cell within 3 esd.
+    @Test func stephensMicrostrainFindsTheIsotropicTruth() throws {
+        var options = ModelOptions()
+        options.stephens = ["LiNiO2"]
+        let setup = try RefinementSetup.load(pattern: repositoryPath("patterns/gsas2-sim-linio2/LiNiO2_sim.xye"),
+                                             phases: [PhaseInput(file: repositoryPath("patterns/gsas2-sim-linio2/LiNiO2_start.cif"))],
+                                             instrument: repositoryPath("patterns/gsas2-sim-linio2/MoKa1_capillary.instprm"), options: options)
+        let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
+                               settings: setup.settings)
+        let t = try Self.truth()
+        #expect(r.termination.isConverged, "\(r.termination)")
+        let expected = StephensMicrostrain.isotropic(t.Mustrain, a: t.a, c: t.c, terms: [.s400, .s004, .s202])
+        for (i, name) in ["S400", "S004", "S202"].enumerated() {
+            within(r.estimate(.phase(0, .stephens(i))), expected[i], sigmas: 3, name)
+        }
+        within(r.estimate(.size(phase: 0)), t.Size_um, sigmas: 3, "size")
+    }
+
     static func truth() throws -> Truth {
         try JSONDecoder().decode(Truth.self, from: Data(contentsOf: folder.appendingPathComponent("LiNiO2_sim_truth.json")))
     }
