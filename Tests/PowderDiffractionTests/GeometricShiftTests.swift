@@ -62,3 +62,23 @@ import _TestSupport
         }
     }
 }
+
+/// A phase regenerated at a slightly different cell keeps its phase sums when its reflection list is unchanged:
+/// they must then equal those of a phase built afresh from the moved structure (positions moved by
+/// `setPosition` before, cell changed after).
+@Suite struct PhaseSumTests {
+    @Test func keptPhaseSumsEqualFreshOnes() throws {
+        let structure = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/LiNiO2.cif"))
+        var phase = try Phase(structure: structure, wavelength: 0.70926, dMin: 0.8)
+        let o = try #require(phase.sites.firstIndex { phase.structure.atoms[$0[0]].label == "O1" })
+        phase.setPosition(site: o, axis: 2, 0.2601)
+        try phase.setLattice(.a, 2.8801)
+        phase.regenerateReflections(dMin: 0.8)
+        let fresh = try Phase(structure: phase.structure, wavelength: 0.70926, dMin: 0.8)
+        #expect(phase.reflections.map(\.index) == fresh.reflections.map(\.index))
+        #expect(phase.phaseSums.count == fresh.phaseSums.count)
+        var worst = 0.0
+        for (a, b) in zip(phase.phaseSums, fresh.phaseSums) { worst = max(worst, abs(a.cosine - b.cosine), abs(a.sine - b.sine)) }
+        #expect(worst < 1e-12, "phase sums differ by \(worst)")
+    }
+}
