@@ -99,15 +99,9 @@ public struct Phase: Sendable {
         // In the order a fresh generation at this cell gives (decreasing d), so that the result does not
         // depend on the cell the master list was made at (summation order, resumed runs).
         let order = kept.indices.sorted { (kept[$0].d, kept[$0].index) > (kept[$1].d, kept[$1].index) }
-        let fresh = order.map { kept[$0] }
-        // The phase sums belong to the reflections' indices and the atoms' positions (kept up to date by
-        // `setPosition`), not to the cell: the same list in the same order keeps them (a refinement regenerates
-        // the list before every stage; recomputing cost a two-phase refinement 2.7 M instructions a time).
-        let sameList = fresh.count == reflections.count && phaseSums.count == fresh.count * structure.atoms.count
-            && zip(fresh, reflections).allSatisfy { $0.index == $1.index }
-        reflections = fresh
+        reflections = order.map { kept[$0] }
         orbits = order.map { keptOrbits[$0] }
-        if !sameList { computePhaseSums() }
+        computePhaseSums()
         alignLeBailIntensities()
     }
 

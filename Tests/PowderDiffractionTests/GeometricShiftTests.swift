@@ -63,9 +63,8 @@ import _TestSupport
     }
 }
 
-/// A phase regenerated at a slightly different cell keeps its phase sums when its reflection list is unchanged:
-/// they must then equal those of a phase built afresh from the moved structure (positions moved by
-/// `setPosition` before, cell changed after).
+/// A phase whose positions moved (`setPosition`) and whose cell changed, regenerated, has the phase sums of a
+/// phase built afresh from the moved structure.
 @Suite struct PhaseSumTests {
     @Test func keptPhaseSumsEqualFreshOnes() throws {
         let structure = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/LiNiO2.cif"))
