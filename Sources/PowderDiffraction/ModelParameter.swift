@@ -43,6 +43,8 @@ public enum PhaseParameter: Hashable, Sendable {
     case axialSize, axialMicrostrain
     /// A coefficient of Stephens' generalized microstrain (index into `Phase.stephensTerms`).
     case stephens(Int)
+    /// The coefficient of P_l, l = 2(i + 1), of an axially symmetric (fibre) texture (see `Phase.textureHarmonics`).
+    case harmonic(Int)
     /// March–Dollase ratio r.
     case texture
 }
@@ -106,6 +108,7 @@ public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
             case .axialSize: name = "size_axial"
             case .axialMicrostrain: name = "microstrain_axial"
             case .stephens(let i): name = "stephens\(i)"
+            case .harmonic(let i): name = "texture_C\(2 * (i + 1))"
             case .texture: name = "march_dollase"
             }
             return "phase\(p).\(name)"

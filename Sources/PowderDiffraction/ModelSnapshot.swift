@@ -35,6 +35,7 @@ extension PatternModel {
             out += [.size(phase: p), .microstrain(phase: p), .texture(phase: p)]
             if phase.isUniaxial { out += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
             out += phase.stephensTerms.indices.map { .phase(p, .stephens($0)) }
+            out += phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) }
         }
         return out
     }

@@ -212,7 +212,16 @@ struct EvaluationWork {
                 latticeDerivatives.append(ColumnDerivative(column: l.column, value: c.phase.cellParametrization.inverseDSquaredDerivative(c.cell, m.h, m.k, m.l, l.parameter)))
             }
         }
-        if c.useTexture { terms.texture = c.textureFactor(ri) }
+        if c.useTexture {
+            if c.phase.textureHarmonics.isEmpty {
+                terms.texture = c.textureFactor(ri)
+            } else {
+                terms.harmonics = c.harmonicTerms(ri)
+                var value = 1.0
+                for (k, p) in terms.harmonics.enumerated() { value += c.phase.textureHarmonics[k] * p }
+                terms.texture = (value, 0)
+            }
+        }
         return terms
     }
 
@@ -368,6 +377,9 @@ struct EvaluationWork {
         if let col = cols.texture, t.texture.value != 0 {
             sensitivities.append(LineSensitivity(column: col, dIntensity: weight.intensity / t.texture.value * t.texture.dRatio))
         }
+        for (k, col) in cols.harmonics where k < t.harmonics.count && t.texture.value != 0 {
+            sensitivities.append(LineSensitivity(column: col, dIntensity: weight.intensity / t.texture.value * t.harmonics[k]))
+        }
         if let col = cols.ratio, isSecondLine { sensitivities.append(LineSensitivity(column: col, dIntensity: weight.perRatio)) }
     }
 
@@ -495,6 +507,8 @@ struct ReflectionTerms {
     /// |F|² (electrons², per cell) or the Le Bail intensity, and ∂|F|²/∂s.
     var f2 = 0.0, dF2DS = 0.0
     var texture = (value: 1.0, dRatio: 0.0)
+    /// With a harmonic texture: P_l averaged over the orbit, l = 2, 4, … (∂ texture / ∂C_l).
+    var harmonics: [Double] = []
 }
 
 /// A line's position (degrees) and how it moves with 1/d² and the two geometric shift terms.
@@ -600,13 +614,14 @@ struct PhaseContext {
         }
         lorentzPolarization = LorentzPolarization(polarization: inst.polarization)
         columns = PhaseColumns(model: model, phase: pi, column: column)
-        useTexture = phase.marchDollase != 1 || columns.texture != nil
+        useTexture = phase.marchDollase != 1 || columns.texture != nil || !phase.textureHarmonics.isEmpty
         wantDerivatives = !column.isEmpty
         frozen = pi < model.peakLayout.count && model.peakLayout[pi].count == phase.reflections.count ? model.peakLayout[pi] : nil
     }
 
     /// The March–Dollase factor of reflection `ri` over its Laue orbit, and ∂/∂r.
-    func textureFactor(_ ri: Int) -> (value: Double, dRatio: Double) {
+    /// cos² of the angle between the texture axis and each member of a reflection's Laue orbit.
+    func textureCosSquared(_ ri: Int) -> [Double] {
         let axis = phase.textureAxis
         let gs = cell.reciprocalMetric
         let tv = SIMD3(Double(axis.h), Double(axis.k), Double(axis.l))
@@ -616,11 +631,33 @@ struct PhaseContext {
             return s
         }
         let tt = dot(tv, tv)
-        let cos2 = phase.orbits[ri].map { h -> Double in
+        return phase.orbits[ri].map { h -> Double in
             let hv = SIMD3(Double(h.h), Double(h.k), Double(h.l))
             let ht = dot(hv, tv)
             return ht * ht / (dot(hv, hv) * tt)
         }
+    }
+
+    /// P_l(cos φ) for l = 2, 4, … up to the phase's harmonic order, averaged over the reflection's orbit (even l:
+    /// functions of cos²φ alone).
+    func harmonicTerms(_ ri: Int) -> [Double] {
+        let cos2 = textureCosSquared(ri)
+        var out = [Double](repeating: 0, count: phase.textureHarmonics.count)
+        for c2 in cos2 {
+            let x = c2.squareRoot()
+            // Legendre polynomials by the three-term recurrence.
+            var (p0, p1) = (1.0, x)
+            for l in 2...(2 * out.count) {
+                let p2 = (Double(2 * l - 1) * x * p1 - Double(l - 1) * p0) / Double(l)
+                (p0, p1) = (p1, p2)
+                if l % 2 == 0 { out[l / 2 - 1] += p2 }
+            }
+        }
+        return out.map { $0 / Double(max(1, cos2.count)) }
+    }
+
+    func textureFactor(_ ri: Int) -> (value: Double, dRatio: Double) {
+        let cos2 = textureCosSquared(ri)
         return MarchDollase.factor(ratio: phase.marchDollase, cosSquared: cos2)
     }
 }
@@ -637,6 +674,8 @@ struct PhaseColumns {
     var size: Int?, strain: Int?, axialSize: Int?, axialStrain: Int?, texture: Int?
     /// Stephens coefficients refined: (term index, column).
     var stephens: [(Int, Int)] = []
+    /// Texture harmonics refined: (index, column).
+    var harmonics: [(Int, Int)] = []
     var zero: Int?
     /// (column, true for the first geometry term: ⟂ displacement or specimen displacement).
     var shift: [(Int, Bool)] = []
@@ -668,6 +707,7 @@ struct PhaseColumns {
         strain = column[.microstrain(phase: pi)]
         axialSize = column[.phase(pi, .axialSize)]
         stephens = phase.stephensTerms.indices.compactMap { i in column[.phase(pi, .stephens(i))].map { (i, $0) } }
+        harmonics = phase.textureHarmonics.indices.compactMap { i in column[.phase(pi, .harmonic(i))].map { (i, $0) } }
         axialStrain = column[.phase(pi, .axialMicrostrain)]
         texture = column[.texture(phase: pi)]
         zero = column[.zero]

@@ -32,6 +32,7 @@ extension PatternModel {
         case .axialSize: return "axial size"
         case .axialMicrostrain: return "axial microstrain"
         case .stephens(let i): return phase.stephensTerms.indices.contains(i) ? phase.stephensTerms[i].rawValue : "S?"
+        case .harmonic(let i): return "texture C\(2 * (i + 1))"
         case .texture: return "March-Dollase r"
         }
     }

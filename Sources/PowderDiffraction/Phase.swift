@@ -32,6 +32,11 @@ public struct Phase: Sendable {
     /// the microstrain is `microstrain` (or uniaxial).
     public var stephensTerms: [StephensMicrostrain.Term] = [], stephens: [Double] = []
     public var hasStephensStrain: Bool { !stephensTerms.isEmpty }
+    /// An axially symmetric (fibre) texture about `textureAxis` as a spherical-harmonic (Legendre) series: a
+    /// reflection whose normal makes φ with the axis has the pole density 1 + Σ C_l P_l(cos φ), l = 2, 4, …
+    /// (averaged over its Laue orbit, as March–Dollase is; the series averages to 1 over all directions). It
+    /// replaces March–Dollase for the phase. Empty: none.
+    public var textureHarmonics: [Double] = []
     /// Whether the broadening is uniaxial.
     public var isUniaxial: Bool { axialSize != nil || axialMicrostrain != nil }
     /// Lorentzian fractions of size and strain broadening (GSAS-II `LGmix`, 1 = pure Lorentzian).
@@ -218,6 +223,7 @@ public struct Phase: Sendable {
         case .axialSize: return axialSize ?? size
         case .axialMicrostrain: return axialMicrostrain ?? microstrain
         case .stephens(let i): return stephens.indices.contains(i) ? stephens[i] : 0
+        case .harmonic(let i): return textureHarmonics.indices.contains(i) ? textureHarmonics[i] : 0
         case .texture: return marchDollase
         }
     }
@@ -236,6 +242,7 @@ public struct Phase: Sendable {
         case .axialSize: axialSize = v
         case .axialMicrostrain: axialMicrostrain = v
         case .stephens(let i): if stephens.indices.contains(i) { stephens[i] = v }
+        case .harmonic(let i): if textureHarmonics.indices.contains(i) { textureHarmonics[i] = v }
         case .texture: marchDollase = v
         }
     }

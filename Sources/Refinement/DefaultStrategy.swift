@@ -60,6 +60,7 @@ public enum DefaultStrategy {
         var cells: [ModelParameter] = []
         var profile: [ModelParameter] = []
         var axial: [ModelParameter] = []
+        var harmonics: [ModelParameter] = []
         var structure: [ModelParameter] = []
         for (p, phase) in model.phases.enumerated() where phase.isActive {
             // A Le Bail phase's scale sets its level until its intensities are extracted (see `LeBail`).
@@ -78,6 +79,7 @@ public enum DefaultStrategy {
                 }
             }
             structure += structuralParameters(of: phase, index: p)
+            harmonics += phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) }
         }
         // A start profile: U V W X Y and SH/L together, in a stage of their own after the sharp cell stage;
         // the sample's Lorentzian terms are held (see `holdsSampleBroadening`). The zero stays the file's: with
@@ -112,6 +114,8 @@ public enum DefaultStrategy {
             instrument.requiresStructureSupport = true
             stages.append(instrument)
         }
+        // A harmonic texture is refined with the structure (which its intensities would otherwise bend).
+        structure += harmonics
         if refineStructure && !structure.isEmpty {
             var s = RefinementStage(name: "structure", parameters: basic + structure, isPreliminary: true)
             s.requiresStructureSupport = true

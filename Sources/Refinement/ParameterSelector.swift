@@ -107,7 +107,12 @@ public enum ParameterSelector {
             let found = each { p, phase in phase.stephensTerms.firstIndex { $0.rawValue.lowercased() == key }.map { [.phase(p, .stephens($0))] } ?? [] }
             guard !found.isEmpty else { throw UnknownName(name: full, reason: "no phase has that Stephens term (give --stephens NAME; S301 only for −3 and −31m)") }
             return found
-        case "texture", "march-dollase r", "march-dollase": return each { p, _ in [.texture(phase: p)] }
+        case "texture": return each { p, phase in phase.textureHarmonics.isEmpty ? [.texture(phase: p)] : phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) } }
+        case "march-dollase r", "march-dollase": return each { p, _ in [.texture(phase: p)] }
+        case "texture harmonics", "harmonics":
+            let found = each { p, phase in phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) } }
+            guard !found.isEmpty else { throw UnknownName(name: full, reason: "no phase has a harmonic texture (give --texture-harmonics NAME)") }
+            return found
         case "cation mixing", "mixing":
             let found = each { p, phase in phase.cationMixing == nil ? [] : [.cationMixing(phase: p)] }
             guard !found.isEmpty else {

@@ -40,6 +40,7 @@ public struct RefinementSettings: Sendable {
             case .cationMixing: return 0...0.5
             case .occupancy: return 0...1
             case .texture: return 0.05...20
+            case .harmonic: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
             case .position: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
             }
         case .pattern(.muR): return 0...50

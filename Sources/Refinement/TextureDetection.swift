@@ -79,7 +79,8 @@ public enum TextureDetection {
         var axesOf: [Int: [MillerIndex]] = [:]
         for p in model.phases.indices {
             let phase = model.phases[p]
-            guard phase.isActive, phase.mode == .rietveld, phase.marchDollase == 1, model.resolvedPeaks(phase: p) >= minimumPeaks else { continue }
+            guard phase.isActive, phase.mode == .rietveld, phase.marchDollase == 1, phase.textureHarmonics.isEmpty,
+                  model.resolvedPeaks(phase: p) >= minimumPeaks else { continue }
             axesOf[p] = candidateAxes(phase.structure.spaceGroup.crystalSystem)
         }
         var candidates: [Int: [MillerIndex]] = [:]

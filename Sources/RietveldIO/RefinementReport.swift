@@ -98,6 +98,7 @@ public enum RefinementReport {
             extra += [.size(phase: p)] + (phase.hasStephensStrain ? [] : [.microstrain(phase: p)])
             if phase.isUniaxial { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
             extra += phase.stephensTerms.indices.map { .phase(p, .stephens($0)) }
+            extra += phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) }
         }
         for p in extra where !list.contains(p) { list.append(p) }
         return list

@@ -83,6 +83,9 @@ public struct ModelOptions: Sendable {
     public var uniaxial: [String] = []
     /// Phases (by name) whose microstrain is Stephens' generalized one (see `StephensMicrostrain`).
     public var stephens: [String] = []
+    /// Phases (by name) with a spherical-harmonic fibre texture, and its order (even, 2–8; see
+    /// `Phase.textureHarmonics`).
+    public var textureHarmonics: [String: Int] = [:]
     /// What the instrument file's profile is taken for, whatever it says of itself (nil: what it says).
     public var profileStatus: ProfileStatus?
 
@@ -170,7 +173,18 @@ public struct RefinementSetup: Sendable {
                 phase.stephens = StephensMicrostrain.isotropic(phase.microstrain > 0 ? phase.microstrain : defaultMicrostrain,
                                                                a: phase.lattice(.a), c: phase.lattice(.c), terms: terms)
             }
+            if let order = options.textureHarmonics[name] {
+                guard order >= 2, order <= 8, order % 2 == 0 else {
+                    throw WorkflowError.invalid("--texture-harmonics \(name):\(order): the order must be 2, 4, 6 or 8")
+                }
+                // No texture to start with; March–Dollase is replaced.
+                phase.textureHarmonics = [Double](repeating: 0, count: order / 2)
+                phase.marchDollase = 1
+            }
             models.append(phase)
+        }
+        for name in options.textureHarmonics.keys.sorted() where !names.contains(name) {
+            throw WorkflowError.unknownPhase(option: "--texture-harmonics", name: name, known: models.map(\.name))
         }
         for name in options.stephens where !names.contains(name) {
             throw WorkflowError.unknownPhase(option: "--stephens", name: name, known: models.map(\.name))

@@ -56,6 +56,9 @@ public struct SequentialJob: Sendable {
         if let s = options.profileStatus { text += " profile:" + s.rawValue }
         if !options.uniaxial.isEmpty { text += " uniaxial:" + options.uniaxial.joined(separator: ",") }
         if !options.stephens.isEmpty { text += " stephens:" + options.stephens.joined(separator: ",") }
+        if !options.textureHarmonics.isEmpty {
+            text += " harmonics:" + options.textureHarmonics.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+        }
         return Fingerprint.hex(text)
     }
 }

@@ -40,6 +40,7 @@ struct BenchCommand: ParsableCommand {
             options.profileStatus = inputs.profileStatus
             options.uniaxial = inputs.uniaxial
             options.stephens = inputs.stephens
+            options.textureHarmonics = try inputs.harmonicOrders()
             let setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
             try setup.checkDetermined(by: stages)

@@ -53,6 +53,9 @@ struct PhaseArguments: ParsableArguments {
     @Option(name: .customLong("stephens"), help: ArgumentHelp("Stephens' generalized microstrain for this phase (hexagonal axes: S400, S004, S202, and S301 for −3 and −31m, as GSAS-II names them) instead of the isotropic one; repeatable.", valueName: "NAME"))
     var stephens: [String] = []
 
+    @Option(name: .customLong("texture-harmonics"), help: ArgumentHelp("A fibre texture of this phase about c as a spherical-harmonic series 1 + Σ C_l P_l(cos φ) up to ORDER (2, 4, 6 or 8; default 6) instead of March–Dollase, for strong textures; repeatable.", valueName: "NAME[:ORDER]"))
+    var textureHarmonics: [String] = []
+
     @Option(name: .customLong("instrument-profile"), help: ArgumentHelp("What the instrument file's profile is: calibrated (held; the sample's size and strain are refined) or start (U V W X Y and SH/L refined with the sample, size and strain held). Default: what the file says ('#rietveld profile: start'), else calibrated.", valueName: "calibrated|start"))
     var profileStatus: ProfileStatus?
 
@@ -60,6 +63,18 @@ struct PhaseArguments: ParsableArguments {
         guard !phases.isEmpty else { throw ValidationError("give at least one --phase [NAME=]FILE.cif") }
         guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
         for p in phases { _ = try PhaseInput(argument: p) }
+    }
+
+    /// `--texture-harmonics NAME[:ORDER]` as a table (order 6 when not given).
+    func harmonicOrders() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for item in textureHarmonics {
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let name = parts.first, !name.isEmpty else { throw ValidationError("--texture-harmonics expects NAME[:ORDER], got '\(item)'") }
+            guard let order = parts.count == 2 ? Int(parts[1]) : 6 else { throw ValidationError("--texture-harmonics \(item): ORDER must be 2, 4, 6 or 8") }
+            out[name] = order
+        }
+        return out
     }
 
     /// The phases as parsed (Le Bail phases are named in `leBail`, checked once the CIFs give the names).

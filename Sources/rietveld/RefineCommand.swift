@@ -105,6 +105,7 @@ struct RefineCommand: ParsableCommand {
             options.profileStatus = inputs.profileStatus
             options.uniaxial = inputs.uniaxial
             options.stephens = inputs.stephens
+            options.textureHarmonics = try inputs.harmonicOrders()
             var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let qpa = try quantitativeAnalysis(setup)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }

@@ -103,6 +103,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.profileStatus = inputs.profileStatus
             job.options.uniaxial = inputs.uniaxial
             job.options.stephens = inputs.stephens
+            job.options.textureHarmonics = try inputs.harmonicOrders()
             job.independent = independent
             job.jobs = jobs
             job.resume = resume

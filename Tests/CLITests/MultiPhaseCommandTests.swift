@@ -59,6 +59,8 @@ import Testing
         (phases + ["--le-bail", "Al"], "--le-bail: no phase is named 'Al'"),
         (phases + ["--uniaxial", "Al"], "--uniaxial: no phase is named 'Al'"),
         (phases + ["--stephens", "LPSCl"], "--stephens LPSCl: the generalized microstrain is built for hexagonal axes"),
+        (phases + ["--texture-harmonics", "Al:6"], "--texture-harmonics: no phase is named 'Al'"),
+        (phases + ["--texture-harmonics", "LNO:5"], "--texture-harmonics LNO:5: the order must be 2, 4, 6 or 8"),
         (phases + ["--stephens", "LNO", "--uniaxial", "LNO"], "either uniaxial or generalized microstrain, not both"),
         (phases + ["--phase", "HfO2=structures/HfO2.cif", "--uniaxial", "HfO2"], "--uniaxial HfO2: uniaxial broadening is along c and needs α = β = 90°"),
         (["--phase", "X=Tests/CLITests/Fixtures/no-cell.cif"], "no data block with a unit cell"),
