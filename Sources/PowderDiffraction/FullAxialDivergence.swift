@@ -133,6 +133,25 @@ public struct FullAxialDivergence: Sendable {
     }
 }
 
+/// The full axial model's quadrature of the last geometry asked for, shared by the evaluations of a model and
+/// its copies: it depends on the geometry alone, and making it (~10⁵ trigonometric calls) cost more than the
+/// evaluation that used it.
+public final class FullAxialCache: @unchecked Sendable {
+    private var last: (AxialGeometry, FullAxialDivergence)?
+    private let lock = NSLock()
+
+    public init() {}
+
+    func quadrature(for g: AxialGeometry) -> FullAxialDivergence {
+        lock.lock()
+        defer { lock.unlock() }
+        if let (geometry, made) = last, geometry == g { return made }
+        let made = FullAxialDivergence(g)
+        last = (g, made)
+        return made
+    }
+}
+
 extension AxialDivergence.Nodes {
     /// Sub-peaks of the full axial model at P (rad): the nodes' weights gathered onto a grid of offsets j·h
     /// (each node's weight shared linearly between its two neighbours), so that the sub-peaks are few and a

@@ -69,7 +69,7 @@ public struct Instrument: Sendable, Equatable {
 
 /// What an instrument file's profile is worth. A calibrated profile (the papers' workflow: fitted on LaB6 or
 /// Si) is held by the default strategy, which then refines only the sample's broadening; a start (a generic
-/// file for the radiation) is refined with the sample — its U V W X Y and SH/L, the zero too for a flat plate.
+/// file for the radiation) is refined with the sample — its U V W X Y and SH/L (see `DefaultStrategy`).
 public enum ProfileStatus: String, Sendable, CaseIterable {
     case calibrated, start
 }
@@ -92,6 +92,9 @@ extension Instrument {
         }
         return nil
     }
+
+    /// The profile terms this instrument has: S/L only when it tells S/L from H/L (setting it would switch that on).
+    public var profileTerms: [ProfileTerm] { ProfileTerm.allCases.filter { $0 != .sl || sOverL != nil } }
 
     /// The FCJ (S/L, H/L) the profile is drawn with.
     public var axialRatios: (sOverL: Double, hOverL: Double) {

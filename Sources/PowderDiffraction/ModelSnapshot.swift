@@ -21,8 +21,7 @@ extension PatternModel {
     public var allParameters: [ModelParameter] {
         var out: [ModelParameter] = background.coefficients.indices.map { .background(term: $0) }
         out += [.zero, .displacementPerpendicular, .displacementParallel, .specimenDisplacement, .transparency, .muR]
-        // S/L only when the instrument tells it apart from H/L (setting it would switch that on).
-        out += ProfileTerm.allCases.filter { $0 != .sl || instrument.sOverL != nil }.map { .profile($0) }
+        out += instrument.profileTerms.map { .profile($0) }
         if instrument.radiation.secondWavelength != nil { out.append(.secondLineRatio) }
         for (p, phase) in phases.enumerated() {
             out.append(.scale(phase: p))

@@ -82,7 +82,7 @@ struct EvaluationWork {
         self.model = model
         self.parameters = parameters
         self.includeBackground = includeBackground
-        fullAxial = model.instrument.fullAxial.map { FullAxialDivergence($0) }
+        fullAxial = model.instrument.fullAxial.map { model.fullAxialCache.quadrature(for: $0) }
         var map: [ModelParameter: Int] = [:]
         for (i, p) in parameters.enumerated() { map[p] = i }
         column = map
@@ -176,8 +176,7 @@ struct EvaluationWork {
                                     cosSquaredToAxis: c.phase.isUniaxial ? Self.cosSquaredToC(index, c.cell, inverseDSquared: q) : 0,
                                     stephens: c.phase.hasStephensStrain
                                         ? StephensMicrostrain.microstrain(index, q: q, terms: c.phase.stephensTerms, coefficients: c.phase.stephens) : nil)
-                let l = Double(c.phase.reflections[ri].index.l)
-                widths.axialIndexSquared = l * l
+                widths.axialIndexSquared = Double(index.l * index.l)
             }
             let range = layOut(li, ri, line, widths, c, layout: &layout)
             guard !range.isEmpty else { continue }
@@ -619,7 +618,6 @@ struct PhaseContext {
         frozen = pi < model.peakLayout.count && model.peakLayout[pi].count == phase.reflections.count ? model.peakLayout[pi] : nil
     }
 
-    /// The March–Dollase factor of reflection `ri` over its Laue orbit, and ∂/∂r.
     /// cos² of the angle between the texture axis and each member of a reflection's Laue orbit.
     func textureCosSquared(_ ri: Int) -> [Double] {
         let axis = phase.textureAxis
@@ -644,21 +642,14 @@ struct PhaseContext {
         let cos2 = textureCosSquared(ri)
         var out = [Double](repeating: 0, count: phase.textureHarmonics.count)
         for c2 in cos2 {
-            let x = c2.squareRoot()
-            // Legendre polynomials by the three-term recurrence.
-            var (p0, p1) = (1.0, x)
-            for l in 2...(2 * out.count) {
-                let p2 = (Double(2 * l - 1) * x * p1 - Double(l - 1) * p0) / Double(l)
-                (p0, p1) = (p1, p2)
-                if l % 2 == 0 { out[l / 2 - 1] += p2 }
-            }
+            for (k, p) in Phase.evenLegendre(c2.squareRoot(), count: out.count).enumerated() { out[k] += p }
         }
         return out.map { $0 / Double(max(1, cos2.count)) }
     }
 
+    /// The March–Dollase factor of reflection `ri` over its Laue orbit, and ∂/∂r.
     func textureFactor(_ ri: Int) -> (value: Double, dRatio: Double) {
-        let cos2 = textureCosSquared(ri)
-        return MarchDollase.factor(ratio: phase.marchDollase, cosSquared: cos2)
+        MarchDollase.factor(ratio: phase.marchDollase, cosSquared: textureCosSquared(ri))
     }
 }
 
@@ -706,9 +697,9 @@ struct PhaseColumns {
         size = column[.size(phase: pi)]
         strain = column[.microstrain(phase: pi)]
         axialSize = column[.phase(pi, .axialSize)]
+        axialStrain = column[.phase(pi, .axialMicrostrain)]
         stephens = phase.stephensTerms.indices.compactMap { i in column[.phase(pi, .stephens(i))].map { (i, $0) } }
         harmonics = phase.textureHarmonics.indices.compactMap { i in column[.phase(pi, .harmonic(i))].map { (i, $0) } }
-        axialStrain = column[.phase(pi, .axialMicrostrain)]
         texture = column[.texture(phase: pi)]
         zero = column[.zero]
         switch model.instrument.geometry {

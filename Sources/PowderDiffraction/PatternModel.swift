@@ -90,6 +90,8 @@ public struct PatternModel: Sendable {
     let backgroundBasisCache = BasisCache()
     /// Convolved fundamental-parameters shapes, reused across evaluations.
     let fundamentalParametersCache = FundamentalParametersCache()
+    /// The full axial model's quadrature (see `FullAxialCache`).
+    let fullAxialCache = FullAxialCache()
 
     public init(twoTheta: [Double], instrument: Instrument, background: ChebyshevBackground, phases: [Phase]) {
         self.twoTheta = twoTheta

@@ -32,11 +32,43 @@ public struct Phase: Sendable {
     /// the microstrain is `microstrain` (or uniaxial).
     public var stephensTerms: [StephensMicrostrain.Term] = [], stephens: [Double] = []
     public var hasStephensStrain: Bool { !stephensTerms.isEmpty }
+    /// The parameters that carry this phase's microstrain: its Stephens coefficients, or `microstrain`.
+    public var strainParameters: [PhaseParameter] {
+        hasStephensStrain ? stephensTerms.indices.map { .stephens($0) } : [.microstrain]
+    }
     /// An axially symmetric (fibre) texture about `textureAxis` as a spherical-harmonic (Legendre) series: a
     /// reflection whose normal makes φ with the axis has the pole density 1 + Σ C_l P_l(cos φ), l = 2, 4, …
     /// (averaged over its Laue orbit, as March–Dollase is; the series averages to 1 over all directions). It
     /// replaces March–Dollase for the phase. Empty: none.
     public var textureHarmonics: [Double] = []
+
+    /// P₂(x), P₄(x), … (`count` of them) by the three-term recurrence.
+    static func evenLegendre(_ x: Double, count: Int) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        var (p0, p1) = (1.0, x)
+        var l = 2
+        while out.count < count {
+            let p2 = (Double(2 * l - 1) * x * p1 - Double(l - 1) * p0) / Double(l)
+            (p0, p1) = (p1, p2)
+            if l % 2 == 0 { out.append(p2) }
+            l += 1
+        }
+        return out
+    }
+
+    /// The lowest pole density 1 + Σ C_l P_l(cos φ) of a harmonic texture over φ = 0…90° (in 1° steps) and
+    /// where it is; nil without one. Below zero a reflection along there would get a negative intensity.
+    public var lowestPoleDensity: (value: Double, angle: Double)? {
+        guard !textureHarmonics.isEmpty else { return nil }
+        var lowest = (value: Double.infinity, angle: 0.0)
+        for degrees in 0...90 {
+            let p = Self.evenLegendre(cos(Double(degrees) * Double.pi / 180), count: textureHarmonics.count)
+            let value = 1 + zip(textureHarmonics, p).reduce(0) { $0 + $1.0 * $1.1 }
+            if value < lowest.value { lowest = (value, Double(degrees)) }
+        }
+        return lowest
+    }
     /// Whether the broadening is uniaxial.
     public var isUniaxial: Bool { axialSize != nil || axialMicrostrain != nil }
     /// Lorentzian fractions of size and strain broadening (GSAS-II `LGmix`, 1 = pure Lorentzian).

@@ -59,7 +59,7 @@ public enum DefaultStrategy {
         let offset: ModelParameter = model.instrument.geometry == .braggBrentano ? .specimenDisplacement : .zero
         var cells: [ModelParameter] = []
         var profile: [ModelParameter] = []
-        var axial: [ModelParameter] = []
+        var axialSizes: [ModelParameter] = []
         var harmonics: [ModelParameter] = []
         var structure: [ModelParameter] = []
         for (p, phase) in model.phases.enumerated() where phase.isActive {
@@ -67,13 +67,12 @@ public enum DefaultStrategy {
             scales.append(.scale(phase: p))
             cells += phase.independentLattice.map { .lattice(phase: p, $0) }
             // A fundamental-parameters profile has no microstrain term (yet): size only.
-            // Stephens' generalized microstrain replaces the isotropic one.
-            let strain: [ModelParameter] = phase.hasStephensStrain ? phase.stephensTerms.indices.map { .phase(p, .stephens($0)) } : [.microstrain(phase: p)]
+            let strain = phase.strainParameters.map { ModelParameter.phase(p, $0) }
             profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p)] + strain : [.size(phase: p)]
             if phase.isUniaxial && model.instrument.fundamentalParameters == nil {
                 if holdsSampleBroadening(model.instrument) {
                     // The isotropic part is in X and Y; what the axis adds to the size is the sample's own.
-                    axial.append(.phase(p, .axialSize))
+                    axialSizes.append(.phase(p, .axialSize))
                 } else {
                     profile += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)]
                 }
@@ -90,7 +89,7 @@ public enum DefaultStrategy {
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
             // With the full axial model the asymmetry is the geometry's: no SH/L.
-            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + (model.instrument.fullAxial == nil ? [.profile(.shl)] : []) + axial
+            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + (model.instrument.fullAxial == nil ? [.profile(.shl)] : []) + axialSizes
             profile = []
         }
         let basic = background + scales

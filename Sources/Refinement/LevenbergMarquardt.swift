@@ -188,10 +188,11 @@ public struct LevenbergMarquardt: Sendable {
             // The esds the shift criterion divides by: from the inverse of the (scaled) normal matrix, as GSAS-II's
             // shift/σ. Its diagonal alone (1/√Nᵢᵢ) understates the esd of correlated parameters by √(1 − ρ²):
             // on P2-NaCoO2 the Gaussian U, V, W then kept "moving" by 0.1 of that at χ² changes of 10⁻⁷.
-            let esdFactors = Self.inverseDiagonalFactors(normal, d)
+            let system = ScaledNormal(normal, d)
+            let esdFactors = system.inverseDiagonal()
             var accepted = false
             for _ in 0..<Self.trialsPerIteration {
-                let (s, found) = solveScaled(normal, g, d, lambda: lambda)
+                let (s, found) = solveScaled(system, g, d, lambda: lambda)
                 degeneracies = found
                 var trial = p
                 for i in 0..<n { trial[i] = min(max(p[i] + s[i], lower[i]), upper[i]) }
@@ -253,46 +254,17 @@ public struct LevenbergMarquardt: Sendable {
                        inverseNormalMatrix: inverse, atBound: atBound)
     }
 
-    /// √((N_s⁻¹)ᵢᵢ) of the normal matrix scaled to unit diagonal (the esd in units of 1/√Nᵢᵢ), from its Cholesky
-    /// factor; 1 where it has none (a singular matrix: the diagonal is all there is to go by).
-    static func inverseDiagonalFactors(_ normal: Matrix, _ d: [Double]) -> [Double] {
-        let n = d.count
-        var scaled = Matrix(rows: n, columns: n)
-        for i in 0..<n { for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? normal[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) } }
-        guard let l = try? LinearAlgebra.cholesky(scaled) else { return [Double](repeating: 1, count: n) }
-        // (N⁻¹)ᵢᵢ = Σ_k (L⁻¹)ₖᵢ²: L⁻¹ column by column by forward substitution.
-        var out = [Double](repeating: 0, count: n)
-        var x = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            for k in 0..<n { x[k] = 0 }
-            x[i] = 1 / l[i, i]
-            var sum = x[i] * x[i]
-            for k in (i + 1)..<max(i + 1, n) {
-                var s = 0.0
-                for m in i..<k { s -= l[k, m] * x[m] }
-                x[k] = s / l[k, k]
-                sum += x[k] * x[k]
-            }
-            out[i] = sum.squareRoot()
-        }
-        return out.map { $0.isFinite && $0 > 0 ? $0 : 1 }
-    }
-
     /// Solves (N_s + λ 1) s = g_s on the system scaled to unit diagonal, by Cholesky when N_s is well
     /// conditioned, else in the eigen-basis without the (near-)null directions, which are reported by the
     /// parameters they mix. Returns the unscaled step.
-    func solveScaled(_ normal: Matrix, _ g: [Double], _ d: [Double], lambda: Double) -> ([Double], [Degeneracy]) {
+    func solveScaled(_ system: ScaledNormal, _ g: [Double], _ d: [Double], lambda: Double) -> ([Double], [Degeneracy]) {
         let n = g.count
-        var scaled = Matrix(rows: n, columns: n)
-        var gs = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            gs[i] = d[i] > 0 ? g[i] / d[i] : 0
-            for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? normal[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) }
-        }
+        let scaled = system.scaled
+        let gs = (0..<n).map { d[$0] > 0 ? g[$0] / d[$0] : 0 }
         var combos: [Degeneracy] = (0..<n).filter { d[$0] == 0 }.map { Degeneracy(kind: .noEffect, parameters: [$0]) }
         var solution: [Double]?
         // A Cholesky factor with a tiny pivot signals a (near-)singular matrix.
-        if let l = try? LinearAlgebra.cholesky(scaled) {
+        if let l = system.factor {
             let pivots = (0..<n).map { l[$0, $0] * l[$0, $0] }
             if (pivots.min() ?? 1) > singularityThreshold * (pivots.max() ?? 1) {
                 var damped = scaled
@@ -325,8 +297,7 @@ public struct LevenbergMarquardt: Sendable {
     static func pseudoInverse(_ a: Matrix, threshold: Double) -> Matrix {
         let n = a.rows
         let d = (0..<n).map { max(a[$0, $0], 0).squareRoot() }
-        var scaled = Matrix(rows: n, columns: n)
-        for i in 0..<n { for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? a[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) } }
+        let scaled = ScaledNormal.unitDiagonal(a, d)
         var inv: Matrix
         if let c = try? LinearAlgebra.choleskyInverse(scaled), (0..<n).allSatisfy({ c[$0, $0].isFinite && c[$0, $0] < 1 / threshold }) {
             inv = c
@@ -341,5 +312,46 @@ public struct LevenbergMarquardt: Sendable {
         }
         for i in 0..<n { for j in 0..<n { inv[i, j] = d[i] > 0 && d[j] > 0 ? inv[i, j] / (d[i] * d[j]) : 0 } }
         return inv
+    }
+}
+
+/// The normal matrix scaled to unit diagonal and, when it is positive definite, its Cholesky factor: made once
+/// per iteration, for every trial step and for the shift criterion's esds.
+struct ScaledNormal {
+    let scaled: Matrix
+    let factor: Matrix?
+
+    init(_ normal: Matrix, _ d: [Double]) {
+        scaled = Self.unitDiagonal(normal, d)
+        factor = try? LinearAlgebra.cholesky(scaled)
+    }
+
+    /// A / (dᵢ dⱼ); a parameter without effect (dᵢ = 0) keeps a unit row.
+    static func unitDiagonal(_ a: Matrix, _ d: [Double]) -> Matrix {
+        let n = d.count
+        var scaled = Matrix(rows: n, columns: n)
+        for i in 0..<n { for j in 0..<n { scaled[i, j] = d[i] > 0 && d[j] > 0 ? a[i, j] / (d[i] * d[j]) : (i == j ? 1 : 0) } }
+        return scaled
+    }
+
+    /// √((N_s⁻¹)ᵢᵢ): the esd in units of 1/√Nᵢᵢ; 1 where there is no factor (a singular matrix: the diagonal is
+    /// all there is to go by). (N⁻¹)ᵢᵢ = Σ_k (L⁻¹)ₖᵢ², L⁻¹ column by column by forward substitution.
+    func inverseDiagonal() -> [Double] {
+        let n = scaled.rows
+        guard let l = factor else { return [Double](repeating: 1, count: n) }
+        var out = [Double](repeating: 0, count: n)
+        var x = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            x[i] = 1 / l[i, i]
+            var sum = x[i] * x[i]
+            for k in (i + 1)..<max(i + 1, n) {
+                var s = 0.0
+                for m in i..<k { s -= l[k, m] * x[m] }
+                x[k] = s / l[k, k]
+                sum += x[k] * x[k]
+            }
+            out[i] = sum.squareRoot()
+        }
+        return out.map { $0.isFinite && $0 > 0 ? $0 : 1 }
     }
 }

@@ -81,9 +81,7 @@ public enum ParameterSelector {
         let key = name.lowercased()
         func each(_ f: (Int, Phase) -> [ModelParameter]) -> [ModelParameter] { phases.flatMap { f($0, model.phases[$0]) } }
         // A phase's microstrain: its Stephens coefficients when it has them (`--stephens NAME`).
-        func strain(_ p: Int, _ phase: Phase) -> [ModelParameter] {
-            phase.hasStephensStrain ? phase.stephensTerms.indices.map { .phase(p, .stephens($0)) } : [.microstrain(phase: p)]
-        }
+        func strain(_ p: Int, _ phase: Phase) -> [ModelParameter] { phase.strainParameters.map { .phase(p, $0) } }
         // The axial terms of the phases whose broadening is uniaxial (`--uniaxial NAME`).
         func uniaxial(_ q: PhaseParameter) throws(UnknownName) -> [ModelParameter] {
             let found = each { p, phase in phase.isUniaxial ? [.phase(p, q)] : [] }

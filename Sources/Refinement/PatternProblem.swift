@@ -26,8 +26,10 @@ struct PatternProblem: LeastSquaresProblem {
         let t1: Double, t2: Double
 
         /// V_min(U, W) and its partials.
-        func least(_ p: [Double]) -> (value: Double, dU: Double, dW: Double) {
-            let (u, w) = (max(p[self.u], 0), max(p[self.w], 0))
+        func least(_ p: [Double]) -> (value: Double, dU: Double, dW: Double) { least(u: p[u], w: p[w]) }
+
+        func least(u: Double, w: Double) -> (value: Double, dU: Double, dW: Double) {
+            let (u, w) = (max(u, 0), max(w, 0))
             let t = u > 0 ? min(max((w / u).squareRoot(), t1), t2) : t2
             return (-(u * t + w / t), -t, -1 / t)
         }
@@ -73,22 +75,12 @@ struct PatternProblem: LeastSquaresProblem {
         var out = o
         out.parameters = modelCoordinates(o.parameters)
         let l = s.least(o.parameters)
-        let n = o.inverseNormalMatrix.rows
-        // T = ∂(model)/∂(solver): the identity but for V's row (∂V/∂U, 1, ∂V/∂W).
-        func t(_ i: Int, _ k: Int) -> Double {
-            if i == s.v { return k == s.v ? 1 : k == s.u ? l.dU : k == s.w ? l.dW : 0 }
-            return i == k ? 1 : 0
-        }
-        var product = Matrix(rows: n, columns: n)
-        for i in 0..<n {
-            for j in 0..<n {
-                var sum = 0.0
-                for a in 0..<n where t(i, a) != 0 {
-                    for b in 0..<n where t(j, b) != 0 { sum += t(i, a) * o.inverseNormalMatrix[a, b] * t(j, b) }
-                }
-                product[i, j] = sum
-            }
-        }
+        // T = ∂(model)/∂(solver) is the identity but for V's row (∂V/∂U, 1, ∂V/∂W): T N Tᵀ changes V's row and
+        // column only, each by the U and W rows (columns) of N.
+        var product = o.inverseNormalMatrix
+        let n = product.rows
+        for j in 0..<n { product[s.v, j] += l.dU * product[s.u, j] + l.dW * product[s.w, j] }
+        for i in 0..<n { product[i, s.v] += l.dU * product[i, s.u] + l.dW * product[i, s.w] }
         out.inverseNormalMatrix = product
         return out
     }
@@ -132,7 +124,7 @@ struct PatternProblem: LeastSquaresProblem {
         }
         if let sl = slack {
             // ∂/∂U and ∂/∂W at fixed slack: V moves with V_min.
-            let l = sl.least(parameters.map { model.value(of: $0) })
+            let l = sl.least(u: model.instrument.u, w: model.instrument.w)
             j.storage.withUnsafeMutableBufferPointer { s in
                 let base = s.baseAddress!
                 let (cu, cv, cw) = (base + sl.u * n, base + sl.v * n, base + sl.w * n)

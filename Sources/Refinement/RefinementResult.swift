@@ -80,6 +80,9 @@ public struct RefinementResult: Sendable {
                 && !parameters.contains(.phase(p, .stephens(0)))
         }
         if lorentzianInstrument && !held.isEmpty { out.append(.sampleBroadeningHeld(phases: held.map { model.phases[$0].name })) }
+        for phase in model.phases where phase.isActive {
+            if let lowest = phase.lowestPoleDensity, lowest.value < 0 { out.append(.negativePoleDensity(phase: phase.name, angle: lowest.angle)) }
+        }
         return out
     }
 
@@ -143,6 +146,9 @@ public enum Caution: Sendable, Equatable {
     /// broadening they are the same functions of θ (1/cosθ, tanθ), so the refined X and Y carry the samples'
     /// broadening too. Calibrate the instrument on a standard to separate them.
     case sampleBroadeningHeld(phases: [String])
+    /// A harmonic texture's pole density is negative at this angle (degrees) from its axis: reflections there
+    /// would have negative intensities — the series is too short or the texture too strong for it.
+    case negativePoleDensity(phase: String, angle: Double)
 
     public var description: String {
         switch self {
@@ -151,6 +157,8 @@ public enum Caution: Sendable, Equatable {
         case .unphysicalProfile(let why): return "unphysical instrument profile: \(why)"
         case .sampleBroadeningHeld(let phases):
             return "size and microstrain of \(phases.joined(separator: ", ")) held: the refined X and Y carry the sample's Lorentzian broadening too (calibrate the instrument on a standard to separate them)"
+        case let .negativePoleDensity(phase, angle):
+            return String(format: "the harmonic texture of %@ has a negative pole density %.0f° from its axis: use a higher order or March–Dollase", phase, angle)
         }
     }
 }

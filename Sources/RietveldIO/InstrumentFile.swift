@@ -126,22 +126,7 @@ public enum InstrumentFile {
                           u: v("U", 0), v: v("V", 0), w: v("W", 1), x: v("X", 0), y: v("Y", 0), z: v("Z", 0),
                           shl: v("SH/L", 0.002), goniometerRadius: v("Gonio.radius", Instrument.gsas2GoniometerRadius))
         instrument.profileStatus = status
-        // The full axial model (this project's keys): Axial.source, Axial.sample, Axial.receiver (axial lengths,
-        // mm), Axial.primarySoller and Axial.secondarySoller (degrees; absent: no Soller slit).
-        let axialKeys = ["Axial.source", "Axial.sample", "Axial.receiver"]
-        if let given = axialKeys.compactMap({ values[$0] }).first {
-            let lengths = axialKeys.compactMap { values[$0]?.0 }
-            guard lengths.count == 3, lengths.allSatisfy({ $0 > 0 }) else {
-                throw .malformed(file: file, line: given.1, "the full axial model needs Axial.source, Axial.sample and Axial.receiver, each a positive length in mm")
-            }
-            let sollers = ["Axial.primarySoller", "Axial.secondarySoller"].map { values[$0] }
-            for s in sollers.compactMap({ $0 }) where !(s.0 > 0) {
-                throw .malformed(file: file, line: s.1, "a Soller angle must be positive (degrees; leave it out for none)")
-            }
-            instrument.fullAxial = AxialGeometry(radius: instrument.goniometerRadius, sourceLength: lengths[0], sampleLength: lengths[1],
-                                                 receiverLength: lengths[2], primarySoller: sollers[0]?.0 ?? .infinity,
-                                                 secondarySoller: sollers[1]?.0 ?? .infinity)
-        }
+        instrument.fullAxial = try fullAxialGeometry(values, radius: instrument.goniometerRadius, file: file)
         if let sl = values["S/L"] {
             guard sl.0 > 0, sl.0 < instrument.shl else { throw .malformed(file: file, line: sl.1, "S/L must lie between 0 and SH/L (H/L = SH/L − S/L)") }
             instrument.sOverL = sl.0
@@ -160,6 +145,24 @@ public enum InstrumentFile {
             instrument.radiation = Radiation(wavelength: FundamentalParameters.copperKAlpha5[0].wavelength)
         }
         return instrument
+    }
+
+    /// The full axial model's geometry (this project's keys): Axial.source, Axial.sample, Axial.receiver (axial
+    /// lengths, mm), Axial.primarySoller and Axial.secondarySoller (degrees; absent: no Soller slit); nil when
+    /// the file gives none.
+    static func fullAxialGeometry(_ values: [String: (Double, Int)], radius: Double, file: String) throws(FileError) -> AxialGeometry? {
+        let keys = ["Axial.source", "Axial.sample", "Axial.receiver"]
+        guard let given = keys.compactMap({ values[$0] }).first else { return nil }
+        let lengths = keys.compactMap { values[$0]?.0 }
+        guard lengths.count == 3, lengths.allSatisfy({ $0 > 0 }) else {
+            throw .malformed(file: file, line: given.1, "the full axial model needs Axial.source, Axial.sample and Axial.receiver, each a positive length in mm")
+        }
+        let sollers = ["Axial.primarySoller", "Axial.secondarySoller"].map { values[$0] }
+        for s in sollers.compactMap({ $0 }) where !(s.0 > 0) {
+            throw .malformed(file: file, line: s.1, "a Soller angle must be positive (degrees; leave it out for none)")
+        }
+        return AxialGeometry(radius: radius, sourceLength: lengths[0], sampleLength: lengths[1], receiverLength: lengths[2],
+                             primarySoller: sollers[0]?.0 ?? .infinity, secondarySoller: sollers[1]?.0 ?? .infinity)
     }
 
     /// The comment line that says what the profile is worth (`ProfileStatus`): `#rietveld profile: start` or

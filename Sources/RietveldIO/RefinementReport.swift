@@ -92,12 +92,11 @@ public enum RefinementReport {
     /// The parameters worth reporting: everything refined, plus the fixed instrument and sample terms.
     public static func allParameters(_ r: RefinementResult) -> [ModelParameter] {
         var list = r.parameters
-        var extra: [ModelParameter] = [.zero] + ProfileTerm.allCases.filter { $0 != .sl || r.model.instrument.sOverL != nil }.map { .profile($0) }
+        var extra: [ModelParameter] = [.zero] + r.model.instrument.profileTerms.map { .profile($0) }
         for (p, phase) in r.model.phases.enumerated() {
             if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
-            extra += [.size(phase: p)] + (phase.hasStephensStrain ? [] : [.microstrain(phase: p)])
+            extra += [.size(phase: p)] + phase.strainParameters.map { .phase(p, $0) }
             if phase.isUniaxial { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
-            extra += phase.stephensTerms.indices.map { .phase(p, .stephens($0)) }
             extra += phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) }
         }
         for p in extra where !list.contains(p) { list.append(p) }

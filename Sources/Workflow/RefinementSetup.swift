@@ -153,47 +153,15 @@ public struct RefinementSetup: Sendable {
             guard phase.reflections.contains(where: { $0.twoTheta(wavelength: inst.radiation.wavelength).map(range.contains) ?? false }) else {
                 throw WorkflowError.noReflectionsInRange(phase: name, file: input.file, range: range)
             }
-            if options.uniaxial.contains(name) {
-                // The unique axis is c*: the cell must have c ⟂ a, b (hexagonal, trigonal, tetragonal, orthorhombic).
-                guard abs(phase.lattice(.alpha) - 90) < 1e-9, abs(phase.lattice(.beta) - 90) < 1e-9 else {
-                    throw WorkflowError.invalid("--uniaxial \(name): uniaxial broadening is along c and needs α = β = 90° (this cell has α \(EsdFormat.plain(phase.lattice(.alpha)))°, β \(EsdFormat.plain(phase.lattice(.beta)))°)")
-                }
-                // It starts isotropic: the axial terms at the equatorial ones.
-                (phase.axialSize, phase.axialMicrostrain) = (phase.size, phase.microstrain)
-            }
-            if options.stephens.contains(name) {
-                guard let terms = StephensMicrostrain.terms(for: structure.spaceGroup) else {
-                    throw WorkflowError.invalid("--stephens \(name): the generalized microstrain is built for hexagonal axes (6/m, 6/mmm, −3m1, −3, −31m); this phase is \(structure.spaceGroup.crystalSystem)")
-                }
-                guard !options.uniaxial.contains(name) else {
-                    throw WorkflowError.invalid("--stephens \(name): a phase has either uniaxial or generalized microstrain, not both")
-                }
-                // It starts isotropic, at the phase's microstrain (or 1000 × 10⁻⁶ when that is held at none).
-                phase.stephensTerms = terms
-                phase.stephens = StephensMicrostrain.isotropic(phase.microstrain > 0 ? phase.microstrain : defaultMicrostrain,
-                                                               a: phase.lattice(.a), c: phase.lattice(.c), terms: terms)
-            }
-            if let order = options.textureHarmonics[name] {
-                guard order >= 2, order <= 8, order % 2 == 0 else {
-                    throw WorkflowError.invalid("--texture-harmonics \(name):\(order): the order must be 2, 4, 6 or 8")
-                }
-                // No texture to start with; March–Dollase is replaced.
-                phase.textureHarmonics = [Double](repeating: 0, count: order / 2)
-                phase.marchDollase = 1
-            }
+            try applyBroadeningAndTexture(to: &phase, name: name, options: options)
             models.append(phase)
         }
-        for name in options.textureHarmonics.keys.sorted() where !names.contains(name) {
-            throw WorkflowError.unknownPhase(option: "--texture-harmonics", name: name, known: models.map(\.name))
-        }
-        for name in options.stephens where !names.contains(name) {
-            throw WorkflowError.unknownPhase(option: "--stephens", name: name, known: models.map(\.name))
-        }
-        for name in options.leBail where !names.contains(name) {
-            throw WorkflowError.unknownPhase(option: "--le-bail", name: name, known: models.map(\.name))
-        }
-        for name in options.uniaxial where !names.contains(name) {
-            throw WorkflowError.unknownPhase(option: "--uniaxial", name: name, known: models.map(\.name))
+        // Options that name phases must name given ones.
+        for (option, named) in [("--le-bail", options.leBail), ("--uniaxial", options.uniaxial), ("--stephens", options.stephens),
+                                ("--texture-harmonics", options.textureHarmonics.keys.sorted())] {
+            for name in named where !names.contains(name) {
+                throw WorkflowError.unknownPhase(option: option, name: name, known: models.map(\.name))
+            }
         }
         let background = ChebyshevBackground(coefficients: [], low: fitted.twoTheta.first ?? low,
                                              high: max(fitted.twoTheta.last ?? high, (fitted.twoTheta.first ?? low) + 1e-6))
@@ -205,6 +173,39 @@ public struct RefinementSetup: Sendable {
         model.threads = options.threads
         StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: options.backgroundTerms)
         return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings(), phaseFiles: phases.map(\.0.file))
+    }
+
+    /// The broadening and texture models the options ask for a phase (each starts where the plain model is:
+    /// isotropic, untextured), or one line on why the phase cannot have them.
+    static func applyBroadeningAndTexture(to phase: inout Phase, name: String, options: ModelOptions) throws(WorkflowError) {
+        if options.uniaxial.contains(name) {
+            // The unique axis is c*: the cell must have c ⟂ a, b (hexagonal, trigonal, tetragonal, orthorhombic).
+            guard abs(phase.lattice(.alpha) - 90) < 1e-9, abs(phase.lattice(.beta) - 90) < 1e-9 else {
+                throw WorkflowError.invalid("--uniaxial \(name): uniaxial broadening is along c and needs α = β = 90° (this cell has α \(EsdFormat.plain(phase.lattice(.alpha)))°, β \(EsdFormat.plain(phase.lattice(.beta)))°)")
+            }
+            // It starts isotropic: the axial terms at the equatorial ones.
+            (phase.axialSize, phase.axialMicrostrain) = (phase.size, phase.microstrain)
+        }
+        if options.stephens.contains(name) {
+            guard let terms = StephensMicrostrain.terms(for: phase.structure.spaceGroup) else {
+                throw WorkflowError.invalid("--stephens \(name): the generalized microstrain is built for hexagonal axes (6/m, 6/mmm, −3m1, −3, −31m); this phase is \(phase.structure.spaceGroup.crystalSystem)")
+            }
+            guard !options.uniaxial.contains(name) else {
+                throw WorkflowError.invalid("--stephens \(name): a phase has either uniaxial or generalized microstrain, not both")
+            }
+            // It starts isotropic, at the phase's microstrain (or 1000 × 10⁻⁶ when that is held at none).
+            phase.stephensTerms = terms
+            phase.stephens = StephensMicrostrain.isotropic(phase.microstrain > 0 ? phase.microstrain : defaultMicrostrain,
+                                                           a: phase.lattice(.a), c: phase.lattice(.c), terms: terms)
+        }
+        if let order = options.textureHarmonics[name] {
+            guard order >= 2, order <= 8, order % 2 == 0 else {
+                throw WorkflowError.invalid("--texture-harmonics \(name):\(order): the order must be 2, 4, 6 or 8")
+            }
+            // No texture to start with; March–Dollase is replaced.
+            phase.textureHarmonics = [Double](repeating: 0, count: order / 2)
+            phase.marchDollase = 1
+        }
     }
 
     /// Refuses stages that would fit more parameters than the points they see (a fit that "converges" on four

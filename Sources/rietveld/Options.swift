@@ -63,6 +63,7 @@ struct PhaseArguments: ParsableArguments {
         guard !phases.isEmpty else { throw ValidationError("give at least one --phase [NAME=]FILE.cif") }
         guard (1...40).contains(backgroundTerms) else { throw ValidationError("--background-terms must be between 1 and 40") }
         for p in phases { _ = try PhaseInput(argument: p) }
+        _ = try harmonicOrders()
     }
 
     /// `--texture-harmonics NAME[:ORDER]` as a table (order 6 when not given).

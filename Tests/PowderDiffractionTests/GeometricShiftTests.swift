@@ -81,3 +81,22 @@ import _TestSupport
         #expect(worst < 1e-12, "phase sums differ by \(worst)")
     }
 }
+
+/// The lowest pole density of a harmonic texture against its closed form: 1 + C₂P₂(cos φ) with C₂ = 3 is
+/// 1 + 3(3cos²φ − 1)/2, lowest at φ = 90° with −1/2; with C₂ = −3 it is 5/2 − 9cos²φ/2, lowest at φ = 0 with −2;
+/// with C₂ = 2 it is 3cos²φ ≥ 0.
+@Suite struct PoleDensityTests {
+    @Test func lowestPoleDensity() throws {
+        let structure = try StructureCIF.read(repositoryRoot.appendingPathComponent("structures/LiNiO2.cif"))
+        var phase = try Phase(structure: structure, wavelength: 0.70926, dMin: 1)
+        #expect(phase.lowestPoleDensity == nil)
+        phase.textureHarmonics = [3]
+        let lowest = try #require(phase.lowestPoleDensity)
+        #expect(abs(lowest.value + 0.5) < 1e-12 && lowest.angle == 90)
+        phase.textureHarmonics = [-3]
+        let atAxis = try #require(phase.lowestPoleDensity)
+        #expect(abs(atAxis.value + 2) < 1e-12 && atAxis.angle == 0)
+        phase.textureHarmonics = [2]
+        #expect(abs(try #require(phase.lowestPoleDensity).value) < 1e-12)
+    }
+}

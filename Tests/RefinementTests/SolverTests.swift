@@ -20,6 +20,32 @@ import _TestSupport
         return (model, pattern)
     }
 
+    /// With U, V and W refined the solver works in V's slack q = V − V_min(U, W): the covariance handed back is
+    /// T N Tᵀ with T = ∂(U, V, W, …)/∂(U, q, W, …), here against the plain matrix product, and the slack maps back
+    /// to V exactly.
+    @Test func varianceSlackCarriesTheCovariance() throws {
+        let (model, pattern) = try siliconPattern(noise: 3)
+        let parameters: [ModelParameter] = [.scale(phase: 0), .profile(.u), .profile(.v), .profile(.w)]
+        let problem = PatternProblem(model: model, parameters: parameters, observed: pattern.intensity,
+                                     rootWeights: pattern.sigma.map { 1 / $0 })
+        let slack = try #require(problem.slack)
+        let x = [40.0, 2.5, 0.3, 3.0]
+        let n = 4
+        var inverse = Matrix(rows: n, columns: n)
+        for i in 0..<n { for j in 0..<n { inverse[i, j] = 1 / Double(1 + i + j) + (i == j ? 1 : 0) } }
+        let o = LevenbergMarquardt.Outcome(parameters: x, chiSquared: 1, iterations: 1, termination: .converged, inverseNormalMatrix: inverse, atBound: [])
+        let back = problem.modelOutcome(o)
+        let l = slack.least(x)
+        var t = Matrix(rows: n, columns: n)
+        for i in 0..<n { t[i, i] = 1 }
+        t[slack.v, slack.u] = l.dU
+        t[slack.v, slack.w] = l.dW
+        let expected = t * inverse * t.transposed
+        for i in 0..<n { for j in 0..<n { #expect(abs(back.inverseNormalMatrix[i, j] - expected[i, j]) < 1e-12, "\(i),\(j)") } }
+        #expect(back.parameters[slack.v] == x[slack.v] + l.value)
+        #expect(zip(problem.solverCoordinates(back.parameters), x).allSatisfy { abs($0 - $1) < 1e-12 })
+    }
+
     /// Scale and the occupancy of the only atom enter the intensities only as scale × occ², so the two
     /// Jacobian columns are proportional: the normal matrix is singular and the result says so, by name.
     @Test func fullyCorrelatedPairIsNamed() throws {
