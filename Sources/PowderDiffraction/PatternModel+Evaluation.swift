@@ -41,11 +41,15 @@ struct EvaluationWork {
     let model: PatternModel
     let parameters: [ModelParameter]
     let column: [ModelParameter: Int]
+    /// Points of the whole pattern (the column stride of the Jacobian).
     let points: Int
-    var yc: [Double]
-    var background: [Double]
-    var jacobian: [Double]
+    /// The points this work computes: the whole pattern, or one thread's contiguous part of it.
+    let rows: Range<Int>
+    /// Where yc, the background, the Jacobian and the per-phase patterns are written (only `rows` of them).
+    let out: EvaluationBuffers
     var placed: [PlacedReflection] = []
+    /// Per placed line, (phase, reflection, line) as one sortable key: the parts' lists are merged by it.
+    var placedKeys: [Int] = []
     var layouts: [[PeakLayout]] = []
     var recordProfiles = false
     var kernel = PeakKernel()
@@ -63,63 +67,52 @@ struct EvaluationWork {
     var latticeDerivatives: [ColumnDerivative] = []
     var sensitivities: [LineSensitivity] = []
     var fpSizeSlopes: [Double] = []
-    /// This work covers the reflections with index ≡ `share` (mod `shares`) — one thread's part.
-    var share = 0, shares = 1
-    var includeBackground: Bool
     /// FFT plans for fundamental-parameters profiles (borrowed from the model's cache on first use, given back
     /// at the end of `run`).
     var fpProfiler: FundamentalParametersProfiler?
     var profiles: [[(index: Int, value: Double)]] = []
-    /// Per phase, its Bragg intensity at each point (when `separatePhases()` was asked for).
-    var phaseYc: [[Double]] = []
 
     static let rad = AngleUnit.radiansPerDegree
     /// Radians per centidegree (σ² in centideg², γ in centideg).
     static let k = AngleUnit.radiansPerCentidegree
 
-    /// `includeBackground`: this work adds the background (one thread's part of an evaluation does).
-    init(model: PatternModel, parameters: [ModelParameter], includeBackground: Bool = true) {
+    /// Work for `rows` of the pattern: those rows of `out` are initialised here — yc and the background to
+    /// zero, the Jacobian to the background's basis in its columns (∂yc/∂c_k = T_k, the whole derivative) and
+    /// zero in the others, which the peaks add to.
+    init(model: PatternModel, parameters: [ModelParameter], rows: Range<Int>, out: EvaluationBuffers) {
         self.model = model
         self.parameters = parameters
-        self.includeBackground = includeBackground
+        self.rows = rows
+        self.out = out
         fullAxial = model.instrument.fullAxial.map { model.fullAxialCache.quadrature(for: $0) }
         var map: [ModelParameter: Int] = [:]
         for (i, p) in parameters.enumerated() { map[p] = i }
         column = map
         let n = model.twoTheta.count
         points = n
-        yc = Array(repeating: 0, count: n)
-        background = Array(repeating: 0, count: n)
-        // The Jacobian starts as the background's basis in its columns (∂yc/∂c_k = T_k, the whole derivative)
-        // and zeros in the others, which the peaks add to: each column written once, not zeroed first.
+        (out.yc + rows.lowerBound).initialize(repeating: 0, count: rows.count)
+        (out.background + rows.lowerBound).initialize(repeating: 0, count: rows.count)
+        guard let jacobian = out.jacobian else { return }
         let terms = model.background.coefficients.count
-        let basis = includeBackground && parameters.contains { if case .pattern(.background(let k)) = $0 { k < terms } else { false } }
+        let basis = parameters.contains { if case .pattern(.background(let k)) = $0 { k < terms } else { false } }
             ? model.backgroundBasisCache.table(for: model) : []
-        jacobian = parameters.isEmpty ? [] : Array(unsafeUninitializedCapacity: n * parameters.count) { buffer, initialized in
-            for (c, p) in parameters.enumerated() {
-                let start = buffer.baseAddress! + c * n
-                if case .pattern(.background(let k)) = p, k < terms, !basis.isEmpty {
-                    basis.withUnsafeBufferPointer { b in start.initialize(from: b.baseAddress! + k * n, count: n) }
-                } else {
-                    start.initialize(repeating: 0, count: n)
-                }
+        for (c, p) in parameters.enumerated() {
+            let start = jacobian + c * n + rows.lowerBound
+            if case .pattern(.background(let k)) = p, k < terms, !basis.isEmpty {
+                basis.withUnsafeBufferPointer { b in start.initialize(from: b.baseAddress! + k * n + rows.lowerBound, count: rows.count) }
+            } else {
+                start.initialize(repeating: 0, count: rows.count)
             }
-            initialized = n * parameters.count
         }
     }
 
-    mutating func separatePhases() {
-        phaseYc = Array(repeating: Array(repeating: 0, count: points), count: model.phases.count)
-    }
-
-    func result() -> ModelEvaluation {
-        let j: Matrix? = parameters.isEmpty ? nil : Matrix(rows: points, columns: parameters.count, storage: jacobian)
-        return ModelEvaluation(calculated: yc, background: background, jacobian: j, reflections: placed, peakLayout: layouts,
-                               reflectionProfiles: profiles, phaseCalculated: phaseYc)
+    /// What this work found besides the arrays it wrote.
+    func result() -> EvaluationPart {
+        EvaluationPart(placed: placed, keys: placedKeys, layouts: layouts, profiles: profiles)
     }
 
     mutating func run() {
-        if includeBackground { addBackground() }
+        addBackground()
         for p in model.phases.indices { addPhase(p) }
         if let profiler = fpProfiler {
             model.fundamentalParametersCache.giveBack(profiler)
@@ -134,12 +127,11 @@ struct EvaluationWork {
         let basis = model.backgroundBasisCache.table(for: model)
         let n = points
         basis.withUnsafeBufferPointer { b in
-            background.withUnsafeMutableBufferPointer { out in
-                LinearAlgebra.accumulateProduct(b, rows: n, columns: terms, bg.coefficients, into: out)
+            for (k, s) in bg.coefficients.enumerated() {
+                let column = b.baseAddress! + k * n
+                for i in rows { out.background[i] += s * column[i] }
             }
-            yc.withUnsafeMutableBufferPointer { y in
-                background.withUnsafeBufferPointer { bg in for i in 0..<n { y[i] += bg[i] } }
-            }
+            for i in rows { out.yc[i] += out.background[i] }
             // ∂yc/∂(term k) is the basis function itself: already in the Jacobian (see `init`).
         }
     }
@@ -154,11 +146,9 @@ struct EvaluationWork {
         var used = [PeakLayout](repeating: PeakLayout(asymmetryNodes: 3), count: context.phase.reflections.count)
         defer { layouts.append(used) }
         sensitivities.reserveCapacity(parameters.count)
-        placed.reserveCapacity(placed.count + context.lines.count * context.phase.reflections.count / shares + 1)
+        placed.reserveCapacity(placed.count + context.lines.count * context.phase.reflections.count)
         guard context.phase.isActive else { return }
-        for ri in context.phase.reflections.indices where ri % shares == share {
-            addReflection(ri, context, layout: &used[ri])
-        }
+        for ri in context.phase.reflections.indices { addReflection(ri, context, layout: &used[ri]) }
     }
 
     /// One reflection: its shared terms, then each emission line placed, weighed and spread.
@@ -166,7 +156,8 @@ struct EvaluationWork {
         let q = c.cell.inverseDSquared(c.phase.reflections[ri].index.h, c.phase.reflections[ri].index.k, c.phase.reflections[ri].index.l)
         // Skip reflections whose peak cannot reach the pattern (checked again per line below).
         guard model.instrument.radiation.wavelength * q.squareRoot() / 2 < 1 else { return }
-        let terms = reflectionTerms(ri, c, inverseDSquared: q)
+        // |F|² and its derivatives only once a line reaches this work's rows.
+        var reflectionTerms: ReflectionTerms?
         var widths = LineWidths()
         for li in c.lines.indices {
             guard let line = placeLine(li, c, inverseDSquared: q) else { continue }
@@ -178,11 +169,18 @@ struct EvaluationWork {
                                         ? StephensMicrostrain.microstrain(index, q: q, terms: c.phase.stephensTerms, coefficients: c.phase.stephens) : nil)
                 widths.axialIndexSquared = Double(index.l * index.l)
             }
-            let range = layOut(li, ri, line, widths, c, layout: &layout)
+            let window = layOut(li, ri, line, widths, c, layout: &layout)
+            let range = window.clamped(to: rows)
             guard !range.isEmpty else { continue }
+            let terms = reflectionTerms ?? self.reflectionTerms(ri, c, inverseDSquared: q)
+            reflectionTerms = terms
             let weight = lineIntensity(line, terms, c, ratio: c.lines[li].ratio)
-            placed.append(PlacedReflection(phase: c.index, index: c.phase.reflections[ri].index, multiplicity: c.phase.reflections[ri].multiplicity,
-                                           twoTheta: line.position, intensity: weight.intensity, isSecondLine: c.lines[li].isSecond))
+            // Listed by the part where its window begins (each line once over the parts).
+            if rows.contains(window.lowerBound) {
+                placed.append(PlacedReflection(phase: c.index, index: c.phase.reflections[ri].index, multiplicity: c.phase.reflections[ri].multiplicity,
+                                               twoTheta: line.position, intensity: weight.intensity, isSecondLine: c.lines[li].isSecond))
+                placedKeys.append((c.index << 40) | (ri << 1) | li)
+            }
             collectSensitivities(line, widths, terms, weight, c, isSecondLine: c.lines[li].isSecond)
             spread(weight.intensity, line: line, widths: widths, range: range, d: 1 / q.squareRoot(), c)
         }
@@ -271,6 +269,12 @@ struct EvaluationWork {
 
     /// The FCJ quadrature (fixed with the layout) and the point window of a line; fills `asymmetryNodes`.
     mutating func layOut(_ li: Int, _ ri: Int, _ line: PlacedLine, _ w: LineWidths, _ c: PhaseContext, layout: inout PeakLayout) -> Range<Int> {
+        // A frozen window outside this work's rows: the layout as it was, nothing to compute.
+        if let frozen = c.frozen?[ri], let window = frozen.range(line: li), !window.overlaps(rows) {
+            if li == 0 { (layout.asymmetryNodes, layout.axialStep) = (frozen.asymmetryNodes, frozen.axialStep) }
+            layout.setRange(window, line: li)
+            return window
+        }
         let inst = model.instrument
         let fwhm = w.shape.fwhm
         if let axial = fullAxial, c.fundamentalParameters == nil {
@@ -431,20 +435,16 @@ struct EvaluationWork {
                             nodes: lineIsAsymmetric ? asymmetryNodes : nil, directions: c.asymmetryDirections, wantPartials: !sensitivities.isEmpty)
         }
         kernel.value.withUnsafeBufferPointer { v in
-            yc.withUnsafeMutableBufferPointer { y in
-                let (out, profile) = (y.baseAddress! + range.lowerBound, v.baseAddress!)
-                for j in 0..<count { out[j] += intensity * profile[j] }
-            }
+            let (y, profile) = (out.yc + range.lowerBound, v.baseAddress!)
+            for j in 0..<count { y[j] += intensity * profile[j] }
             if recordProfiles { profiles.append((0..<count).map { (range.lowerBound + $0, intensity * v[$0]) }) }
-            if !phaseYc.isEmpty {
-                phaseYc[c.index].withUnsafeMutableBufferPointer { y in
-                    let (out, profile) = (y.baseAddress! + range.lowerBound, v.baseAddress!)
-                    for j in 0..<count { out[j] += intensity * profile[j] }
-                }
+            if let phases = out.phaseYc {
+                let y = phases + c.index * points + range.lowerBound
+                for j in 0..<count { y[j] += intensity * profile[j] }
             }
         }
-        if !sensitivities.isEmpty {
-            kernel.accumulate(into: &jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
+        if !sensitivities.isEmpty, let jacobian = out.jacobian {
+            kernel.accumulate(into: jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
         }
     }
 

@@ -203,30 +203,67 @@ public struct PatternModel: Sendable {
     /// The calculated pattern, with ∂yc/∂p for each parameter of `parameters` (columns in that order).
     /// With `recordingProfiles`, each placed reflection's contribution to every point is kept (for R_Bragg);
     /// with `separatingPhases`, each phase's Bragg intensity at every point (cheaper, when that is all one needs).
-    /// With `threads` > 1 the reflections are shared out among that many threads.
+    /// With `threads` > 1 the points are shared out in contiguous parts, one per thread, each writing only its
+    /// own rows of yc and the Jacobian (a peak across a boundary is computed on both sides, each side's
+    /// points once): the numbers are the same to the last bit as with one thread.
     public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false,
                          separatingPhases: Bool = false) -> ModelEvaluation {
-        let reflections = phases.reduce(0) { $0 + $1.reflections.count }
-        let parts = max(1, min(threads, reflections / 16))
-        if parts == 1 {
-            var work = EvaluationWork(model: self, parameters: parameters)
-            work.recordProfiles = recordingProfiles
-            if separatingPhases { work.separatePhases() }
-            work.run()
-            return work.result()
-        }
+        let n = twoTheta.count, columns = parameters.count
+        let parts = recordingProfiles ? 1 : max(1, min(threads, n / Self.pointsPerThread))
         let results = PartResults(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { k in
-            var work = EvaluationWork(model: self, parameters: parameters, includeBackground: k == 0)
-            work.recordProfiles = recordingProfiles
-            if separatingPhases { work.separatePhases() }
-            work.share = k
-            work.shares = parts
-            work.run()
-            results.set(k, work.result())
+        var phaseFlat = [Double](repeating: 0, count: separatingPhases ? phases.count * n : 0)
+        var background: [Double] = [], jacobian: [Double] = []
+        // (Capacity at least 1, so that every buffer has an address even for an empty pattern.)
+        let calculated = [Double](unsafeUninitializedCapacity: max(n, 1)) { yc, ycCount in
+            background = [Double](unsafeUninitializedCapacity: max(n, 1)) { bg, bgCount in
+                jacobian = [Double](unsafeUninitializedCapacity: max(n * columns, 1)) { jac, jacCount in
+                    phaseFlat.withUnsafeMutableBufferPointer { phaseYc in
+                        let out = EvaluationBuffers(yc: yc.baseAddress!, background: bg.baseAddress!,
+                                                    jacobian: columns > 0 ? jac.baseAddress! : nil,
+                                                    phaseYc: separatingPhases ? phaseYc.baseAddress : nil)
+                        let run = { @Sendable (k: Int) in
+                            var work = EvaluationWork(model: self, parameters: parameters, rows: (k * n / parts)..<((k + 1) * n / parts), out: out)
+                            work.recordProfiles = recordingProfiles
+                            work.run()
+                            results.set(k, work.result())
+                        }
+                        if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+                    }
+                    jacCount = n * columns
+                }
+                bgCount = n
+            }
+            ycCount = n
         }
-        return ModelEvaluation.merging(results.all, shares: parts)
+        let all = results.all
+        // Each line was listed by one part; in the one-thread order (phase, reflection, line).
+        let placed = all.flatMap { zip($0.keys, $0.placed) }.sorted { $0.0 < $1.0 }.map(\.1)
+        return ModelEvaluation(calculated: calculated, background: background,
+                               jacobian: columns > 0 ? Matrix(rows: n, columns: columns, storage: jacobian) : nil,
+                               reflections: placed, peakLayout: all.first?.layouts ?? [], reflectionProfiles: all.first?.profiles ?? [],
+                               phaseCalculated: separatingPhases ? phases.indices.map { Array(phaseFlat[($0 * n)..<(($0 + 1) * n)]) } : [])
     }
+
+    /// Fewest points worth a thread of their own in one evaluation.
+    public static let pointsPerThread = 1000
+}
+
+/// Where an evaluation writes: yc, the background, the Jacobian (column-major, points × parameters) and the
+/// per-phase patterns (phase-major), all over the whole pattern; each part writes only its own rows.
+struct EvaluationBuffers: @unchecked Sendable {
+    let yc: UnsafeMutablePointer<Double>
+    let background: UnsafeMutablePointer<Double>
+    let jacobian: UnsafeMutablePointer<Double>?
+    let phaseYc: UnsafeMutablePointer<Double>?
+}
+
+/// One part's findings besides the arrays: its placed lines with their keys, the peak layouts (every part
+/// lays out every reflection, identically) and, with one part, the recorded profiles.
+struct EvaluationPart {
+    var placed: [PlacedReflection]
+    var keys: [Int]
+    var layouts: [[PeakLayout]]
+    var profiles: [[(index: Int, value: Double)]]
 }
 
 /// Memo of the background basis table: immutable once made for a key, guarded for concurrent readers.
@@ -253,43 +290,13 @@ final class BasisCache: @unchecked Sendable {
     }
 }
 
-/// Results of the threads of one evaluation.
+/// Results of the parts of one evaluation.
 final class PartResults: @unchecked Sendable {
-    private var parts: [ModelEvaluation?]
+    private var parts: [EvaluationPart?]
     private let lock = NSLock()
     init(count: Int) { parts = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ e: ModelEvaluation) { lock.lock(); parts[k] = e; lock.unlock() }
-    var all: [ModelEvaluation] { lock.lock(); defer { lock.unlock() }; return parts.map { $0! } }
-}
-
-extension ModelEvaluation {
-    /// The sum of the parts' patterns and Jacobians; reflection lists concatenated; peak layouts taken from the
-    /// part that evaluated each reflection (reflection i belongs to part i mod `shares`).
-    static func merging(_ parts: [ModelEvaluation], shares: Int) -> ModelEvaluation {
-        var out = parts[0]
-        for p in parts.dropFirst() {
-            out.calculated.withUnsafeMutableBufferPointer { y in
-                p.calculated.withUnsafeBufferPointer { q in for i in 0..<y.count { y[i] += q[i] } }
-            }
-            if var j = out.jacobian, let pj = p.jacobian {
-                j.storage.withUnsafeMutableBufferPointer { a in
-                    pj.storage.withUnsafeBufferPointer { b in for i in 0..<a.count { a[i] += b[i] } }
-                }
-                out.jacobian = j
-            }
-            out.reflections += p.reflections
-            out.reflectionProfiles += p.reflectionProfiles
-            for k in out.phaseCalculated.indices {
-                for i in out.phaseCalculated[k].indices { out.phaseCalculated[k][i] += p.phaseCalculated[k][i] }
-            }
-        }
-        for phase in out.peakLayout.indices {
-            for r in out.peakLayout[phase].indices where r % shares != 0 {
-                out.peakLayout[phase][r] = parts[r % shares].peakLayout[phase][r]
-            }
-        }
-        return out
-    }
+    func set(_ k: Int, _ e: EvaluationPart) { lock.lock(); parts[k] = e; lock.unlock() }
+    var all: [EvaluationPart] { lock.lock(); defer { lock.unlock() }; return parts.compactMap { $0 } }
 }
 
 extension PatternModel {

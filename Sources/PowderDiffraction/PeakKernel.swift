@@ -229,7 +229,7 @@ struct PeakKernel {
 
     /// J[range, column] += ∂I/∂p · Φ + I (∂Φ/∂pos ∂pos/∂p + ∂Φ/∂σ² ∂σ²/∂p + ∂Φ/∂γ ∂γ/∂p + ∂Φ/∂SH/L ∂SH/L/∂p
     /// + ∂Φ/∂S/L ∂S/L/∂p).
-    func accumulate(into jacobian: inout [Double], points: Int, range: Range<Int>, intensity: Double, sensitivities: [LineSensitivity]) {
+    func accumulate(into jacobian: UnsafeMutablePointer<Double>, points: Int, range: Range<Int>, intensity: Double, sensitivities: [LineSensitivity]) {
         let count = range.count
         value.withUnsafeBufferPointer { vb in
         dPosition.withUnsafeBufferPointer { dpb in
@@ -237,10 +237,9 @@ struct PeakKernel {
         dGamma.withUnsafeBufferPointer { dgb in
         dAsymmetry.withUnsafeBufferPointer { dab in
         dAsymmetry2.withUnsafeBufferPointer { dbb in
-        jacobian.withUnsafeMutableBufferPointer { jac in
             let (v, dp, dv, dg, da) = (vb.baseAddress!, dpb.baseAddress!, dvb.baseAddress!, dgb.baseAddress!, dab.baseAddress!)
             for e in sensitivities {
-                let column = jac.baseAddress! + (e.column * points + range.lowerBound)
+                let column = jacobian + (e.column * points + range.lowerBound)
                 let a = e.dIntensity
                 let b = intensity * e.dPosition, c = intensity * e.dVariance, d = intensity * e.dGamma, f = intensity * e.dAsymmetry
                 if e.dAsymmetry2 != 0 {
@@ -256,7 +255,7 @@ struct PeakKernel {
                     for j in 0..<count { column[j] += a * v[j] + b * dp[j] + c * dv[j] + d * dg[j] + f * da[j] }
                 }
             }
-        }}}}}}}
+        }}}}}}
     }
 }
 
