@@ -76,7 +76,8 @@ public struct ModelOptions: Sendable {
     /// Pattern block of a powder CIF with several.
     public var block: String?
     public var peakWindow: Double?
-    public var threads = 1
+    /// Threads for one evaluation (see `PatternModel.evaluate`): the machine's cores by default.
+    public var threads = min(64, ProcessInfo.processInfo.activeProcessorCount)
     /// Phases (by name) refined by Le Bail extraction instead of their structure.
     public var leBail: [String] = []
     /// Phases (by name) whose size and microstrain are uniaxial along c (see `Phase.axialSize`).

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
             options.convention = model.convention
             options.backgroundTerms = inputs.backgroundTerms
             options.peakWindow = model.peakWindow
-            options.threads = model.threads
+            if let t = model.threads { options.threads = t }
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
             options.uniaxial = inputs.uniaxial

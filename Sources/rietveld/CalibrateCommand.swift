@@ -66,7 +66,7 @@ struct CalibrateCommand: ParsableCommand {
             job.options.convention = model.convention
             job.options.backgroundTerms = backgroundTerms
             job.options.block = block
-            job.options.threads = model.threads
+            if let t = model.threads { job.options.threads = t }
             let outcome = try job.run(events: ProgressLines(quiet: quiet).callback { _ in "" })
             let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil)
             StandardStreams.out(RefinementText.text(report))

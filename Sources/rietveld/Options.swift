@@ -20,15 +20,15 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "Numerical conventions: exact, or gsas2 to reproduce GSAS-II (its FCJ quadrature, 50/75-FWHM windows, reflections only inside the data range).")
     var convention: ModelConvention = .exact
 
-    @Option(help: "Threads for one model evaluation (reflections shared out; 1–64). 1 by default: for patterns of a few thousand points, merging the threads' Jacobians costs more than the second thread saves.")
-    var threads = 1
+    @Option(help: "Threads for one model evaluation and its normal matrix (1–64; the points are shared out in contiguous parts of at least 10,000). Default: the machine's cores — a pattern under 20,000 points is still evaluated on one, where waking a second thread costs more than it saves.")
+    var threads: Int?
 
     @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (3–200; GSAS-II: 50 below, 75 above).")
     var peakWindow: Double?
 
     func validate() throws {
         guard muR.isFinite, muR >= 0, muR <= 50 else { throw ValidationError("--mu-r must lie between 0 and 50") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must lie between 1 and 64") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must lie between 1 and 64") }
         if let w = peakWindow { guard w >= 3, w <= 200 else { throw ValidationError("--peak-window must lie between 3 and 200 FWHMs") } }
     }
 }

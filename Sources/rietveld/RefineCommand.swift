@@ -100,7 +100,7 @@ struct RefineCommand: ParsableCommand {
             options.range = (plan?.range.0 ?? fitted.twoThetaMin, plan?.range.1 ?? fitted.twoThetaMax)
             options.block = block
             options.peakWindow = model.peakWindow
-            options.threads = model.threads
+            if let t = model.threads { options.threads = t }
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
             options.uniaxial = inputs.uniaxial

@@ -98,7 +98,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.range = (fitted.twoThetaMin, fitted.twoThetaMax)
             job.options.block = block
             job.options.peakWindow = model.peakWindow
-            job.options.threads = model.threads
+            if let t = model.threads { job.options.threads = t }
             job.options.leBail = inputs.leBail
             job.options.profileStatus = inputs.profileStatus
             job.options.uniaxial = inputs.uniaxial
