@@ -112,6 +112,14 @@ public struct Phase: Sendable {
     /// whose lengths changed by up to 1 % and angles by up to 0.5°; beyond that it is regenerated.
     static let masterListDFactor = 0.95
 
+    /// Takes `other`'s master reflection list (the same structure at another cell, e.g. a later pattern of a
+    /// series): the next `regenerateReflections` near that cell filters it instead of generating anew. The
+    /// reflection list that results does not depend on where the master list came from.
+    public mutating func adoptMasterList(of other: Phase) {
+        guard other.structure.spaceGroup.operations == structure.spaceGroup.operations, !other.generatedCell.isEmpty else { return }
+        (allReflections, allOrbits, generatedDMin, generatedCell) = (other.allReflections, other.allOrbits, other.generatedDMin, other.generatedCell)
+    }
+
     /// Sets the reflection list to those with d ≥ `dMin` (Å) at the current cell.
     public mutating func regenerateReflections(dMin: Double) {
         let cell = structure.cell

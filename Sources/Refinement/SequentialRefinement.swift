@@ -80,6 +80,10 @@ public struct SequentialChain: Sendable {
     public let stages: [RefinementStage]
     public let options: SequentialOptions
     public private(set) var state: ChainState
+    /// The last accepted model, whose master reflection lists models restored from the state take over
+    /// (the template's were made at its own cell; an operando series moves several per cent from it, and
+    /// regenerating them for every restore was ~6 % of a chained pattern's work).
+    private var lastAccepted: PatternModel?
 
     public init(template: PatternModel, stages: [RefinementStage], options: SequentialOptions, state: ChainState = ChainState()) {
         self.template = template
@@ -169,6 +173,7 @@ public struct SequentialChain: Sendable {
     func restored(_ s: ModelSnapshot?) -> PatternModel? {
         guard let s else { return nil }
         var m = template
+        if let source = lastAccepted { for p in m.phases.indices { m.phases[p].adoptMasterList(of: source.phases[p]) } }
         guard (try? m.restore(s)) != nil else { return nil }
         if let present = state.present { for p in m.phases.indices { m.phases[p].isActive = present[p] } }
         return m
@@ -210,6 +215,7 @@ public struct SequentialChain: Sendable {
         if ok {
             state.previousGood = state.lastGood
             state.lastGood = accepted.0.model.snapshot()
+            lastAccepted = accepted.0.model
             state.present = accepted.0.model.phases.map(\.isActive)
             state.recentRwp = Array((state.recentRwp + [accepted.0.statistics.rwp]).suffix(3))
             state.bestRwp = min(state.bestRwp ?? .infinity, accepted.0.statistics.rwp)
