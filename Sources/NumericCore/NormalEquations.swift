@@ -67,7 +67,8 @@ public enum LinearAlgebra {
     }
 
     /// Adds rows k·rowBlock … of JᵀJ's lower triangle (column-major `rows` × `columns` J at `base`) to `target`.
-    /// Pairs marked in `skip` (index a + b·n) are left alone.
+    /// Pairs marked in `skip` (index a + b·n) need not be formed, and the upper triangle is not kept: the
+    /// caller overwrites both.
     ///
     /// The pairs are formed in tiles of 4 × 2 columns, so that each pair of rows is loaded once for eight
     /// products (a dot product per pair loaded both columns for each: ~2 instructions per multiply-add, the
@@ -83,9 +84,11 @@ public enum LinearAlgebra {
             var b0 = 0
             while b0 < a0 + aw {
                 let bw = min(2, a0 + aw - b0)
-                var all = true, any = false
-                for a in a0..<(a0 + aw) { for b in b0..<(b0 + bw) { if wanted(a, b) { any = true } else { all = false } } }
-                if all && aw == 4 && bw == 2 {
+                var any = false
+                for a in a0..<(a0 + aw) { for b in b0..<(b0 + bw) where wanted(a, b) { any = true } }
+                // A whole tile as soon as one pair in it is wanted: its other pairs (above the diagonal, or
+                // known) are written where the caller overwrites them, and cost less than pair by pair.
+                if any && aw == 4 && bw == 2 {
                     tile4x2(base + a0 * m + start, base + b0 * m + start, stride: m, count: count, into: target + a0 + b0 * n, targetStride: n)
                 } else if any {
                     for a in a0..<(a0 + aw) {

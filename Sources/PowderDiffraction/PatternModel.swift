@@ -79,6 +79,10 @@ public struct PatternModel: Sendable {
     public var windowHighFWHMs = 30.0
     /// Threads an evaluation may use (its points shared out in parts of at least `pointsPerThread`; 1 = this thread only).
     public var threads = 1
+    /// Fewest points worth a thread of their own in one evaluation. Measured (release, this project's 2-core
+    /// VM, LiNiO2 3–60°, yc and a 24-column Jacobian): 11,401 points 1.08 ms on one thread, 1.20 ms on two;
+    /// 28,501 points 3.35 ms on one, 2.18 ms on two — waking the second thread costs a few tenths of a ms.
+    public var pointsPerThread = 10_000
     /// Reflections are taken up to this many degrees past the last point (see `ModelConvention`).
     public var reflectionMargin = 2.0
     /// Per phase and reflection: the FCJ quadrature and the point range of each line, fixed by
@@ -209,7 +213,7 @@ public struct PatternModel: Sendable {
     public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false,
                          separatingPhases: Bool = false) -> ModelEvaluation {
         let n = twoTheta.count, columns = parameters.count
-        let parts = recordingProfiles ? 1 : max(1, min(threads, n / Self.pointsPerThread))
+        let parts = recordingProfiles ? 1 : max(1, min(threads, n / max(1, pointsPerThread)))
         let results = PartResults(count: parts)
         var phaseFlat = [Double](repeating: 0, count: separatingPhases ? phases.count * n : 0)
         var background: [Double] = [], jacobian: [Double] = []
@@ -244,10 +248,6 @@ public struct PatternModel: Sendable {
                                phaseCalculated: separatingPhases ? phases.indices.map { Array(phaseFlat[($0 * n)..<(($0 + 1) * n)]) } : [])
     }
 
-    /// Fewest points worth a thread of their own in one evaluation. Measured (release, this project's 2-core
-    /// VM, LiNiO2 3–60°, yc and a 24-column Jacobian): 11,401 points 1.08 ms on one thread, 1.20 ms on two;
-    /// 28,501 points 3.35 ms on one, 2.18 ms on two — waking the second thread costs a few tenths of a ms.
-    public static let pointsPerThread = 10_000
 }
 
 /// Where an evaluation writes: yc, the background, the Jacobian (column-major, points × parameters) and the

@@ -191,6 +191,7 @@ import _TestSupport
         var model = try Simulation.makeModel(phases: [SimulatedPhase(structure: lno, name: "LNO", scale: 110, size: 0.15, microstrain: 800),
                                                       SimulatedPhase(structure: lpscl, name: "LPSCl", scale: 8, size: 0.06, microstrain: 1200)],
                                              instrument: inst, twoTheta: x, background: [570, -220, 65], muR: 0.6)
+        model.pointsPerThread = 1000
         let params: [ModelParameter] = [.scale(phase: 0), .lattice(phase: 0, .a), .lattice(phase: 0, .c), .scale(phase: 1), .lattice(phase: 1, .a),
                                         .zero, .profile(.u), .profile(.shl), .size(phase: 1), .background(term: 0), .background(term: 1)]
         for frozen in [false, true] {
@@ -210,7 +211,7 @@ import _TestSupport
                 #expect(serial.peakLayout == threaded.peakLayout)
             }
         }
-        #expect(x.count / PatternModel.pointsPerThread >= 3, "the pattern must be long enough for three parts")
+        #expect(x.count / model.pointsPerThread >= 3, "the pattern must be long enough for three parts")
     }
 
     /// With a fundamental-parameters profile: intensity parameters, the zero (a rigid shift) and the size.
