@@ -20,7 +20,7 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "Numerical conventions: exact, or gsas2 to reproduce GSAS-II (its FCJ quadrature, 50/75-FWHM windows, reflections only inside the data range).")
     var convention: ModelConvention = .exact
 
-    @Option(help: "Threads for one model evaluation and its normal matrix (1–64; the points are shared out in contiguous parts of at least 10,000). Default: the machine's cores — a pattern under 20,000 points is still evaluated on one, where waking a second thread costs more than it saves.")
+    @Option(help: "Threads for one model evaluation (1–64; the points are shared out in contiguous parts of at least 10,000). Default: the machine's cores — a pattern under 20,000 points is still evaluated on one, where waking a second thread costs more than it saves.")
     var threads: Int?
 
     @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (3–200; GSAS-II: 50 below, 75 above).")
