@@ -45,6 +45,7 @@ struct NormalMatrixCache {
     /// The candidate columns, one after the other.
     private func copy(of j: Matrix) -> [Double] {
         var out: [Double] = []
+        out.reserveCapacity(candidates.filter { $0 }.count * j.rows)
         j.storage.withUnsafeBufferPointer { s in
             for c in candidates.indices where candidates[c] { out.append(contentsOf: s[(c * j.rows)..<((c + 1) * j.rows)]) }
         }
