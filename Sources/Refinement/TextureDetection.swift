@@ -43,7 +43,9 @@ public enum TextureDetection {
     /// r that adding it would bring to first order, with the phase's scale free — two derivative columns, no fit.
     /// Only axes that pass it are fitted. Several phases are screened in one evaluation (`axes`: an axis per
     /// phase): at r = 1 a texture changes no intensity, so each phase's columns are what they would be alone.
-    static func screen(_ model: PatternModel, axes: [Int: MillerIndex], pattern: Pattern, weights: [Double]) -> [Int: (significance: Double, shift: Double)] {
+    /// On a thinned pattern each point stands for `stride` (see `thinned`).
+    static func screen(_ model: PatternModel, axes: [Int: MillerIndex], pattern: Pattern, weights: [Double],
+                       stride: Int = 1) -> [Int: (significance: Double, shift: Double)] {
         var m = model
         var parameters: [ModelParameter] = []
         for (p, axis) in axes.sorted(by: { $0.key < $1.key }) {
@@ -59,7 +61,7 @@ public enum TextureDetection {
             for i in 0..<pattern.count where weights[i] > 0 {
                 let w = weights[i], s = j[i, 2 * k], u = j[i, 2 * k + 1], r = pattern.intensity[i] - e.calculated[i]
                 ss += w * s * s; su += w * s * u; uu += w * u * u; se += w * s * r; ue += w * u * r; ee += w * r * r
-                points += 1
+                points += Double(stride)
             }
             guard ss > 0 else { out[p] = (0, 0); continue }
             // Texture column with the scale projected out: u′ = u − (sᵀu / sᵀs) s.
@@ -69,6 +71,20 @@ public enum TextureDetection {
             out[p] = (ueP * ueP / uuP / chi2red, ueP / uuP)
         }
         return out
+    }
+
+    /// The model, pattern and weights the score test runs on: every k-th point of a finely stepped pattern with
+    /// its weight × k, as a preliminary stage fits (`StageRun.preliminaryStride`: peaks stay resolved), so that
+    /// χ² and the statistic estimate the whole pattern's at a k-th of the cost.
+    static func thinned(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> (model: PatternModel, pattern: Pattern, weights: [Double], stride: Int) {
+        let stride = StageRun.preliminaryStride(model, pattern: pattern, weights: weights)
+        guard stride > 1 else { return (model, pattern, weights, 1) }
+        let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
+        var m = model
+        m.twoTheta = kept.map { pattern.twoTheta[$0] }
+        m.releasePeakLayout()
+        let points = Pattern(name: pattern.name, twoTheta: m.twoTheta, intensity: kept.map { pattern.intensity[$0] })
+        return (m, points, kept.map { weights[$0] * Double(stride) }, stride)
     }
 
     /// Tests every active Rietveld phase that has no texture yet; returns the textures worth keeping (and sets
@@ -84,10 +100,11 @@ public enum TextureDetection {
             axesOf[p] = candidateAxes(phase.structure.spaceGroup.crystalSystem)
         }
         var candidates: [Int: [MillerIndex]] = [:]
+        let thin = thinned(model, pattern: pattern, weights: weights)
         for k in 0..<(axesOf.values.map(\.count).max() ?? 0) {
             var round: [Int: MillerIndex] = [:]
             for (p, axes) in axesOf where k < axes.count { round[p] = axes[k] }
-            for (p, score) in screen(model, axes: round, pattern: pattern, weights: weights)
+            for (p, score) in screen(thin.model, axes: round, pattern: thin.pattern, weights: thin.weights, stride: thin.stride)
             where score.significance >= minimumImprovement && abs(score.shift) >= minimumEffect {
                 candidates[p, default: []].append(round[p]!)
             }
