@@ -207,6 +207,21 @@ public struct LevenbergMarquardt: Sendable {
                     predicted += step[a] * (2 * g[a] - ns)
                 }
                 if lambda <= Self.initialDamping { predictedGain = min(predictedGain, predicted) }
+                if lambda <= Self.initialDamping && requireBothCriteria {
+                    // The step the (nearly undamped) linear model proposes is itself below both tolerances:
+                    // the minimum is here, to within them, and taking the step would cost an evaluation and a
+                    // Jacobian for a change below 5 % of an esd. (Without this a refinement ended with one
+                    // step more, the one that showed the shifts had become small.)
+                    let sigma = (chi2 / Double(max(1, r.count - n))).squareRoot()
+                    var ratio = 0.0
+                    for i in 0..<n where d[i] > 0 { ratio = max(ratio, abs(step[i]) * d[i] / esdFactors[i] / sigma) }
+                    if max(predicted, 0) < chiSquaredTolerance * chi2 && ratio < shiftTolerance {
+                        lastShiftRatio = ratio
+                        termination = .converged
+                        accepted = true
+                        break
+                    }
+                }
                 if problem.setParameters(trial) {
                     let (rt, jt) = problem.residuals(jacobian: jacobianAtTrial)
                     let chiT = rt.reduce(0) { $0 + $1 * $1 }

@@ -115,3 +115,64 @@ import _TestSupport
         #expect(cache.normal(of: third) == LinearAlgebra.normalMatrix(jacobian: third))
     }
 }
+
+/// y = A exp(−k t) + c over 40 points with a fixed ±2 % ripple as noise: Levenberg–Marquardt ends within
+/// 0.05 esd of the minimum found by 60 plain Gauss–Newton steps written out here (3 × 3 normal equations by
+/// Cramer's rule), and it ends without taking a step that its own proposal already showed to be below the
+/// tolerances: every step it took was at least 0.05 esd (the last one used to be the one that showed it).
+@Suite struct ConvergenceTests {
+    struct Decay: LeastSquaresProblem {
+        let t = (0..<40).map { Double($0) * 0.1 }
+        var y: [Double] { t.enumerated().map { i, x in (5 * exp(-0.7 * x) + 0.5) * (1 + 0.02 * sin(Double(i) * 2.3)) } }
+        var p = [0.0, 0.0, 0.0]
+        var taken: [[Double]] = []
+        var parameterCount: Int { 3 }
+        mutating func setParameters(_ q: [Double]) -> Bool { p = q; taken.append(q); return true }
+        mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?) {
+            let r = zip(t, y).map { x, o in o - (p[0] * exp(-p[1] * x) + p[2]) }
+            guard jacobian else { return (r, nil) }
+            var j = Matrix(rows: t.count, columns: 3)
+            for (i, x) in t.enumerated() { j[i, 0] = exp(-p[1] * x); j[i, 1] = -p[0] * x * exp(-p[1] * x); j[i, 2] = 1 }
+            return (r, j)
+        }
+    }
+
+    @Test func endsWithinTheToleranceWithoutATinyLastStep() throws {
+        // The reference minimum: Gauss–Newton, independently.
+        var q = [4.0, 0.6, 0.4]
+        let problem = Decay()
+        for _ in 0..<60 {
+            var n = [[Double]](repeating: [0, 0, 0], count: 3), g = [0.0, 0.0, 0.0]
+            for (i, x) in problem.t.enumerated() {
+                let e = exp(-q[1] * x), row = [e, -q[0] * x * e, 1.0], r = problem.y[i] - (q[0] * e + q[2])
+                for a in 0..<3 { g[a] += row[a] * r; for b in 0..<3 { n[a][b] += row[a] * row[b] } }
+            }
+            func det(_ m: [[Double]]) -> Double {
+                m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                    + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+            }
+            let d = det(n)
+            for c in 0..<3 {
+                var m = n
+                for a in 0..<3 { m[a][c] = g[a] }
+                q[c] += det(m) / d
+            }
+        }
+        var decay = Decay()
+        let start = [3.0, 1.0, 0.0]
+        _ = decay.setParameters(start)
+        decay.taken = []
+        let lm = LevenbergMarquardt()
+        let out = lm.minimize(&decay, start: start, lower: [-.infinity, -.infinity, -.infinity], upper: [.infinity, .infinity, .infinity])
+        #expect(out.termination == .converged, "\(out.termination)")
+        let sigma2 = out.chiSquared / Double(decay.t.count - 3)
+        let esd = (0..<3).map { (out.inverseNormalMatrix[$0, $0] * sigma2).squareRoot() }
+        for i in 0..<3 { #expect(abs(out.parameters[i] - q[i]) < 0.05 * esd[i], "parameter \(i): \(out.parameters[i]) vs \(q[i]) (esd \(esd[i]))") }
+        // The steps it took (trial points, then the final setting of the result, which repeats the last).
+        var points = [start]
+        for p in decay.taken where p != points.last! { points.append(p) }
+        let steps = zip(points.dropFirst(), points).map { a, b in (0..<3).map { abs(a[$0] - b[$0]) / esd[$0] }.max()! }
+        #expect(steps.count >= 2)
+        #expect(steps.allSatisfy { $0 >= 0.05 }, "steps in esd: \(steps)")
+    }
+}
