@@ -169,6 +169,9 @@ public struct LevenbergMarquardt: Sendable {
         // crossed back and forth.
         var nu = 2.0
         var normals = NormalMatrixCache(candidates: problem.constantColumns, threads: threads)
+        // JᵀJ of the Jacobian at the current parameters, once formed (a run that stops on its own proposal
+        // needs no second one for the covariance).
+        var normalAtSolution: Matrix?
         // The Jacobian is computed with the trial values only while steps are being accepted; the first trial
         // of a run and those after a rejection compute yc alone (a rejection would waste the Jacobian).
         var jacobianAtTrial = false
@@ -176,6 +179,7 @@ public struct LevenbergMarquardt: Sendable {
             iterations += 1
             guard let j = jOpt else { break }
             var normal = normals.normal(of: j)
+            normalAtSolution = normal
             // g = Jᵀ r: the residuals are yo − yc, J is ∂yc/∂p, so the descent direction is +Jᵀr.
             var g = LinearAlgebra.transposeTimes(j, r)
             let d = (0..<n).map { max(normal[$0, $0], 0).squareRoot() }
@@ -235,6 +239,7 @@ public struct LevenbergMarquardt: Sendable {
                         nu = 2
                         p = trial
                         (r, jOpt) = jt == nil ? problem.residuals(jacobian: true) : (rt, jt)
+                        normalAtSolution = nil
                         jacobianAtTrial = true
                         // Shift/esd with esd² = (N⁻¹)ᵢᵢ χ²/(m − n).
                         let dof = Double(max(1, rt.count - n))
@@ -265,7 +270,7 @@ public struct LevenbergMarquardt: Sendable {
         }
         _ = problem.setParameters(p)
         if !degeneracies.isEmpty { termination = .singular(degeneracies) }
-        let normal = jOpt.map { normals.normal(of: $0) } ?? Matrix(rows: n, columns: n)
+        let normal = normalAtSolution ?? jOpt.map { normals.normal(of: $0) } ?? Matrix(rows: n, columns: n)
         let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
         return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,
