@@ -37,6 +37,30 @@ import _TestSupport
         }
     }
 
+    /// A series that stops and turns back (patterns 17, 18, 19, 19, 18, 17 of the GSAS-II series, as an operando
+    /// run does at the end of charge): every row within 3 esd of the truth, and the repeated pattern starts from
+    /// the last result — the best-fitting start — so its first proposed step is already below the tolerances
+    /// (one cycle; the straight-line extrapolation overshot there and took 9).
+    @Test func seriesThatTurnsBack() throws {
+        let folder = repositoryRoot.appendingPathComponent("patterns/gsas2-sim-linio2")
+        let truth = try JSONDecoder().decode([SeriesTruth].self, from: Data(contentsOf: folder.appendingPathComponent("series_truth.json")))
+        let files = try NaturalOrder.patternFiles([folder.appendingPathComponent("series").path])
+        let setup = try loadSetup(pattern: "patterns/gsas2-sim-linio2/series/LNO_seq_17.xye", phases: ["patterns/gsas2-sim-linio2/LiNiO2_start.cif"],
+                                  instrument: "patterns/gsas2-sim-linio2/MoKa1_capillary.instprm", convention: .gsas2)
+        var chain = SequentialChain(template: setup.model, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13), options: SequentialOptions())
+        let order = [17, 18, 19, 19, 18, 17]
+        var rows: [SequentialRow] = []
+        for (i, k) in order.enumerated() { rows.append(chain.refine(try PatternFile.read(URL(fileURLWithPath: files[k])), index: i, file: files[k])) }
+        for (row, k) in zip(rows, order) {
+            let cell = row.result.cell(phase: 0)
+            for (name, e, value) in [("a", cell[.a], truth[k].a), ("c", cell[.c], truth[k].c)] {
+                #expect(abs(e.value - value) <= 3 * e.esd!, "pattern \(k) \(name): \(e.value) ± \(e.esd!) vs \(value)")
+            }
+            #expect(!row.flagged && row.retries == 0, "pattern \(k): \(row.reasonText)")
+        }
+        #expect(rows[3].result.iterations == 1, "the repeated pattern took \(rows[3].result.iterations) cycles")
+    }
+
     @Test func naturalOrder() {
         let names = ["p_10.xy", "p_2.xy", "p_1.xy", "p_02b.xy", "q.xy"]
         #expect(names.sorted(by: NaturalOrder.less) == ["p_1.xy", "p_2.xy", "p_02b.xy", "p_10.xy", "q.xy"])
