@@ -13,7 +13,8 @@ struct SequentialCommand: ParsableCommand {
         abstract: "Refine a series of patterns (operando) and write one CSV row per pattern as it finishes.",
         discussion: """
             Chained (default): the first pattern gets the full staged strategy, each next one starts from the \
-            last good result. A result that fails the checks (not converged, Rwp jumped above 1.5× its \
+            last good results (whichever fits it best of the last result and the line and parabola through the \
+            last two and three). A result that fails the checks (not converged, Rwp jumped above 1.5× its \
             neighbours, a parameter at a bound) is retried from the last good result with the full strategy, \
             then from the template; if all fail it is flagged and never seeds the next pattern. With several \
             phases, which are present is decided per pattern (a phase appears when its scale exceeds 5 esds, \
