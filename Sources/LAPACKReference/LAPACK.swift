@@ -116,19 +116,6 @@ public enum LAPACK {
         return out
     }
 
-    /// y += A x for a column-major `rows` × `columns` array A (BLAS dgemv).
-    public static func accumulateProduct(_ a: UnsafeBufferPointer<Double>, rows: Int, columns: Int, _ x: [Double],
-                                         into y: UnsafeMutableBufferPointer<Double>) {
-        precondition(a.count >= rows * columns && x.count == columns && y.count == rows, "Ax: dimensions differ")
-        if rows == 0 || columns == 0 { return }
-        _ = BLASThreads.configured
-        var m = Int32(rows), n = Int32(columns), lda = Int32(rows), inc: Int32 = 1
-        var alpha = 1.0, beta = 1.0
-        x.withUnsafeBufferPointer { xp in
-            dgemv_("N", &m, &n, &alpha, a.baseAddress, &lda, xp.baseAddress, &inc, &beta, y.baseAddress, &inc, 1)
-        }
-    }
-
     /// Jᵀ r for a column-major Jacobian (BLAS dgemv).
     public static func transposeTimes(_ j: Matrix, _ r: [Double]) -> [Double] {
         precondition(r.count == j.rows, "Jᵀr: dimensions differ")

@@ -165,18 +165,6 @@ public enum LinearAlgebra {
         return out
     }
 
-    /// y += A x for a column-major `rows` × `columns` array A (one column at a time, vectorized over rows).
-    public static func accumulateProduct(_ a: UnsafeBufferPointer<Double>, rows: Int, columns: Int, _ x: [Double],
-                                         into y: UnsafeMutableBufferPointer<Double>) {
-        precondition(a.count >= rows * columns && x.count == columns && y.count == rows, "Ax: dimensions differ")
-        guard rows > 0 else { return }
-        let out = y.baseAddress!
-        for c in 0..<columns {
-            let col = a.baseAddress! + c * rows, s = x[c]
-            for i in 0..<rows { out[i] += s * col[i] }
-        }
-    }
-
     /// Σ p[i] q[i] with eight partial sums (vectorized; the order is fixed, so the result is reproducible).
     @inline(__always)
     static func dot(_ p: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ n: Int) -> Double {

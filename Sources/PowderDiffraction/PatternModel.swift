@@ -247,7 +247,6 @@ public struct PatternModel: Sendable {
                                reflections: placed, peakLayout: all.first?.layouts ?? [], reflectionProfiles: all.first?.profiles ?? [],
                                phaseCalculated: separatingPhases ? phases.indices.map { Array(phaseFlat[($0 * n)..<(($0 + 1) * n)]) } : [])
     }
-
 }
 
 /// Where an evaluation writes: yc, the background, the Jacobian (column-major, points × parameters) and the
