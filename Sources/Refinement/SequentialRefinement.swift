@@ -156,16 +156,16 @@ public struct SequentialChain: Sendable {
         return m
     }
 
-    /// Where a pattern that follows good results starts: of the straight-line extrapolation of the last two,
-    /// the parabola through the last three (when there are three) and the last result itself, the one whose
-    /// calculated pattern fits this pattern best (χ² of yc alone on every 4th point — a few per cent of a
-    /// refinement cycle each). The
-    /// parabola follows a smooth series more closely; the last result wins where a series turns back or a
-    /// pattern repeats. On 200 patterns of the GSAS-II series run forth and back: 7.21 → 6.52 G instructions,
-    /// the turning points from 9–10 cycles to 1–4.
     /// Every how many points the candidate starts are compared (see `start`).
     static let startComparisonStride = 4
 
+    /// Where a pattern that follows good results starts: of the straight-line extrapolation of the last two,
+    /// the parabola through the last three (when there are three) and the last result itself, the one whose
+    /// calculated pattern fits this pattern best (χ² of yc alone on every 4th point; the three cost ~7 % of a
+    /// chained run, most of it per-reflection work that does not shrink with the points). The parabola
+    /// follows a smooth series more closely; the last result wins where a series turns back or a pattern
+    /// repeats. On 200 patterns of the GSAS-II series run forth and back: 7.21 → 6.52 G instructions, the
+    /// turning points from 9–10 cycles to 1–4.
     func start(for pattern: Pattern, last: PatternModel, before: PatternModel, older: PatternModel?, parameters: [ModelParameter]) -> PatternModel {
         var candidates = [Self.extrapolate([last, before], weights: [2, -1], parameters: parameters)]
         if let older { candidates.append(Self.extrapolate([last, before, older], weights: [3, -3, 1], parameters: parameters)) }
