@@ -119,6 +119,9 @@ public struct LevenbergMarquardt: Sendable {
     /// Converged needs both criteria (false: either suffices — for preliminary stages, which only have to
     /// bring the next stage into its basin).
     public var requireBothCriteria = true
+    /// Whether the first trial step of a run computes the Jacobian with yc (see `minimize`): for runs that
+    /// start near the minimum, whose first step is nearly always accepted.
+    public var jacobianWithFirstTrial = false
     /// Eigenvalues of the scaled normal matrix below this (relative to the largest) count as singular.
     public var singularityThreshold = 1e-10
     /// Threads for the normal matrix of a large Jacobian (the same result to the last bit on any number; see
@@ -173,8 +176,9 @@ public struct LevenbergMarquardt: Sendable {
         // needs no second one for the covariance).
         var normalAtSolution: Matrix?
         // The Jacobian is computed with the trial values only while steps are being accepted; the first trial
-        // of a run and those after a rejection compute yc alone (a rejection would waste the Jacobian).
-        var jacobianAtTrial = false
+        // of a run (unless `jacobianWithFirstTrial`) and those after a rejection compute yc alone (a rejection
+        // would waste the Jacobian).
+        var jacobianAtTrial = jacobianWithFirstTrial
         while iterations < maximumIterations {
             iterations += 1
             guard let j = jOpt else { break }

@@ -281,6 +281,10 @@ struct StageRun {
             solver.requireBothCriteria = false
             solver.chiSquaredTolerance = 1e-4
             solver.shiftTolerance = 0.1
+        } else {
+            // A final stage starts where the preliminary ones (or a neighbour's result) left it: its first step
+            // is nearly always taken, so its Jacobian is formed with it.
+            solver.jacobianWithFirstTrial = true
         }
         var bounds = stage.parameters.map { bound($0) }
         var problem = PatternProblem(model: prepared, parameters: stage.parameters, observed: observed, rootWeights: fitWeights.map { $0.squareRoot() })

@@ -128,7 +128,9 @@ import _TestSupport
         var taken: [[Double]] = []
         var parameterCount: Int { 3 }
         mutating func setParameters(_ q: [Double]) -> Bool { p = q; taken.append(q); return true }
+        var plainEvaluations = 0
         mutating func residuals(jacobian: Bool) -> (residuals: [Double], jacobian: Matrix?) {
+            if !jacobian { plainEvaluations += 1 }
             let r = zip(t, y).map { x, o in o - (p[0] * exp(-p[1] * x) + p[2]) }
             guard jacobian else { return (r, nil) }
             var j = Matrix(rows: t.count, columns: 3)
@@ -174,5 +176,19 @@ import _TestSupport
         let steps = zip(points.dropFirst(), points).map { a, b in (0..<3).map { abs(a[$0] - b[$0]) / esd[$0] }.max()! }
         #expect(steps.count >= 2)
         #expect(steps.allSatisfy { $0 >= 0.05 }, "steps in esd: \(steps)")
+    }
+
+    /// With the Jacobian formed at the first trial (final stages, which start near the minimum) a run whose
+    /// steps are all accepted evaluates yc alone never, and ends on the same numbers to the last bit.
+    @Test func jacobianWithTheFirstTrial() {
+        let start = [4.9, 0.71, 0.49]
+        var plain = Decay(), eager = Decay()
+        var lm = LevenbergMarquardt()
+        let bounds = ([Double](repeating: -.infinity, count: 3), [Double](repeating: .infinity, count: 3))
+        let a = lm.minimize(&plain, start: start, lower: bounds.0, upper: bounds.1)
+        lm.jacobianWithFirstTrial = true
+        let b = lm.minimize(&eager, start: start, lower: bounds.0, upper: bounds.1)
+        #expect(a.parameters == b.parameters && a.chiSquared == b.chiSquared && a.iterations == b.iterations)
+        #expect(plain.plainEvaluations == 1 && eager.plainEvaluations == 0, "yc-only evaluations: \(plain.plainEvaluations), \(eager.plainEvaluations)")
     }
 }
