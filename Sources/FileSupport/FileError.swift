@@ -48,34 +48,3 @@ public enum TextFile {
         try OutputFile.write(Data(text.utf8), to: url.path)
     }
 }
-
-/// Comma-separated values: fields with double quotes where they hold a comma or a quote.
-public enum CSV {
-    public static func quote(_ s: String) -> String {
-        s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
-
-    /// Splits one CSV line (double-quoted fields allowed, "" inside quotes is a quote).
-    public static func fields(_ line: Substring) -> [String] {
-        var out: [String] = [], current = "", quoted = false
-        var pendingQuote = false
-        for c in line {
-            if quoted {
-                if c == "\"" { pendingQuote = true; quoted = false; continue }
-                current.append(c)
-            } else if c == "\"" {
-                if pendingQuote { current.append("\"") }
-                quoted = true
-            } else if c == "," {
-                out.append(current); current = ""
-            } else {
-                current.append(c)
-            }
-            pendingQuote = false
-        }
-        out.append(current)
-        return out
-    }
-
-    public static func line(_ fields: [String]) -> String { fields.map(quote).joined(separator: ",") + "\n" }
-}
