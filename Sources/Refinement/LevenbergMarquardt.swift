@@ -214,8 +214,8 @@ public struct LevenbergMarquardt: Sendable {
                     for b in 0..<n { ns += normal[a, b] * step[b] }
                     predicted += step[a] * (2 * g[a] - ns)
                 }
-                if lambda <= Self.initialDamping { predictedGain = min(predictedGain, predicted) }
                 if lambda <= Self.initialDamping {
+                    predictedGain = min(predictedGain, predicted)
                     // The step the (nearly undamped) linear model proposes is itself below both tolerances:
                     // the minimum is here, to within them, and taking the step would cost an evaluation and a
                     // Jacobian for a change below 5 % of an esd. (Without this a refinement ended with one

@@ -216,23 +216,18 @@ struct StageRun {
         // on a grid as coarse as the broadened peaks allow.
         if let size, let phase = m.phases.first {
             let stride = Self.broadenedStride(m, pattern: pattern, weights: weights)
-            let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
-            let w = weights
+            let thin = Self.everyKth(m, pattern, weights: weights, stride: stride)
             // Binned to the stage's grid first: the kernel spans ≥ 8 of its steps, so the box of one step
             // hardly widens it, and the smoothing costs 1/k² of that of every point.
             observed = pattern.binned(every: stride).smoothed(bySize: size, wavelength: m.instrument.radiation.wavelength, sizeMix: phase.sizeMix,
                                                               reach: stage.temporaryPeakWindow ?? m.windowLowFWHMs,
-                                                              include: { w[kept[$0]] > 0 }).intensity
-            fitWeights = kept.map { w[$0] * Double(stride) }
-            if stride > 1 { m.twoTheta = kept.map { pattern.twoTheta[$0] } }
+                                                              include: { thin.weights[$0] > 0 }).intensity
+            (m, fitWeights) = (thin.model, thin.weights)
         } else if stage.isPreliminary, case let stride = Self.preliminaryStride(m, pattern: pattern, weights: weights), stride > 1 {
             // A preliminary stage only brings the next into its basin: every k-th point of a finely stepped
             // pattern carries the same minimum (the final stage fits every point).
-            let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
-            let w = weights
-            observed = kept.map { pattern.intensity[$0] }
-            fitWeights = kept.map { w[$0] * Double(stride) }
-            m.twoTheta = kept.map { pattern.twoTheta[$0] }
+            let thin = Self.everyKth(m, pattern, weights: weights, stride: stride)
+            (m, observed, fitWeights) = (thin.model, thin.pattern.intensity, thin.weights)
         } else {
             observed = pattern.intensity
             fitWeights = weights
@@ -240,6 +235,17 @@ struct StageRun {
         points = fitWeights.filter { $0 > 0 }.count
         m.releasePeakLayout()
         prepared = m
+    }
+
+    /// Every `stride`-th point, each standing for `stride`: the model on those angles, their observations, and
+    /// weights × `stride`, so that χ² estimates the whole pattern's.
+    static func everyKth(_ model: PatternModel, _ pattern: Pattern, weights: [Double], stride: Int) -> (model: PatternModel, pattern: Pattern, weights: [Double]) {
+        guard stride > 1 else { return (model, pattern, weights) }
+        let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
+        var m = model
+        m.twoTheta = kept.map { pattern.twoTheta[$0] }
+        let points = Pattern(name: pattern.name, twoTheta: m.twoTheta, intensity: kept.map { pattern.intensity[$0] })
+        return (m, points, kept.map { weights[$0] * Double(stride) })
     }
 
     /// Points per FWHM of the narrowest broadened peak a broadened stage keeps.

@@ -136,12 +136,6 @@ public struct SequentialChain: Sendable {
         return m
     }
 
-    /// `last` moved on by the step from `before` to `last` for each parameter (values that would leave their
-    /// physical range, or make the cell impossible, stay at `last`'s).
-    static func extrapolate(_ last: PatternModel, _ before: PatternModel, parameters: [ModelParameter]) -> PatternModel {
-        extrapolate([last, before], weights: [2, -1], parameters: parameters)
-    }
-
     /// Σ weights[k] · models[k] for each parameter, on `models[0]` (values that would leave their physical
     /// range, or make the cell impossible, stay at `models[0]`'s): (2, −1) is the straight line through the last
     /// two results, (3, −3, 1) the parabola through the last three.
@@ -170,17 +164,13 @@ public struct SequentialChain: Sendable {
         var candidates = [Self.extrapolate([last, before], weights: [2, -1], parameters: parameters)]
         if let older { candidates.append(Self.extrapolate([last, before, older], weights: [3, -3, 1], parameters: parameters)) }
         candidates.append(last)
-        // Compared on every 4th point (and the last): ranking the starts needs no more, and a yc costs as many
-        // points as it has.
-        let w = options.settings.weights(pattern)
-        var kept = Array(Swift.stride(from: 0, to: pattern.count, by: Self.startComparisonStride))
-        if let last = kept.last, last != pattern.count - 1 { kept.append(pattern.count - 1) }
+        // Compared on every 4th point: ranking the starts needs no more, and a yc costs as many points as it has.
+        let weights = options.settings.weights(pattern)
         let misfit = candidates.map { m -> Double in
-            var model = Self.model(m, on: pattern)
-            model.twoTheta = kept.map { pattern.twoTheta[$0] }
-            let y = model.evaluate().calculated
+            let thin = StageRun.everyKth(Self.model(m, on: pattern), pattern, weights: weights, stride: Self.startComparisonStride)
+            let y = thin.model.evaluate().calculated
             var chi2 = 0.0
-            for (j, i) in kept.enumerated() where w[i] > 0 { let d = pattern.intensity[i] - y[j]; chi2 += w[i] * d * d }
+            for i in y.indices where thin.weights[i] > 0 { let d = thin.pattern.intensity[i] - y[i]; chi2 += thin.weights[i] * d * d }
             return chi2.isFinite ? chi2 : .infinity
         }
         return candidates[misfit.indices.min { misfit[$0] < misfit[$1] }!]

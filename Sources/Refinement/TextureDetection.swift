@@ -78,13 +78,9 @@ public enum TextureDetection {
     /// χ² and the statistic estimate the whole pattern's at a k-th of the cost.
     static func thinned(_ model: PatternModel, pattern: Pattern, weights: [Double]) -> (model: PatternModel, pattern: Pattern, weights: [Double], stride: Int) {
         let stride = StageRun.preliminaryStride(model, pattern: pattern, weights: weights)
-        guard stride > 1 else { return (model, pattern, weights, 1) }
-        let kept = Array(Swift.stride(from: 0, to: pattern.count, by: stride))
-        var m = model
-        m.twoTheta = kept.map { pattern.twoTheta[$0] }
-        m.releasePeakLayout()
-        let points = Pattern(name: pattern.name, twoTheta: m.twoTheta, intensity: kept.map { pattern.intensity[$0] })
-        return (m, points, kept.map { weights[$0] * Double(stride) }, stride)
+        var thin = StageRun.everyKth(model, pattern, weights: weights, stride: stride)
+        if stride > 1 { thin.model.releasePeakLayout() }
+        return (thin.model, thin.pattern, thin.weights, stride)
     }
 
     /// Tests every active Rietveld phase that has no texture yet; returns the textures worth keeping (and sets
