@@ -115,6 +115,24 @@ public enum ModelParameter: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the parameter moves peaks or changes their shape — what a peak layout (windows, asymmetry
+    /// quadrature) is chosen from. Scales, background, texture, absorption, the Kα2 ratio and the structure
+    /// change intensities only.
+    public var placesPeaks: Bool {
+        switch self {
+        case .pattern(let q):
+            switch q {
+            case .background, .muR, .secondLineRatio: return false
+            case .zero, .displacementPerpendicular, .displacementParallel, .specimenDisplacement, .transparency, .profile: return true
+            }
+        case .phase(_, let q):
+            switch q {
+            case .scale, .position, .uIso, .occupancy, .cationMixing, .harmonic, .texture: return false
+            case .lattice, .size, .microstrain, .axialSize, .axialMicrostrain, .stephens: return true
+            }
+        }
+    }
+
     /// The phase a parameter belongs to, if any.
     public var phase: Int? {
         if case .phase(let p, _) = self { return p }

@@ -41,6 +41,12 @@ public enum DefaultStrategy {
     /// Cycle limit of the broadened stage.
     public static let broadenedCycles = 8
 
+    /// Cycle limit of the final stage when it refines a start profile: U V W, X Y, SH/L and the offset are
+    /// correlated beyond 0.9 and the solver follows their curved valley in steps of a fraction of an esd
+    /// (P2-NaCoO2 from a generic file: 49 cycles from Rwp 4.4 to 2.24 %; at the solver's usual 30 it stopped
+    /// at 3.5 %). A calibrated profile's final stage takes a few.
+    public static let startProfileFinalCycles = 100
+
     /// Whether the default strategy refines this instrument's profile with the sample: a start profile (see
     /// `ProfileStatus`) of the pseudo-Voigt path. It then holds the sample's size and microstrain at none,
     /// since with GSAS-II's Lorentzian mixing they broaden exactly as X/cosθ and Y tanθ do.
@@ -124,6 +130,7 @@ public enum DefaultStrategy {
         }
         var last = RefinementStage(name: "all together", parameters: all)
         last.requiresStructureSupport = refineStructure
+        if !instrumentTerms.isEmpty { last.maximumIterations = startProfileFinalCycles }
         stages.append(last)
         return stages
     }

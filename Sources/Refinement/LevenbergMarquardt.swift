@@ -150,6 +150,11 @@ public struct LevenbergMarquardt: Sendable {
         public var inverseNormalMatrix: Matrix
         /// Parameters at a bound at the end.
         public var atBound: [Int]
+        /// The (weighted) residuals and Jacobian at the solution, for a caller that checks the solution against
+        /// a changed model (see `StageRun.minimizeWithCurrentLayout`); nil when no Jacobian was formed. Drop them
+        /// once used: the Jacobian is as large as the pattern times the parameters.
+        public var residuals: [Double] = []
+        public var jacobian: Matrix? = nil
     }
 
     /// Minimizes from `start` within the bounds; `cycleFinished` hears each cycle's number and χ².
@@ -278,7 +283,7 @@ public struct LevenbergMarquardt: Sendable {
         let inverse = Self.pseudoInverse(normal, threshold: singularityThreshold)
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
         return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,
-                       inverseNormalMatrix: inverse, atBound: atBound)
+                       inverseNormalMatrix: inverse, atBound: atBound, residuals: r, jacobian: jOpt)
     }
 
     /// Solves (N_s + λ 1) s = g_s on the system scaled to unit diagonal, by Cholesky when N_s is well

@@ -298,8 +298,8 @@ struct StageRun {
         if let s = problem.slack { bounds[s.v] = 0...Double.greatestFiniteMagnitude }
         guard LeBail.extracts(in: stage, model: prepared) else {
             let start = problem.solverCoordinates(stage.parameters.map { prepared.value(of: $0) })
-            let outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
-                                          cycleFinished: cycleFinished)
+            let outcome = Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds, checkingLayout: !stage.isPreliminary,
+                                                         cycleFinished: cycleFinished)
             return (problem.modelOutcome(outcome), problem.model)
         }
         // Le Bail: extract the free intensities from the current model, refine a few cycles with them held,
@@ -312,8 +312,9 @@ struct StageRun {
             LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
             let start = problem.solverCoordinates(stage.parameters.map { problem.model.value(of: $0) })
             let done = cycles
-            var o = problem.modelOutcome(solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
-                                                         cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } }))
+            var o = problem.modelOutcome(Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds,
+                                                                        checkingLayout: !stage.isPreliminary,
+                                                                        cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } }))
             cycles += o.iterations
             let previous = outcome?.chiSquared
             o.iterations = cycles
@@ -323,6 +324,59 @@ struct StageRun {
         }
         LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
         return (outcome!, problem.model)
+    }
+
+    /// Layouts a stage may lay out afresh after converging (see `minimizeWithCurrentLayout`).
+    static let maximumRelayouts = 3
+
+    /// Least squares with the peak layout (windows and asymmetry quadrature) frozen, as the analytic Jacobian
+    /// needs, then checked against the layout the solution itself calls for: the peaks are laid out afresh,
+    /// and the Gauss–Newton step that the change of the residuals calls for, δ = (JᵀJ)⁻¹ Jᵀ (r_fresh −
+    /// r_frozen) (J the frozen layout's, close to the fresh one's), is held against the solver's own shift
+    /// tolerance. Below it the solution stands, with the fresh layout and its χ² (what evaluating the model
+    /// again gives); above it the fit goes on with the fresh layout. A window chosen for a nearly symmetric
+    /// peak cuts the tail that a refined SH/L grows afterwards: P2-NaCoO2 from a generic start ended at Rwp
+    /// 3.52 % at a point where the fresh layout's χ² was twice the frozen one's (2.24 % once the fit follows
+    /// its layout).
+    static func minimizeWithCurrentLayout(_ solver: LevenbergMarquardt, _ problem: inout PatternProblem, start: [Double],
+                                          bounds: [ClosedRange<Double>], checkingLayout: Bool,
+                                          cycleFinished: ((Int, Double) -> Void)?) -> LevenbergMarquardt.Outcome {
+        var outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
+                                      cycleFinished: cycleFinished)
+        var cycles = outcome.iterations
+        // Only parameters that place or shape peaks change the layout; a preliminary stage only brings the
+        // next into its basin, and the next lays the peaks out afresh.
+        for _ in 0..<(checkingLayout && problem.parameters.contains { $0.placesPeaks } ? maximumRelayouts : 0) {
+            guard outcome.termination.isConverged, let j = outcome.jacobian else { break }
+            var fresh = problem
+            fresh.model.releasePeakLayout()
+            let r = fresh.residuals(jacobian: false).residuals
+            let chi2 = r.reduce(0) { $0 + $1 * $1 }
+            let inverse = outcome.inverseNormalMatrix
+            let g = LinearAlgebra.transposeTimes(j, zip(r, outcome.residuals).map { $0 - $1 })
+            let n = g.count
+            let reduced = chi2 / Double(max(1, fresh.rootWeights.filter { $0 > 0 }.count - n))
+            var ratio = 0.0
+            for a in 0..<n where !outcome.atBound.contains(a) && inverse[a, a] > 0 {
+                var shift = 0.0
+                for b in 0..<n { shift += inverse[a, b] * g[b] }
+                ratio = max(ratio, abs(shift) / (inverse[a, a] * reduced).squareRoot())
+            }
+            problem = fresh
+            guard ratio >= solver.shiftTolerance, cycles < solver.maximumIterations else {
+                outcome.chiSquared = chi2
+                break
+            }
+            var more = solver
+            more.maximumIterations = solver.maximumIterations - cycles
+            let done = cycles
+            outcome = more.minimize(&problem, start: outcome.parameters, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
+                                    cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } })
+            cycles += outcome.iterations
+            outcome.iterations = cycles
+        }
+        (outcome.jacobian, outcome.residuals) = (nil, [])
+        return outcome
     }
 
     /// The refined model with the stage's temporary settings undone: sizes that were capped and not refined,

@@ -80,6 +80,7 @@ import _TestSupport
         #expect(r.statistics.rwp < 9.5, "Rwp \(r.statistics.rwp)")
         #expect(r.model.instrument.unphysicalProfile(over: setup.pattern.range) == nil)
         #expect(r.cautions == [.sampleBroadeningHeld(phases: [r.model.phases[0].name])], "\(r.cautions)")
+        #expect(abs(rwpLaidOutAfresh(r) - r.statistics.rwp) < 0.001 * r.statistics.rwp)
     }
 
     /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (Madsen et al., J. Appl.
@@ -132,14 +133,27 @@ import _TestSupport
         #expect(r.statistics.rwp < 6.5, "Rwp \(r.statistics.rwp)")
         expectCell(r, [(.a, 2.8156), (.c, 14.0542)], ppm: 1000, "LiCoO2")
         #expect(r.model.instrument.unphysicalProfile(over: 32.76...86.56) == nil)
+        #expect(abs(rwpLaidOutAfresh(r) - r.statistics.rwp) < 0.001 * r.statistics.rwp)
     }
 
-    /// P2-NaxCoO2 (strong 00l preferred orientation) by default from a generic Cu start file: it converges (the
-    /// Gaussian U, V, W are strongly correlated; with the diagonal's 1/√Nᵢᵢ for esds the shift criterion never
-    /// passed and the last stage ran out of cycles), texture along 001 is found, and O z and the cell come
-    /// within 0.004 and 0.1 % of the only refinement published with the data set — a TOPAS input in
-    /// datalab-org/guillemot (a 2.832224, c 10.916868 Å, O z 0.0913; a doubtful reference, see patterns/README).
-    /// Its Rwp of 2.91 % is not reached (ours 3.52 %).
+    /// The refined model's Rwp when its peaks are laid out afresh (windows and asymmetry quadrature chosen at
+    /// the refined values, as a new evaluation of the result does).
+    func rwpLaidOutAfresh(_ r: RefinementResult) -> Double {
+        var model = r.model
+        model.releasePeakLayout()
+        let e = model.evaluate()
+        return Statistics.compute(observed: r.pattern.intensity, calculated: e.calculated, background: e.background, weights: r.weights,
+                                  parameters: r.parameters.count).rwp
+    }
+
+    /// P2-NaxCoO2 (strong 00l preferred orientation) by default from a generic Cu start file: it converges,
+    /// texture along 001 is found, and O z and the cell come within 0.004 and 0.1 % of the only refinement
+    /// published with the data set — a TOPAS input in datalab-org/guillemot (a 2.832224, c 10.916868 Å, O z
+    /// 0.0913, Rwp 2.91 %; a doubtful reference, see patterns/README) — with Rwp ≤ 3.3 % (issue 13's aim; ours
+    /// 2.24 %), and the reported Rwp is that of the refined model laid out afresh. Before the final stage
+    /// checked its peak layout it ended at 3.52 %: the windows frozen when SH/L was the file's 0.002 cut the
+    /// long low-angle tail of 002 that SH/L 0.06 grows, and the "converged" model laid out afresh fitted with
+    /// twice the χ².
     @Test func sodiumCobaltOxideByDefault() throws {
         let r = try refine("patterns/nacoo2-p2/KD1-2_5-90_30min.xy", "patterns/nacoo2-p2/nacoo2-p2-start.cif", "patterns/nacoo2-p2/generic-cu.instprm",
                            terms: 13)
@@ -149,7 +163,9 @@ import _TestSupport
         let z = r.model.value(of: .position(phase: 0, site: o, axis: 2))
         #expect(abs(z - 0.0913) < 0.004, "O z \(z)")
         expectCell(r, [(.a, 2.832224), (.c, 10.916868)], ppm: 1000, "NaCoO2")
-        #expect(r.statistics.rwp < 3.6, "Rwp \(r.statistics.rwp)")
+        #expect(r.statistics.rwp <= 3.3, "Rwp \(r.statistics.rwp)")
+        let fresh = rwpLaidOutAfresh(r)
+        #expect(abs(fresh - r.statistics.rwp) < 0.001 * r.statistics.rwp, "Rwp \(r.statistics.rwp) as fitted, \(fresh) laid out afresh")
     }
 
     /// NIST SRM 660c LaB6 (pdCIF, measured block): with zero, specimen displacement and the instrument profile
