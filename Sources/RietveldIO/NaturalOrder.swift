@@ -4,20 +4,29 @@ import Foundation
 /// File names in the order people expect: digit runs compare as numbers (`_2` before `_10`).
 public enum NaturalOrder {
     public static func less(_ a: String, _ b: String) -> Bool {
-        var i = a.startIndex, j = b.startIndex
-        while i < a.endIndex && j < b.endIndex {
-            if a[i].isNumber && b[j].isNumber {
-                let ra = a[i...].prefix { $0.isNumber }, rb = b[j...].prefix { $0.isNumber }
-                let na = Int(ra) ?? 0, nb = Int(rb) ?? 0
-                if na != nb { return na < nb }
-                if ra.count != rb.count { return ra.count < rb.count }
-                i = a.index(i, offsetBy: ra.count); j = b.index(j, offsetBy: rb.count)
+        // On the UTF-8 bytes (their order is the code points'): Character's Unicode properties cost ~200
+        // instructions a character, 90 M for sorting 200 file names. Digit runs are ASCII digits, compared as
+        // numbers of any length (leading zeros dropped; equal numbers, the shorter run first).
+        let x = Array(a.utf8), y = Array(b.utf8)
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        func run(_ s: [UInt8], from i: Int) -> Int { var k = i; while k < s.count && isDigit(s[k]) { k += 1 }; return k }
+        var i = 0, j = 0
+        while i < x.count && j < y.count {
+            if isDigit(x[i]) && isDigit(y[j]) {
+                let (ea, eb) = (run(x, from: i), run(y, from: j))
+                var (sa, sb) = (i, j)
+                while sa < ea - 1 && x[sa] == UInt8(ascii: "0") { sa += 1 }
+                while sb < eb - 1 && y[sb] == UInt8(ascii: "0") { sb += 1 }
+                if ea - sa != eb - sb { return ea - sa < eb - sb }
+                if let k = (0..<(ea - sa)).first(where: { x[sa + $0] != y[sb + $0] }) { return x[sa + k] < y[sb + k] }
+                if ea - i != eb - j { return ea - i < eb - j }
+                (i, j) = (ea, eb)
             } else {
-                if a[i] != b[j] { return a[i] < b[j] }
-                i = a.index(after: i); j = b.index(after: j)
+                if x[i] != y[j] { return x[i] < y[j] }
+                i += 1; j += 1
             }
         }
-        return a.count < b.count
+        return x.count - i < y.count - j
     }
 
     /// Extensions of pattern files taken from a directory (files named on the command line are read whatever

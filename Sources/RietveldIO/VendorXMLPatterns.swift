@@ -11,7 +11,10 @@ import ZIPFoundation
 /// first scan is read.
 enum XRDML {
     static func isXRDML(_ data: Data) -> Bool {
+        // XML starts with '<' (after a byte-order mark or white space): anything else is not looked through
+        // (Data.range(of:) took 0.1 M instructions a file).
         let head = data.prefix(4096)
+        guard let first = head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }), first == UInt8(ascii: "<") else { return false }
         return head.range(of: Data("<xrdMeasurements".utf8)) != nil || head.range(of: Data("www.xrdml.com".utf8)) != nil
     }
 

@@ -64,6 +64,12 @@ import _TestSupport
     @Test func naturalOrder() {
         let names = ["p_10.xy", "p_2.xy", "p_1.xy", "p_02b.xy", "q.xy"]
         #expect(names.sorted(by: NaturalOrder.less) == ["p_1.xy", "p_2.xy", "p_02b.xy", "p_10.xy", "q.xy"])
+        // Digit runs longer than an Int, leading zeros (equal numbers: the shorter run first), a name that is
+        // another's prefix, letters past ASCII (code point order: é after f).
+        let more = ["s_100000000000000000000.xy", "s_99999999999999999999.xy", "s_10.xy", "s_007.xy", "s_009.xy", "s_7.xy", "s_07.xy", "s", "s_",
+                    "é.xy", "f.xy"]
+        #expect(more.sorted(by: NaturalOrder.less) == ["f.xy", "s", "s_", "s_7.xy", "s_07.xy", "s_007.xy", "s_009.xy", "s_10.xy", "s_99999999999999999999.xy",
+                                                        "s_100000000000000000000.xy", "é.xy"])
     }
 }
 
