@@ -29,7 +29,7 @@ public struct RefinementResult: Sendable {
 
     init(model: PatternModel, pattern: Pattern, weights: [Double], parameters: [ModelParameter],
          outcome: LevenbergMarquardt.Outcome?, stages: [StageSummary], seconds: Double,
-         correlationThreshold: Double, undetected: [UndetectedPhase]) {
+         correlationThreshold: Double, undetected: [UndetectedPhase], evaluation known: ModelEvaluation? = nil) {
         self.model = model
         self.pattern = pattern
         self.weights = weights
@@ -39,7 +39,8 @@ public struct RefinementResult: Sendable {
         self.seconds = seconds
         self.correlationThreshold = correlationThreshold
         self.undetected = undetected
-        let evaluation = model.evaluate(recordingProfiles: true)
+        // `known`: the model's evaluation with its profiles recorded, made by the last stage's layout check.
+        let evaluation = known ?? model.evaluate(recordingProfiles: true)
         self.evaluation = evaluation
         let stats = Statistics.compute(observed: pattern.intensity, calculated: evaluation.calculated, background: evaluation.background,
                                        weights: weights, parameters: parameters.count, reflectionShares: evaluation.reflectionProfiles,

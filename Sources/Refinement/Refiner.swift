@@ -55,6 +55,8 @@ public enum Refiner {
         var summaries: [StageSummary] = []
         var last: (outcome: LevenbergMarquardt.Outcome, parameters: [ModelParameter], weights: [Double])?
         var undetected: [UndetectedPhase] = []
+        // The last stage's evaluation of its refined model, when it made one (see `StageRun.minimize`).
+        var lastEvaluation: ModelEvaluation?
         var textured = Set(current.phases.indices.filter { current.phases[$0].marchDollase != 1 })
         for (index, original) in stages.enumerated() {
             let stageStarted = clock.now
@@ -80,10 +82,11 @@ public enum Refiner {
             if stage.temporarySize != nil { holdMinorCells(&stage, index: index, model: current, pattern: pattern, settings: settings, events: events) }
             events?(.stageStarted(index: index, of: stages.count, name: stage.name, parameters: stage.parameters.count))
             let run = StageRun(stage: stage, model: current, pattern: pattern, settings: settings)
-            let (outcome, refined) = run.minimize(cycleFinished: events.map { report in
+            let (outcome, refined, evaluation) = run.minimize(cycleFinished: events.map { report in
                 { cycle, chi2 in report(.cycleFinished(stage: index, cycle: cycle, rwp: run.rwp(chiSquared: chi2))) }
             })
             current = run.restore(refined)
+            lastEvaluation = run.restoresNothing ? evaluation : nil
             let summary = StageSummary(name: stage.name, parameters: stage.parameters.count, iterations: outcome.iterations,
                                        rwp: run.rwp(chiSquared: outcome.chiSquared), points: run.points, termination: outcome.termination,
                                        seconds: (clock.now - stageStarted) / .seconds(1))
@@ -98,7 +101,8 @@ public enum Refiner {
         let seconds = (clock.now - started) / .seconds(1)
         return RefinementResult(model: current, pattern: pattern, weights: last?.weights ?? settings.weights(pattern),
                                 parameters: last?.parameters ?? [], outcome: last?.outcome, stages: summaries,
-                                seconds: seconds, correlationThreshold: settings.correlationThreshold, undetected: undetected)
+                                seconds: seconds, correlationThreshold: settings.correlationThreshold, undetected: undetected,
+                                evaluation: lastEvaluation)
     }
 
     /// Drops what a phase's peaks cannot determine: its structure when it carries too little of the pattern's
@@ -279,8 +283,10 @@ struct StageRun {
         return max(1, Int(narrowest / (points * step)))
     }
 
-    /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction.
-    func minimize(cycleFinished: ((Int, Double) -> Void)? = nil) -> (LevenbergMarquardt.Outcome, PatternModel) {
+    /// Least squares over the stage's parameters; with Le Bail phases, alternating with their extraction. Also
+    /// the refined model's evaluation with its profiles recorded when the stage's layout check made one (see
+    /// `minimizeWithCurrentLayout`).
+    func minimize(cycleFinished: ((Int, Double) -> Void)? = nil) -> (LevenbergMarquardt.Outcome, PatternModel, ModelEvaluation?) {
         var solver = settings.solver
         if let limit = stage.maximumIterations { solver.maximumIterations = limit }
         if stage.isPreliminary {
@@ -298,9 +304,9 @@ struct StageRun {
         if let s = problem.slack { bounds[s.v] = 0...Double.greatestFiniteMagnitude }
         guard LeBail.extracts(in: stage, model: prepared) else {
             let start = problem.solverCoordinates(stage.parameters.map { prepared.value(of: $0) })
-            let outcome = Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds, checkingLayout: !stage.isPreliminary,
-                                                         cycleFinished: cycleFinished)
-            return (problem.modelOutcome(outcome), problem.model)
+            let (outcome, evaluation) = Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds,
+                                                                       checkingLayout: !stage.isPreliminary, cycleFinished: cycleFinished)
+            return (problem.modelOutcome(outcome), problem.model, evaluation)
         }
         // Le Bail: extract the free intensities from the current model, refine a few cycles with them held,
         // and repeat until χ² stops changing between passes.
@@ -314,7 +320,7 @@ struct StageRun {
             let done = cycles
             var o = problem.modelOutcome(Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds,
                                                                         checkingLayout: !stage.isPreliminary,
-                                                                        cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } }))
+                                                                        cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } }).0)
             cycles += o.iterations
             let previous = outcome?.chiSquared
             o.iterations = cycles
@@ -323,7 +329,7 @@ struct StageRun {
             if cycles >= total { break }
         }
         LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
-        return (outcome!, problem.model)
+        return (outcome!, problem.model, nil)
     }
 
     /// Layouts a stage may lay out afresh after converging (see `minimizeWithCurrentLayout`).
@@ -337,20 +343,25 @@ struct StageRun {
     /// again gives); above it the fit goes on with the fresh layout. A window chosen for a nearly symmetric
     /// peak cuts the tail that a refined SH/L grows afterwards: P2-NaCoO2 from a generic start ended at Rwp
     /// 3.52 % at a point where the fresh layout's χ² was twice the frozen one's (2.24 % once the fit follows
-    /// its layout).
+    /// its layout). The check's evaluation records the profiles, as a result's does, and is returned when the
+    /// solution stands: it is the result's evaluation, made once.
     static func minimizeWithCurrentLayout(_ solver: LevenbergMarquardt, _ problem: inout PatternProblem, start: [Double],
                                           bounds: [ClosedRange<Double>], checkingLayout: Bool,
-                                          cycleFinished: ((Int, Double) -> Void)?) -> LevenbergMarquardt.Outcome {
+                                          cycleFinished: ((Int, Double) -> Void)?) -> (LevenbergMarquardt.Outcome, ModelEvaluation?) {
         var outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
                                       cycleFinished: cycleFinished)
         var cycles = outcome.iterations
+        var evaluation: ModelEvaluation?
         // Only parameters that place or shape peaks change the layout; a preliminary stage only brings the
         // next into its basin, and the next lays the peaks out afresh.
         for _ in 0..<(checkingLayout && problem.parameters.contains { $0.placesPeaks } ? maximumRelayouts : 0) {
             guard outcome.termination.isConverged, let j = outcome.jacobian else { break }
             var fresh = problem
             fresh.model.releasePeakLayout()
-            let r = fresh.residuals(jacobian: false).residuals
+            let e = fresh.model.evaluate(recordingProfiles: true)
+            fresh.model.peakLayout = e.peakLayout
+            var r = [Double](repeating: 0, count: e.calculated.count)
+            for i in r.indices { r[i] = fresh.rootWeights[i] * (fresh.observed[i] - e.calculated[i]) }
             let chi2 = r.reduce(0) { $0 + $1 * $1 }
             let inverse = outcome.inverseNormalMatrix
             let g = LinearAlgebra.transposeTimes(j, zip(r, outcome.residuals).map { $0 - $1 })
@@ -365,6 +376,7 @@ struct StageRun {
             problem = fresh
             guard ratio >= solver.shiftTolerance, cycles < solver.maximumIterations else {
                 outcome.chiSquared = chi2
+                evaluation = e
                 break
             }
             var more = solver
@@ -376,7 +388,14 @@ struct StageRun {
             outcome.iterations = cycles
         }
         (outcome.jacobian, outcome.residuals) = (nil, [])
-        return outcome
+        return (outcome, evaluation)
+    }
+
+    /// Whether `restore` gives the refined model back unchanged: no temporary size, window or thinning, and
+    /// the background was fitted over the whole range.
+    var restoresNothing: Bool {
+        stage.temporarySize == nil && stage.startSize == nil && stage.temporaryPeakWindow == nil && !limited
+            && prepared.twoTheta.count == original.twoTheta.count
     }
 
     /// The refined model with the stage's temporary settings undone: sizes that were capped and not refined,

@@ -123,7 +123,7 @@ public enum TextureDetection {
                 trial.phases[p].textureAxis = axis
                 let stage = RefinementStage(name: "texture \(axis)", parameters: base + [.texture(phase: p)], isPreliminary: true)
                 let run = StageRun(stage: stage, model: trial, pattern: pattern, settings: settings)
-                let (outcome, fitted) = run.minimize()
+                let (outcome, fitted, _) = run.minimize()
                 let i = stage.parameters.count - 1
                 let rEsd = (max(outcome.inverseNormalMatrix[i, i], 0) * outcome.chiSquared / dof).squareRoot()
                 let r = fitted.phases[p].marchDollase

@@ -81,6 +81,7 @@ import _TestSupport
         #expect(r.model.instrument.unphysicalProfile(over: setup.pattern.range) == nil)
         #expect(r.cautions == [.sampleBroadeningHeld(phases: [r.model.phases[0].name])], "\(r.cautions)")
         #expect(abs(rwpLaidOutAfresh(r) - r.statistics.rwp) < 0.001 * r.statistics.rwp)
+        expectEvaluationIsTheModels(r)
     }
 
     /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (Madsen et al., J. Appl.
@@ -146,6 +147,15 @@ import _TestSupport
                                   parameters: r.parameters.count).rwp
     }
 
+    /// The result's evaluation (handed over by the final stage's layout check) is the result model's own, to
+    /// the last bit, profiles included.
+    func expectEvaluationIsTheModels(_ r: RefinementResult) {
+        let e = r.model.evaluate(recordingProfiles: true)
+        #expect(e.calculated == r.evaluation.calculated && e.background == r.evaluation.background)
+        #expect(e.reflectionProfiles.count == r.evaluation.reflectionProfiles.count
+                && zip(e.reflectionProfiles, r.evaluation.reflectionProfiles).allSatisfy { $0.map(\.index) == $1.map(\.index) && $0.map(\.value) == $1.map(\.value) })
+    }
+
     /// P2-NaxCoO2 (strong 00l preferred orientation) by default from a generic Cu start file: it converges,
     /// texture along 001 is found, and O z and the cell come within 0.004 and 0.1 % of the only refinement
     /// published with the data set — a TOPAS input in datalab-org/guillemot (a 2.832224, c 10.916868 Å, O z
@@ -166,6 +176,7 @@ import _TestSupport
         #expect(r.statistics.rwp <= 3.3, "Rwp \(r.statistics.rwp)")
         let fresh = rwpLaidOutAfresh(r)
         #expect(abs(fresh - r.statistics.rwp) < 0.001 * r.statistics.rwp, "Rwp \(r.statistics.rwp) as fitted, \(fresh) laid out afresh")
+        expectEvaluationIsTheModels(r)
     }
 
     /// NIST SRM 660c LaB6 (pdCIF, measured block): with zero, specimen displacement and the instrument profile
