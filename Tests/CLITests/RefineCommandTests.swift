@@ -8,7 +8,8 @@ import Testing
     static let folder = "patterns/gsas2-sim-linio2"
 
     /// Progress of long stages: a line per cycle once a stage has run for the threshold (here 0 s): as many
-    /// lines as the stage reports cycles, numbered in order, the last one at the stage's Rwp. With the default
+    /// lines as the stage reports cycles, numbered in order, the last one at the stage's Rwp (to the layout
+    /// check's few 10⁻³ %). With the default
     /// 1 s this 15 ms refinement prints stage lines only.
     @Test func longStagesPrintEveryCycle() throws {
         let base = ["refine", "\(Self.folder)/LiNiO2_sim.xye", "--phase", "\(Self.folder)/LiNiO2_start.cif",
@@ -30,7 +31,9 @@ import Testing
                 let rwp = f.components(separatedBy: "Rwp ")[1].components(separatedBy: " %")[0]
                 let seen = cycles[stage] ?? []
                 #expect(seen.map(\.0) == Array(1...count), "stage \(stage): cycles \(seen.map(\.0)) for \(count)")
-                #expect(seen.last?.1 == rwp, "stage \(stage): last cycle Rwp \(seen.last?.1 ?? "-") vs \(rwp)")
+                // A final stage reports the Rwp of its peaks laid out afresh (see StageRun.minimizeWithCurrentLayout):
+                // within a few 10⁻³ % of its last cycle's.
+                #expect(abs((Double(seen.last?.1 ?? "") ?? .infinity) - Double(rwp)!) < 0.005, "stage \(stage): last cycle Rwp \(seen.last?.1 ?? "-") vs \(rwp)")
             }
         }
         #expect(cycles.count == 5)
