@@ -342,6 +342,18 @@ struct StageRun {
     /// 28,501-point refinement). A stale layout moves it by more: LiCoO2 0.27, NIST LaB6 0.56, P2-NaCoO2 9.7.
     static let layoutShiftTolerance = 0.25
 
+    /// Jᵀ(r − r₀), J and r₀ the outcome's Jacobian and residuals, which are dropped (a continued fit would
+    /// otherwise hold the first Jacobian beside its own two: 10⁶ points, 873 MB at the peak).
+    static func projectedChange(_ outcome: inout LevenbergMarquardt.Outcome, residuals r: [Double]) -> [Double] {
+        guard let j = outcome.jacobian.take() else { return [] }
+        let g = LinearAlgebra.transposeTimes(j, zip(r, outcome.residuals).map { $0 - $1 })
+        outcome.residuals = []
+        return g
+    }
+
+    /// Jacobian entries (points × parameters) up to which the layout check records the profiles.
+    static let recordingCheckLimit = 8_000_000
+
     /// Least squares with the peak layout (windows and asymmetry quadrature) frozen, as the analytic Jacobian
     /// needs, then checked against the layout the solution itself calls for: the peaks are laid out afresh,
     /// and the Gauss–Newton step that the change of the residuals calls for, δ = (JᵀJ)⁻¹ Jᵀ (r_fresh −
@@ -362,16 +374,19 @@ struct StageRun {
         // Only parameters that place or shape peaks change the layout; a preliminary stage only brings the
         // next into its basin, and the next lays the peaks out afresh.
         for _ in 0..<(checkingLayout && problem.parameters.contains { $0.placesPeaks } ? maximumRelayouts : 0) {
-            guard outcome.termination.isConverged, let j = outcome.jacobian else { break }
+            guard outcome.termination.isConverged, let entries = outcome.jacobian.map({ $0.rows * $0.columns }) else { break }
             var fresh = problem
             fresh.model.releasePeakLayout()
-            let e = fresh.model.evaluate(recordingProfiles: true)
+            // Recorded (the result's evaluation, made once) unless the Jacobian is large: the profiles recorded
+            // beside it would raise the peak memory (10⁶ points: 800 MB → 1 GB); the result records its own.
+            let recording = entries <= recordingCheckLimit
+            let e = fresh.model.evaluate(recordingProfiles: recording)
             fresh.model.peakLayout = e.peakLayout
             var r = [Double](repeating: 0, count: e.calculated.count)
             for i in r.indices { r[i] = fresh.rootWeights[i] * (fresh.observed[i] - e.calculated[i]) }
             let chi2 = r.reduce(0) { $0 + $1 * $1 }
             let inverse = outcome.inverseNormalMatrix
-            let g = LinearAlgebra.transposeTimes(j, zip(r, outcome.residuals).map { $0 - $1 })
+            let g = Self.projectedChange(&outcome, residuals: r)
             let n = g.count
             let reduced = chi2 / Double(max(1, fresh.rootWeights.filter { $0 > 0 }.count - n))
             var ratio = 0.0
@@ -383,7 +398,7 @@ struct StageRun {
             problem = fresh
             guard ratio >= layoutShiftTolerance, cycles < solver.maximumIterations else {
                 outcome.chiSquared = chi2
-                evaluation = e
+                evaluation = recording ? e : nil
                 break
             }
             var more = solver
