@@ -139,7 +139,8 @@ struct ProgressLines {
                 Self.write("  stage \(stage + 1): structure held for \(list.joined(separator: ", ")): too little signal or too few resolved peaks to refine it")
             case let .textureFound(stage, findings):
                 for f in findings {
-                    Self.write("  stage \(stage + 1): preferred orientation of \(names(f.phase)) along \(f.axis.h)\(f.axis.k)\(f.axis.l), March–Dollase r \(String(format: "%.3f", f.ratio)) (χ² lower by \(String(format: "%.0f", f.significance)) χ²red): refined from here on")
+                    let other = f.passedOver.map { ", \($0.h)\($0.k)\($0.l) fitted about as well: the first of the crystal system's axes is kept" } ?? ""
+                    Self.write("  stage \(stage + 1): preferred orientation of \(names(f.phase)) along \(f.axis.h)\(f.axis.k)\(f.axis.l), March–Dollase r \(String(format: "%.3f", f.ratio)) (χ² lower by \(String(format: "%.0f", f.significance)) χ²red\(other)): refined from here on")
                 }
             case let .cellSearched(stage, f):
                 let moved = f.factors.sorted { $0.key.rawValue < $1.key.rawValue }
