@@ -227,9 +227,7 @@ public struct LevenbergMarquardt: Sendable {
                     // step more, the one that showed the shifts had become small.) Both criteria, also in
                     // preliminary stages: a proposal's predicted gain alone can be small far from the minimum
                     // (LiCoO2 from a generic start then ended at Rwp 8.4 % instead of 5.8 %).
-                    let sigma = (chi2 / Double(max(1, r.count - n))).squareRoot()
-                    var ratio = 0.0
-                    for i in 0..<n where d[i] > 0 { ratio = max(ratio, abs(step[i]) * d[i] / esdFactors[i] / sigma) }
+                    let ratio = Self.largestShift(step, d, esdFactors, sigma: (chi2 / Double(max(1, r.count - n))).squareRoot())
                     if max(predicted, 0) < chiSquaredTolerance * chi2 && ratio < shiftTolerance {
                         lastShiftRatio = ratio
                         termination = .converged
@@ -251,10 +249,7 @@ public struct LevenbergMarquardt: Sendable {
                         normalAtSolution = nil
                         jacobianAtTrial = true
                         // Shift/esd with esd² = (N⁻¹)ᵢᵢ χ²/(m − n).
-                        let dof = Double(max(1, rt.count - n))
-                        lastShiftRatio = (0..<n).map { i in
-                            d[i] > 0 ? abs(step[i]) * d[i] / esdFactors[i] / (chiT / dof).squareRoot() : 0
-                        }.max() ?? 0
+                        lastShiftRatio = Self.largestShift(step, d, esdFactors, sigma: (chiT / Double(max(1, rt.count - n))).squareRoot())
                         chi2 = chiT
                         accepted = true
                         let small = (relative < chiSquaredTolerance, lastShiftRatio < shiftTolerance)
@@ -284,6 +279,13 @@ public struct LevenbergMarquardt: Sendable {
         let atBound = (0..<n).filter { lower[$0] > -Double.infinity && p[$0] <= lower[$0] || upper[$0] < Double.infinity && p[$0] >= upper[$0] }
         return Outcome(parameters: p, chiSquared: chi2, iterations: iterations, termination: termination,
                        inverseNormalMatrix: inverse, atBound: atBound, residuals: r, jacobian: jOpt)
+    }
+
+    /// The largest |shift| / esd, esdᵢ = σ · esdFactorᵢ / dᵢ (σ² = χ²/(m − n); parameters without effect left out).
+    static func largestShift(_ step: [Double], _ d: [Double], _ esdFactors: [Double], sigma: Double) -> Double {
+        var ratio = 0.0
+        for i in step.indices where d[i] > 0 { ratio = max(ratio, abs(step[i]) * d[i] / esdFactors[i] / sigma) }
+        return ratio
     }
 
     /// Solves (N_s + λ 1) s = g_s on the system scaled to unit diagonal, by Cholesky when N_s is well

@@ -305,7 +305,8 @@ struct StageRun {
         guard LeBail.extracts(in: stage, model: prepared) else {
             let start = problem.solverCoordinates(stage.parameters.map { prepared.value(of: $0) })
             let (outcome, evaluation) = Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds,
-                                                                       checkingLayout: !stage.isPreliminary, cycleFinished: cycleFinished)
+                                                                       checkingLayout: !stage.isPreliminary, handingOver: true,
+                                                                       cycleFinished: cycleFinished)
             return (problem.modelOutcome(outcome), problem.model, evaluation)
         }
         // Le Bail: extract the free intensities from the current model, refine a few cycles with them held,
@@ -318,8 +319,9 @@ struct StageRun {
             LeBail.extract(into: &problem.model, observed: observed, weights: fitWeights)
             let start = problem.solverCoordinates(stage.parameters.map { problem.model.value(of: $0) })
             let done = cycles
+            // (The extraction below changes the model: the check's evaluation would not be the result's.)
             var o = problem.modelOutcome(Self.minimizeWithCurrentLayout(solver, &problem, start: start, bounds: bounds,
-                                                                        checkingLayout: !stage.isPreliminary,
+                                                                        checkingLayout: !stage.isPreliminary, handingOver: false,
                                                                         cycleFinished: cycleFinished.map { f in { f(done + $0, $1) } }).0)
             cycles += o.iterations
             let previous = outcome?.chiSquared
@@ -362,10 +364,10 @@ struct StageRun {
     /// gives); above it the fit goes on with the fresh layout. A window chosen for a nearly symmetric
     /// peak cuts the tail that a refined SH/L grows afterwards: P2-NaCoO2 from a generic start ended at Rwp
     /// 3.52 % at a point where the fresh layout's χ² was twice the frozen one's (2.24 % once the fit follows
-    /// its layout). The check's evaluation records the profiles, as a result's does, and is returned when the
-    /// solution stands: it is the result's evaluation, made once.
+    /// its layout). `handingOver`: the check's evaluation records the profiles, as a result's does, and is
+    /// returned when the solution stands — it is the result's evaluation, made once.
     static func minimizeWithCurrentLayout(_ solver: LevenbergMarquardt, _ problem: inout PatternProblem, start: [Double],
-                                          bounds: [ClosedRange<Double>], checkingLayout: Bool,
+                                          bounds: [ClosedRange<Double>], checkingLayout: Bool, handingOver: Bool,
                                           cycleFinished: ((Int, Double) -> Void)?) -> (LevenbergMarquardt.Outcome, ModelEvaluation?) {
         var outcome = solver.minimize(&problem, start: start, lower: bounds.map(\.lowerBound), upper: bounds.map(\.upperBound),
                                       cycleFinished: cycleFinished)
@@ -380,7 +382,7 @@ struct StageRun {
             // Recorded (the result's evaluation, made once) unless the Jacobian is large: the profiles recorded
             // beside it raise the peak memory (10⁶ points: 794 MB resident against 734 MB); the result then
             // records its own once the Jacobian is gone.
-            let recording = entries <= recordingCheckLimit
+            let recording = handingOver && entries <= recordingCheckLimit
             let e = fresh.model.evaluate(recordingProfiles: recording)
             fresh.model.peakLayout = e.peakLayout
             var r = [Double](repeating: 0, count: e.calculated.count)

@@ -155,11 +155,11 @@ public struct SequentialChain: Sendable {
 
     /// Where a pattern that follows good results starts: of the straight-line extrapolation of the last two,
     /// the parabola through the last three (when there are three) and the last result itself, the one whose
-    /// calculated pattern fits this pattern best (χ² of yc alone on every 4th point; the three cost ~7 % of a
-    /// chained run, most of it per-reflection work that does not shrink with the points). The parabola
-    /// follows a smooth series more closely; the last result wins where a series turns back or a pattern
-    /// repeats. On 200 patterns of the GSAS-II series run forth and back: 7.21 → 6.52 G instructions, the
-    /// turning points from 9–10 cycles to 1–4.
+    /// calculated pattern fits this pattern best (χ² of yc alone on every 4th point; the three yc are ~7 % of a
+    /// chained run's instructions). Each earns its place: on the GSAS-II series run forth and back (its cell
+    /// moves in equal steps) the line wins 178 of 200 patterns and the last result the 19 where the series
+    /// turns (they went from 9–10 cycles to 1–4); on the 157 measured in situ scans (`patterns/insitu-linio2-al`)
+    /// the line wins 45, the parabola 37 and the last result 72.
     func start(for pattern: Pattern, last: PatternModel, before: PatternModel, older: PatternModel?, parameters: [ModelParameter]) -> PatternModel {
         var candidates = [Self.extrapolate([last, before], weights: [2, -1], parameters: parameters)]
         if let older { candidates.append(Self.extrapolate([last, before, older], weights: [3, -3, 1], parameters: parameters)) }
