@@ -156,6 +156,13 @@ struct EvaluationWork {
         let q = c.cell.inverseDSquared(c.phase.reflections[ri].index.h, c.phase.reflections[ri].index.k, c.phase.reflections[ri].index.l)
         // Skip reflections whose peak cannot reach the pattern (checked again per line below).
         guard model.instrument.radiation.wavelength * q.squareRoot() / 2 < 1 else { return }
+        // A frozen layout whose every line lies outside this work's rows: the layout as it was, and nothing to
+        // place, weigh or spread (a part of a shared evaluation meets most reflections only here).
+        if let frozen = c.frozen?[ri], frozen.lines == c.lines.count,
+           (0..<frozen.lines).allSatisfy({ frozen.range(line: $0).map { !$0.overlaps(rows) } ?? false }) {
+            layout = frozen
+            return
+        }
         // |F|² and its derivatives only once a line reaches this work's rows.
         var reflectionTerms: ReflectionTerms?
         var widths = LineWidths()

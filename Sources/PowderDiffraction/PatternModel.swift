@@ -209,11 +209,18 @@ public struct PatternModel: Sendable {
     /// with `separatingPhases`, each phase's Bragg intensity at every point (cheaper, when that is all one needs).
     /// With `threads` > 1 the points are shared out in contiguous parts, one per thread, each writing only its
     /// own rows of yc and the Jacobian (a peak across a boundary is computed on both sides, each side's
-    /// points once): the numbers are the same to the last bit as with one thread.
+    /// points once): the numbers are the same to the last bit as with one thread. The parts carry equal shares
+    /// of the peaks' work, not equal numbers of points (`balancedParts`): reflections crowd at high angles, and
+    /// on LiNiO2 3–60° (28,501 points, 41 columns) equal halves took 1.73 ms on two threads against 2.38 on one,
+    /// balanced ones 1.18 against 2.19 (release, minima of 10 × 10 evaluations).
     public func evaluate(derivativesFor parameters: [ModelParameter] = [], recordingProfiles: Bool = false,
                          separatingPhases: Bool = false) -> ModelEvaluation {
         let n = twoTheta.count, columns = parameters.count
         let parts = recordingProfiles ? 1 : max(1, min(threads, n / max(1, pointsPerThread)))
+        // Parts need the peaks' windows before they start: without a frozen layout each would place every
+        // reflection to find the few that reach its rows, so the peaks are laid out once here.
+        let model = parts > 1 && !hasFrozenLayout ? withLayout(laidOut()) : self
+        let bounds = parts > 1 ? model.balancedParts(parts) : [0, n]
         let results = PartResults(count: parts)
         var phaseFlat = [Double](repeating: 0, count: separatingPhases ? phases.count * n : 0)
         var background: [Double] = [], jacobian: [Double] = []
@@ -226,7 +233,7 @@ public struct PatternModel: Sendable {
                                                     jacobian: columns > 0 ? jac.baseAddress! : nil,
                                                     phaseYc: separatingPhases ? phaseYc.baseAddress : nil)
                         let run = { @Sendable (k: Int) in
-                            var work = EvaluationWork(model: self, parameters: parameters, rows: (k * n / parts)..<((k + 1) * n / parts), out: out)
+                            var work = EvaluationWork(model: model, parameters: parameters, rows: bounds[k]..<bounds[k + 1], out: out)
                             work.recordProfiles = recordingProfiles
                             work.run()
                             results.set(k, work.result())
@@ -246,6 +253,60 @@ public struct PatternModel: Sendable {
                                jacobian: columns > 0 ? Matrix(rows: n, columns: columns, storage: jacobian) : nil,
                                reflections: placed, peakLayout: all.first?.layouts ?? [], reflectionProfiles: all.first?.profiles ?? [],
                                phaseCalculated: separatingPhases ? phases.indices.map { Array(phaseFlat[($0 * n)..<(($0 + 1) * n)]) } : [])
+    }
+}
+
+extension PatternModel {
+    /// Whether the model holds a frozen layout for every phase's reflections.
+    var hasFrozenLayout: Bool {
+        peakLayout.count == phases.count && phases.indices.allSatisfy { peakLayout[$0].count == phases[$0].reflections.count }
+    }
+
+    func withLayout(_ layout: [[PeakLayout]]) -> PatternModel {
+        var m = self
+        m.peakLayout = layout
+        return m
+    }
+
+    /// Boundaries of `parts` contiguous row ranges (0 = first, last = points) that share the peaks' work
+    /// evenly: each point weighs as many as the lines whose frozen windows cover it, plus one.
+    func balancedParts(_ parts: Int) -> [Int] {
+        let n = twoTheta.count
+        var change = [Int](repeating: 0, count: n + 1)
+        for layouts in peakLayout {
+            for l in layouts {
+                for line in 0..<l.lines {
+                    guard let r = l.range(line: line), !r.isEmpty else { continue }
+                    change[max(0, min(n, r.lowerBound))] += 1
+                    change[max(0, min(n, r.upperBound))] -= 1
+                }
+            }
+        }
+        var cumulative = [Int](repeating: 0, count: n + 1)
+        var covering = 0
+        for i in 0..<n {
+            covering += change[i]
+            cumulative[i + 1] = cumulative[i] + covering + 1
+        }
+        var bounds = [0]
+        var i = 0
+        for k in 1..<parts {
+            let target = cumulative[n] * k / parts
+            while i < n && cumulative[i] < target { i += 1 }
+            bounds.append(max(bounds.last!, i))
+        }
+        bounds.append(n)
+        return bounds
+    }
+
+    /// The layout an evaluation would choose (windows and asymmetry quadrature), without computing a point.
+    func laidOut() -> [[PeakLayout]] {
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 2)
+        defer { scratch.deallocate() }
+        var work = EvaluationWork(model: self, parameters: [], rows: 0..<0,
+                                  out: EvaluationBuffers(yc: scratch, background: scratch + 1, jacobian: nil, phaseYc: nil))
+        work.run()
+        return work.result().layouts
     }
 }
 
