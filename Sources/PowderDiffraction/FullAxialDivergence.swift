@@ -18,6 +18,21 @@ public struct AxialGeometry: Sendable, Equatable {
         self.sourceLength = sourceLength; self.sampleLength = sampleLength; self.receiverLength = receiverLength
         self.primarySoller = primarySoller; self.secondarySoller = secondarySoller
     }
+
+    /// Whether a Soller slit limits either beam.
+    public var hasSoller: Bool { primarySoller.isFinite || secondarySoller.isFinite }
+
+    /// The refinable Soller angle (`ProfileTerm.soller`), degrees: the primary slit's (the secondary's
+    /// without one). Setting it scales every finite slit angle alike, so two slits keep their proportion.
+    public var sollerAngle: Double {
+        get { primarySoller.isFinite ? primarySoller : secondarySoller }
+        set {
+            let current = sollerAngle
+            guard current.isFinite, current > 0 else { return }
+            if primarySoller.isFinite { primarySoller = primarySoller == current ? newValue : primarySoller * newValue / current }
+            if secondarySoller.isFinite { secondarySoller = secondarySoller == current ? newValue : secondarySoller * newValue / current }
+        }
+    }
 }
 
 /// The full axial-divergence aberration: a ray leaves the source at axial height z_s, meets the specimen at
@@ -38,8 +53,48 @@ public struct AxialGeometry: Sendable, Equatable {
 public struct FullAxialDivergence: Sendable {
     /// Per occupied cell: mean sin β₁ sin β₂, mean cos β₁ cos β₂ and the normalized mass.
     public let u: [Double], v: [Double], weights: [Double]
+    /// Per occupied cell, ∂u, ∂v and ∂weight with respect to the Soller angle (°, `AxialGeometry.sollerAngle`),
+    /// when asked for (empty otherwise): central differences of the same nodes held in the same cells, so
+    /// that a node's move within its cell is followed smoothly (the cells are the quadrature's, not physics).
+    public let dU: [Double], dV: [Double], dWeights: [Double]
 
-    public init(_ g: AxialGeometry, sampleNodes: Int = 12, pieceNodes: Int = 24, cells: Int = 128) {
+    /// Relative step of the Soller angle's central difference.
+    static let sollerStep = 1e-4
+
+    public init(_ g: AxialGeometry, sampleNodes: Int = 12, pieceNodes: Int = 24, cells: Int = 128, sollerDerivative: Bool = false) {
+        let nodes = Self.nodes(g, sampleNodes: sampleNodes, pieceNodes: pieceNodes)
+        let us = nodes.b1.indices.map { sin(nodes.b1[$0]) * sin(nodes.b2[$0]) }, vs = nodes.b1.indices.map { cos(nodes.b1[$0]) * cos(nodes.b2[$0]) }
+        var uMax = 1e-300, wMax = 1e-300
+        for k in us.indices { uMax = max(uMax, abs(us[k])); wMax = max(wMax, 1 - vs[k]) }
+        let cellOf = us.indices.map { k in
+            min(cells - 1, Int((us[k] / uMax + 1) / 2 * Double(cells))) * cells + min(cells - 1, Int((1 - vs[k]) / wMax * Double(cells)))
+        }
+        let occupied = Array(Set(cellOf.indices.filter { nodes.w[$0] > 0 }.map { cellOf[$0] })).sorted()
+        (u, v, weights) = Self.binned(us, vs, nodes.w, cellOf: cellOf, occupied: occupied, cells: cells)
+        var derivatives: ([Double], [Double], [Double]) = ([], [], [])
+        if sollerDerivative, g.hasSoller {
+            let h = Self.sollerStep * g.sollerAngle
+            var sides: [([Double], [Double], [Double])] = []
+            for sign in [1.0, -1.0] {
+                var gs = g
+                gs.sollerAngle = g.sollerAngle + sign * h
+                let n = Self.nodes(gs, sampleNodes: sampleNodes, pieceNodes: pieceNodes)
+                // The same nodes (their number changes only where a cut meets the specimen's edge or β = 0).
+                guard n.w.count == nodes.w.count else { break }
+                sides.append(Self.binned(n.b1.indices.map { sin(n.b1[$0]) * sin(n.b2[$0]) }, n.b1.indices.map { cos(n.b1[$0]) * cos(n.b2[$0]) },
+                                         n.w, cellOf: cellOf, occupied: occupied, cells: cells))
+            }
+            if sides.count == 2 {
+                let d = { (a: [Double], b: [Double]) in zip(a, b).map { ($0 - $1) / (2 * h) } }
+                derivatives = (d(sides[0].0, sides[1].0), d(sides[0].1, sides[1].1), d(sides[0].2, sides[1].2))
+            }
+        }
+        (dU, dV, dWeights) = derivatives
+    }
+
+    /// Every ray's node: axial angles β₁ and β₂ and weight (Gauss–Legendre over the specimen's length, split
+    /// where a window edge meets β = 0 or a Soller limit, and over each linear piece of the β densities).
+    static func nodes(_ g: AxialGeometry, sampleNodes: Int, pieceNodes: Int) -> (b1: [Double], b2: [Double], w: [Double]) {
         let (zx, wx) = GaussLegendre.rule(sampleNodes)
         let (t, wt) = GaussLegendre.rule(pieceNodes)
         let r = g.radius
@@ -54,7 +109,6 @@ public struct FullAxialDivergence: Sendable {
             }
         }
         cuts = Array(Set(cuts)).sorted()
-        // Every node first (β₁, β₂, weight), then the grid that holds them.
         var b1s: [Double] = [], b2s: [Double] = [], ws: [Double] = []
         for (a, b) in zip(cuts, cuts.dropFirst()) where b > a {
             for i in zx.indices {
@@ -69,26 +123,21 @@ public struct FullAxialDivergence: Sendable {
                 }
             }
         }
-        let us = ws.indices.map { sin(b1s[$0]) * sin(b2s[$0]) }, vs = ws.indices.map { cos(b1s[$0]) * cos(b2s[$0]) }
-        var uMax = 1e-300, wMax = 1e-300
-        for k in ws.indices { uMax = max(uMax, abs(us[k])); wMax = max(wMax, 1 - vs[k]) }
+        return (b1s, b2s, ws)
+    }
+
+    /// The nodes gathered into their cells: per occupied cell (in `occupied`'s order) the mean u, the mean v
+    /// and the mass over the whole mass.
+    static func binned(_ us: [Double], _ vs: [Double], _ ws: [Double], cellOf: [Int], occupied: [Int], cells: Int)
+        -> ([Double], [Double], [Double]) {
         var mass = [Double](repeating: 0, count: cells * cells), su = mass, sv = mass
         for k in ws.indices {
-            let uk = us[k], vk = vs[k]
-            let i = min(cells - 1, Int((uk / uMax + 1) / 2 * Double(cells)))
-            let j = min(cells - 1, Int((1 - vk) / wMax * Double(cells)))
-            mass[i * cells + j] += ws[k]
-            su[i * cells + j] += ws[k] * uk
-            sv[i * cells + j] += ws[k] * vk
+            mass[cellOf[k]] += ws[k]
+            su[cellOf[k]] += ws[k] * us[k]
+            sv[cellOf[k]] += ws[k] * vs[k]
         }
         let total = mass.reduce(0, +)
-        var u: [Double] = [], v: [Double] = [], weights: [Double] = []
-        for c in mass.indices where mass[c] > 0 {
-            u.append(su[c] / mass[c]); v.append(sv[c] / mass[c]); weights.append(mass[c] / total)
-        }
-        self.u = u
-        self.v = v
-        self.weights = weights
+        return (occupied.map { su[$0] / mass[$0] }, occupied.map { sv[$0] / mass[$0] }, occupied.map { mass[$0] / total })
     }
 
     /// Nodes (β) and weights of the uniform measure dt, t = Δz/R = tan β, over [low, high] (in t), times the
@@ -142,11 +191,12 @@ public final class FullAxialCache: @unchecked Sendable {
 
     public init() {}
 
-    func quadrature(for g: AxialGeometry) -> FullAxialDivergence {
+    /// The quadrature of `g`, with its Soller derivative when `sollerDerivative` (three times the work).
+    func quadrature(for g: AxialGeometry, sollerDerivative: Bool = false) -> FullAxialDivergence {
         lock.lock()
         defer { lock.unlock() }
-        if let (geometry, made) = last, geometry == g { return made }
-        let made = FullAxialDivergence(g)
+        if let (geometry, made) = last, geometry == g, !sollerDerivative || !made.dWeights.isEmpty || !g.hasSoller { return made }
+        let made = FullAxialDivergence(g, sollerDerivative: sollerDerivative)
         last = (g, made)
         return made
     }
@@ -156,7 +206,8 @@ extension AxialDivergence.Nodes {
     /// Sub-peaks of the full axial model at P (rad): the nodes' weights gathered onto a grid of offsets j·h
     /// (each node's weight shared linearly between its two neighbours), so that the sub-peaks are few and a
     /// smooth function of P. `h` (rad) should be a few times finer than the peak's FWHM; keep it fixed while
-    /// parameters change. The grid offsets do not move with P; the weights carry ∂/∂P.
+    /// parameters change. The grid offsets do not move with P; the weights carry ∂/∂P and, when the quadrature
+    /// has them, ∂/∂(Soller angle) in their second partial (the kernel's first asymmetry direction).
     public mutating func gather(_ axial: FullAxialDivergence, twoTheta p: Double, step h: Double) {
         let (e, d) = axial.offsets(twoTheta: p)
         guard let low = e.min(), let high = e.max(), h > 0 else {
@@ -164,23 +215,34 @@ extension AxialDivergence.Nodes {
             return
         }
         let j0 = Int((low / h).rounded(.down)), j1 = Int((high / h).rounded(.up))
-        var w = [Double](repeating: 0, count: j1 - j0 + 1), dw = w
+        var w = [Double](repeating: 0, count: j1 - j0 + 1), dw = w, ds = w
+        let soller = !axial.dWeights.isEmpty
+        let cp = cos(p)
         for k in e.indices {
             let wk = axial.weights[k]
-            if w.count == 1 { w[0] += wk; continue }
+            // ∂ε/∂S from the cell's ∂u and ∂v: cos(2θ₀ + ε) = (cos 2θ₀ − u)/v.
+            var dwk = 0.0, deS = 0.0
+            if soller {
+                dwk = axial.dWeights[k]
+                let c = (cp - axial.u[k]) / axial.v[k], sinPhi = (1 - c * c).squareRoot()
+                deS = sinPhi > 1e-12 ? (axial.dU[k] + c * axial.dV[k]) / (axial.v[k] * sinPhi) : 0
+            }
+            if w.count == 1 { w[0] += wk; ds[0] += dwk; continue }
             let x = e[k] / h - Double(j0)
             let j = min(Int(x.rounded(.down)), w.count - 2)
             let f = x - Double(j)
             w[j] += wk * (1 - f)
             w[j + 1] += wk * f
-            // ∂f/∂P = (∂ε/∂P)/h: weight moves from node j to j + 1.
+            // ∂f/∂P = (∂ε/∂P)/h: weight moves from node j to j + 1 (and likewise with S).
             dw[j] -= wk * d[k] / h
             dw[j + 1] += wk * d[k] / h
+            ds[j] += dwk * (1 - f) - wk * deS / h
+            ds[j + 1] += dwk * f + wk * deS / h
         }
         var offsets: [Dual3] = [], weights: [Dual3] = []
-        for i in w.indices where w[i] != 0 || dw[i] != 0 {
+        for i in w.indices where w[i] != 0 || dw[i] != 0 || ds[i] != 0 {
             offsets.append(Dual3(Double(j0 + i) * h))
-            weights.append(Dual3(w[i], SIMD3(dw[i], 0, 0)))
+            weights.append(Dual3(w[i], SIMD3(dw[i], ds[i], 0)))
         }
         load(offsets: offsets, weights: weights)
     }

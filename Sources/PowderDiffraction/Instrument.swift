@@ -94,7 +94,10 @@ extension Instrument {
     }
 
     /// The profile terms this instrument has: S/L only when it tells S/L from H/L (setting it would switch that on).
-    public var profileTerms: [ProfileTerm] { ProfileTerm.allCases.filter { $0 != .sl || sOverL != nil } }
+    /// The Soller angle only with a full axial geometry that has a Soller slit.
+    public var profileTerms: [ProfileTerm] {
+        ProfileTerm.allCases.filter { ($0 != .sl || sOverL != nil) && ($0 != .soller || fullAxial?.hasSoller == true) }
+    }
 
     /// The FCJ (S/L, H/L) the profile is drawn with.
     public var axialRatios: (sOverL: Double, hOverL: Double) {
@@ -113,6 +116,7 @@ extension Instrument {
         case .z: return z
         case .shl: return shl
         case .sl: return sOverL ?? shl / 2
+        case .soller: return fullAxial?.sollerAngle ?? .infinity
         }
     }
 
@@ -126,6 +130,7 @@ extension Instrument {
         case .z: z = value
         case .shl: shl = value
         case .sl: sOverL = value
+        case .soller: fullAxial?.sollerAngle = value
         }
     }
 }

@@ -6,6 +6,9 @@ public enum ProfileTerm: String, Sendable, CaseIterable, Hashable {
     case u = "U", v = "V", w = "W", x = "X", y = "Y", z = "Z", shl = "SH/L"
     /// FCJ S/L apart from H/L (H/L = SH/L − S/L); without it S/L = H/L = SH/L/2 as in GSAS-II.
     case sl = "S/L"
+    /// The Soller slits' angle of the full axial model (`AxialGeometry`), degrees: the primary slit's, the
+    /// secondary's kept in the file's proportion to it.
+    case soller = "Soller"
 }
 
 /// Quantities of the measured pattern that every phase shares (GSAS-II's histogram parameters): background,

@@ -84,7 +84,7 @@ struct EvaluationWork {
         self.parameters = parameters
         self.rows = rows
         self.out = out
-        fullAxial = model.instrument.fullAxial.map { model.fullAxialCache.quadrature(for: $0) }
+        fullAxial = model.instrument.fullAxial.map { model.fullAxialCache.quadrature(for: $0, sollerDerivative: parameters.contains(.profile(.soller))) }
         var map: [ModelParameter: Int] = [:]
         for (i, p) in parameters.enumerated() { map[p] = i }
         column = map
@@ -410,6 +410,7 @@ struct EvaluationWork {
             case .z: e.dGamma = k
             case .shl: e.dAsymmetry = 1
             case .sl: e.dAsymmetry2 = 1
+            case .soller: e.dAsymmetry = 1
             }
             sensitivities.append(e)
         }
@@ -605,7 +606,8 @@ struct PhaseContext {
         phase = model.phases[pi]
         cell = phase.structure.cell
         let inst = model.instrument
-        asymmetryDirections = inst.sOverL == nil && column[.profile(.sl)] == nil ? .gsas2 : .separate(wantSecond: column[.profile(.sl)] != nil)
+        asymmetryDirections = inst.fullAxial != nil ? .fullAxial
+            : inst.sOverL == nil && column[.profile(.sl)] == nil ? .gsas2 : .separate(wantSecond: column[.profile(.sl)] != nil)
         var fp = inst.fundamentalParameters
         fp?.size = phase.size
         fundamentalParameters = fp

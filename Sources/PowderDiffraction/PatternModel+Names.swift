@@ -56,7 +56,7 @@ extension PatternModel {
         switch p {
         case .pattern(.zero): return "°"
         case .pattern(.displacementParallel), .pattern(.displacementPerpendicular), .pattern(.specimenDisplacement): return "µm"
-        case .pattern(.profile(let t)): return [.u, .v, .w].contains(t) ? "centideg²" : ([.shl, .sl].contains(t) ? "" : "centideg")
+        case .pattern(.profile(let t)): return [.u, .v, .w].contains(t) ? "centideg²" : ([.shl, .sl].contains(t) ? "" : (t == .soller ? "°" : "centideg"))
         case .phase(_, .lattice(let l)): return l.isLength ? "Å" : "°"
         case .phase(_, .uIso): return "Å²"
         case .phase(_, .size), .phase(_, .axialSize): return "µm"

@@ -268,6 +268,8 @@ struct AsymmetryDirections {
     var second: SIMD2<Double>?
 
     static let gsas2 = AsymmetryDirections(first: SIMD2(0.5, 0.5), second: nil)
+    /// The full axial model's sub-peaks carry ∂/∂(Soller angle) where FCJ's carry ∂/∂(S/L).
+    static let fullAxial = AsymmetryDirections(first: SIMD2(1, 0), second: nil)
     /// S/L apart; `wantSecond` when its column is asked for.
     static func separate(wantSecond: Bool) -> AsymmetryDirections {
         AsymmetryDirections(first: SIMD2(0, 1), second: wantSecond ? SIMD2(1, -1) : nil)

@@ -94,8 +94,10 @@ public enum DefaultStrategy {
         // (7.5 + 6)/217.5 mm, Rwp 8.9 %.)
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
-            // With the full axial model the asymmetry is the geometry's: no SH/L.
-            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + (model.instrument.fullAxial == nil ? [.profile(.shl)] : []) + axialSizes
+            // With the full axial model the asymmetry is the geometry's: no SH/L, and the Soller angle (the one
+            // length of it that is rarely known well) is refined when the geometry has a Soller slit.
+            let asymmetry: [ModelParameter] = model.instrument.fullAxial.map { $0.hasSoller ? [.profile(.soller)] : [] } ?? [.profile(.shl)]
+            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetry + axialSizes
             profile = []
         }
         let basic = background + scales

@@ -52,6 +52,8 @@ public struct RefinementSettings: Sendable {
         case .pattern(.profile(.shl)): return 1e-4...0.2
         // S/L ≤ SH/L (H/L ≥ 0) is kept by `PatternProblem.project`.
         case .pattern(.profile(.sl)): return 1e-5...0.2
+        // Soller slits of a laboratory diffractometer: 1–10°, open slits beyond.
+        case .pattern(.profile(.soller)): return 0.2...20
         case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
     }

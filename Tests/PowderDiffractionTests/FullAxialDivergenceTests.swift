@@ -91,4 +91,28 @@ import Testing
         let up = model.offsets(twoTheta: p + h).offsets, down = model.offsets(twoTheta: p - h).offsets
         for k in d.indices { #expect(abs((up[k] - down[k]) / (2 * h) - d[k]) < 1e-6) }
     }
+    /// ∂/∂(Soller angle) of the gathered sub-peaks (as the pattern model uses them) against a central
+    /// difference of the peak shift — the mean offset, which gathering keeps — of quadratures laid out afresh
+    /// at S ± 0.1 %, with equal slits and with a primary slit half as wide as the secondary; the weights' sum
+    /// stays 1.
+    @Test(arguments: [21.36, 60.0, 148.9]) func sollerDerivative(twoThetaDegrees: Double) {
+        let rad = Double.pi / 180, p = twoThetaDegrees * rad
+        for g in [Self.geometry, AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 15,
+                                               primarySoller: 2, secondarySoller: 4)] {
+            var nodes = AxialDivergence.Nodes()
+            nodes.gather(FullAxialDivergence(g, sollerDerivative: true), twoTheta: p, step: 0.004 * rad)
+            var slope = 0.0, weightSlope = 0.0
+            for k in nodes.offsets.indices {
+                slope += nodes.weights[k].d.y * nodes.offsets[k].value
+                weightSlope += nodes.weights[k].d.y
+            }
+            let h = 1e-3 * g.sollerAngle
+            var up = g, down = g
+            up.sollerAngle += h
+            down.sollerAngle -= h
+            let fd = (FullAxialDivergence(up).moments(twoTheta: p).mean - FullAxialDivergence(down).moments(twoTheta: p).mean) / (2 * h)
+            #expect(abs(slope - fd) < 1e-4 * abs(fd), "2θ \(twoThetaDegrees)°, slits \(g.primarySoller)/\(g.secondarySoller)°: ∂shift/∂S \(slope) vs \(fd)")
+            #expect(abs(weightSlope) < 1e-9)
+        }
+    }
 }
