@@ -76,17 +76,19 @@ public enum ProfileStatus: String, Sendable, CaseIterable {
 
 extension Instrument {
     /// Where the profile is unphysical inside `range` (2θ, degrees): the Gaussian variance U tan²θ + V tanθ + W
-    /// or the Lorentzian width X/cosθ + Y tanθ + Z below zero somewhere — a description, or nil.
+    /// or the Lorentzian width X/cosθ + Y tanθ + Z below zero somewhere — a description, or nil. A sum that
+    /// is zero but for rounding (10⁻⁹ of its terms' size) is zero: a refinement that holds the variance ≥ 0
+    /// ends with V on that limit, where the variance touches zero at one angle.
     public func unphysicalProfile(over range: ClosedRange<Double>) -> String? {
         guard fundamentalParameters == nil else { return nil }
         let steps = max(1, Int((range.upperBound - range.lowerBound).rounded(.up)))
         for k in 0...steps {
             let tt = range.lowerBound + (range.upperBound - range.lowerBound) * Double(k) / Double(steps)
             let t = tan(tt * Double.pi / 360), c = cos(tt * Double.pi / 360)
-            if u * t * t + v * t + w < 0 {
+            if u * t * t + v * t + w < -1e-9 * (abs(u) * t * t + abs(v) * t + abs(w)) {
                 return String(format: "the Gaussian variance U tan²θ + V tanθ + W is negative at 2θ = %.1f° (U %.3g, V %.3g, W %.3g)", tt, u, v, w)
             }
-            if x / c + y * t + z < 0 {
+            if x / c + y * t + z < -1e-9 * (abs(x) / c + abs(y) * t + abs(z)) {
                 return String(format: "the Lorentzian width X/cosθ + Y tanθ + Z is negative at 2θ = %.1f° (X %.3g, Y %.3g, Z %.3g)", tt, x, y, z)
             }
         }

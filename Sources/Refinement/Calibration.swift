@@ -32,6 +32,7 @@ public enum Calibration {
         // The standard's coordinates and U_iso as the default strategy picks them (in a polar group such as
         // zincite's P6_3mc the origin along c floats: its heaviest site holds it).
         let standardStructure = DefaultStrategy.structuralParameters(of: model.phases[0], index: 0)
+        let asymmetry = DefaultStrategy.asymmetryParameters(of: model.instrument)
         let scales = basic.filter { if case .phase(_, .scale) = $0 { return true } else { return false } }
         let impurityCells = impurities.filter { if case .phase(_, .lattice) = $0 { return true } else { return false } }
         return [
@@ -42,8 +43,8 @@ public enum Calibration {
                        wavelength: model.instrument.radiation.wavelength, twoThetaMax: nil, maximumIterations: DefaultStrategy.broadenedCycles),
             RefinementStage(name: "offset", parameters: basic + offset + impurities, isPreliminary: true),
             RefinementStage(name: "profile", parameters: basic + offset + impurities + profile, isPreliminary: true),
-            RefinementStage(name: "profile and asymmetry", parameters: basic + offset + impurities + profile + [.profile(.shl)], isPreliminary: true),
-            RefinementStage(name: "all", parameters: basic + offset + impurities + profile + [.profile(.shl)] + standardStructure),
+            RefinementStage(name: "profile and asymmetry", parameters: basic + offset + impurities + profile + asymmetry, isPreliminary: true),
+            RefinementStage(name: "all", parameters: basic + offset + impurities + profile + asymmetry + standardStructure),
         ]
     }
 

@@ -47,6 +47,14 @@ public enum DefaultStrategy {
     /// at 3.5 %). A calibrated profile's final stage takes a few.
     public static let startProfileFinalCycles = 100
 
+    /// The asymmetry a refined instrument profile includes: FCJ's SH/L, or with the full axial model (whose
+    /// asymmetry is the geometry's; SH/L is not used) the Soller angle — the one length of it rarely known
+    /// well — when the geometry has a Soller slit.
+    public static func asymmetryParameters(of instrument: Instrument) -> [ModelParameter] {
+        guard let axial = instrument.fullAxial else { return [.profile(.shl)] }
+        return axial.hasSoller ? [.profile(.soller)] : []
+    }
+
     /// Whether the default strategy refines this instrument's profile with the sample: a start profile (see
     /// `ProfileStatus`) of the pseudo-Voigt path. It then holds the sample's size and microstrain at none,
     /// since with GSAS-II's Lorentzian mixing they broaden exactly as X/cosθ and Y tanθ do.
@@ -94,10 +102,7 @@ public enum DefaultStrategy {
         // (7.5 + 6)/217.5 mm, Rwp 8.9 %.)
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
-            // With the full axial model the asymmetry is the geometry's: no SH/L, and the Soller angle (the one
-            // length of it that is rarely known well) is refined when the geometry has a Soller slit.
-            let asymmetry: [ModelParameter] = model.instrument.fullAxial.map { $0.hasSoller ? [.profile(.soller)] : [] } ?? [.profile(.shl)]
-            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetry + axialSizes
+            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetryParameters(of: model.instrument) + axialSizes
             profile = []
         }
         let basic = background + scales
