@@ -77,7 +77,7 @@ import _TestSupport
     /// Calibrating on NIST's SRM 660c pattern (certified a fixed) gives zero, displacement and profile that,
     /// used to refine the same pattern with a free, return a within 0.0002 Å of NIST's value for this data set.
     /// With the full axial model the Soller angle is calibrated in place of SH/L and written to the file (V
-    /// ends on its limit, where the Gaussian variance touches zero at 150.9°: the file is still written).
+    /// ends on its limit, where the Gaussian variance touches zero at 150.908°, its last point: the file is still written).
     @Test(arguments: ["start.instprm", "axial.instprm"]) func nistLanthanumHexaboride(instrument: String) throws {
         let srm = try #require(StandardReferenceMaterial.named("LaB6:660c"))
         #expect(srm.a == 4.156826)
