@@ -36,14 +36,19 @@ public struct CellParametrization: Sendable, Equatable {
 
     /// The full cell parameters that follow an independent one (e.g. a → a and b for a hexagonal cell).
     public func dependents(of p: CellParameter) -> [CellParameter] {
+        // (Shared arrays: this runs per reflection and cell parameter in every Jacobian.)
         switch (system, p) {
-        case (.cubic, .a): return [.a, .b, .c]
-        case (.tetragonal, .a), (.hexagonal, .a): return [.a, .b]
-        case (.trigonal, .a): return independent.contains(.alpha) ? [.a, .b, .c] : [.a, .b]
-        case (.trigonal, .alpha): return [.alpha, .beta, .gamma]
-        default: return [p]
+        case (.cubic, .a): return Self.abc
+        case (.tetragonal, .a), (.hexagonal, .a): return Self.ab
+        case (.trigonal, .a): return independent.contains(.alpha) ? Self.abc : Self.ab
+        case (.trigonal, .alpha): return Self.angles
+        default: return Self.alone[p.rawValue]
         }
     }
+
+    private static let abc: [CellParameter] = [.a, .b, .c], ab: [CellParameter] = [.a, .b]
+    private static let angles: [CellParameter] = [.alpha, .beta, .gamma]
+    private static let alone: [[CellParameter]] = CellParameter.allCases.map { [$0] }
 
     /// The independent parameter that drives `p`, nil when `p` is fixed by symmetry (a cubic α).
     public func driver(of p: CellParameter) -> CellParameter? {

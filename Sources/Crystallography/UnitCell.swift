@@ -124,10 +124,23 @@ public struct UnitCell: Equatable, Sendable {
     public func inverseDSquaredDerivative(_ h: Int, _ k: Int, _ l: Int, _ p: CellParameter) -> Double {
         let gs = reciprocalMetric
         let x = (Double(h), Double(k), Double(l))
-        let v = [gs[0] * x.0 + gs[1] * x.1 + gs[2] * x.2, gs[3] * x.0 + gs[4] * x.1 + gs[5] * x.2, gs[6] * x.0 + gs[7] * x.1 + gs[8] * x.2]
-        let dg = metricDerivative(p)
+        let v = SIMD3(gs[0] * x.0 + gs[1] * x.1 + gs[2] * x.2, gs[3] * x.0 + gs[4] * x.1 + gs[5] * x.2, gs[6] * x.0 + gs[7] * x.1 + gs[8] * x.2)
+        // vᵀ (∂G/∂p) v term by term in row order, as `metricDerivative` lays ∂G/∂p out (without the array: this
+        // runs per reflection and cell parameter in every Jacobian).
+        let r = AngleUnit.radiansPerDegree
+        var dg = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        switch p {
+        case .a: let (cb, cg) = (cos(beta * r), cos(gamma * r)); dg = (2 * a, b * cg, c * cb, b * cg, 0, 0, c * cb, 0, 0)
+        case .b: let (ca, cg) = (cos(alpha * r), cos(gamma * r)); dg = (0, a * cg, 0, a * cg, 2 * b, c * ca, 0, c * ca, 0)
+        case .c: let (ca, cb) = (cos(alpha * r), cos(beta * r)); dg = (0, 0, a * cb, 0, 0, b * ca, a * cb, b * ca, 2 * c)
+        case .alpha: let d = -b * c * sin(alpha * r) * r; dg = (0, 0, 0, 0, 0, d, 0, d, 0)
+        case .beta: let d = -a * c * sin(beta * r) * r; dg = (0, 0, d, 0, 0, 0, d, 0, 0)
+        case .gamma: let d = -a * b * sin(gamma * r) * r; dg = (0, d, 0, d, 0, 0, 0, 0, 0)
+        }
         var q = 0.0
-        for i in 0..<3 { for j in 0..<3 { q += v[i] * dg[3 * i + j] * v[j] } }
+        q += v[0] * dg.0 * v[0]; q += v[0] * dg.1 * v[1]; q += v[0] * dg.2 * v[2]
+        q += v[1] * dg.3 * v[0]; q += v[1] * dg.4 * v[1]; q += v[1] * dg.5 * v[2]
+        q += v[2] * dg.6 * v[0]; q += v[2] * dg.7 * v[1]; q += v[2] * dg.8 * v[2]
         return -q
     }
 

@@ -60,4 +60,15 @@ public struct CationMixing: Sendable, Equatable {
     public var occupancyDerivatives: [(atom: Int, derivative: Double)] {
         [(nickelOnLithiumSite, 1), (lithiumOnLithiumSite, -1), (lithiumOnMetalSite, 1)] + metals.map { ($0.atom, -$0.fraction) }
     }
+
+    /// ∂q/∂(mixing) from the partials ∂q/∂(occupancy) of every atom: Σ over `occupancyDerivatives` in their
+    /// order, without building the list (this runs per reflection).
+    public func chainRule(_ partials: [Double]) -> Double {
+        var g = 0.0
+        g += 1 * partials[nickelOnLithiumSite]
+        g += -1 * partials[lithiumOnLithiumSite]
+        g += 1 * partials[lithiumOnMetalSite]
+        for m in metals { g += -m.fraction * partials[m.atom] }
+        return g
+    }
 }

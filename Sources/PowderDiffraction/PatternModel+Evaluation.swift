@@ -235,9 +235,7 @@ struct EvaluationWork {
         let sf = structureFactor
         for o in c.columns.occupancy { structureDerivatives.append(ColumnDerivative(column: o.column, value: sf.dOccupancy[o.site])) }
         if let col = c.columns.mixing, let mix = c.phase.cationMixing {
-            var g = 0.0
-            for d in mix.occupancyDerivatives { g += d.derivative * sf.dOccupancy[d.atom] }
-            structureDerivatives.append(ColumnDerivative(column: col, value: g))
+            structureDerivatives.append(ColumnDerivative(column: col, value: mix.chainRule(sf.dOccupancy)))
         }
         for u in c.columns.uIso {
             var g = 0.0
