@@ -60,6 +60,16 @@ import _TestSupport
         expectCell(pbso4, [(.a, 8.480468), (.b, 5.398663), (.c, 6.960137)], ppm: 100, "PbSO4 from 60°")
     }
 
+    /// NIST's SRM 660c scan refined by default with one of its instrument files; converged, nothing undetected.
+    func nistByDefault(instrument: String) throws -> (RefinementSetup, RefinementResult) {
+        let setup = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
+                                  instrument: "patterns/nist-srm660c-lab6/" + instrument, geometry: .braggBrentano)
+        let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
+                               settings: setup.settings)
+        #expect(r.termination.isConverged && r.undetected.isEmpty, "\(instrument): \(r.termination)")
+        return (setup, r)
+    }
+
     /// NIST SRM 660c by default from `start.instprm`, a file that says it is a start (`#rietveld profile: start`):
     /// U V W X Y and SH/L refined with the cell. Against NIST's values for this data set: a within 25 ppm of
     /// 4.156780 Å (−84 ppm when the profile was held), specimen displacement within 5 µm of −78.77 µm (in real µm
@@ -67,12 +77,8 @@ import _TestSupport
     /// 15 mm specimen and 12 mm source axial lengths), a Gaussian variance ≥ 0 everywhere. The remaining
     /// +19 ppm is the FCJ model's (see issue 13): it does not follow the measured asymmetry over 20–150°.
     @Test func nistLanthanumHexaborideByDefault() throws {
-        let setup = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
-                                  instrument: "patterns/nist-srm660c-lab6/start.instprm", geometry: .braggBrentano)
+        let (setup, r) = try nistByDefault(instrument: "start.instprm")
         #expect(setup.model.instrument.profileStatus == .start && setup.model.instrument.goniometerRadius == 217.5)
-        let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
-                               settings: setup.settings)
-        #expect(r.termination.isConverged && r.undetected.isEmpty, "\(r.termination)")
         let a = r.model.phases[0].lattice(.a)
         #expect(abs(a - 4.156780) / 4.156780 < 25e-6, "a = \(a)")
         #expect(abs(r.model.specimenDisplacement - -78.77) < 5, "displacement \(r.model.specimenDisplacement) µm")
@@ -91,12 +97,8 @@ import _TestSupport
     /// the displacement within 10 µm of NIST's −78.77 µm. With the Soller slits held at the file's 3.388° the
     /// same fit ends at Rwp 10.5 % and +34 ppm.
     @Test func nistLanthanumHexaborideFullAxialByDefault() throws {
-        let setup = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
-                                  instrument: "patterns/nist-srm660c-lab6/axial.instprm", geometry: .braggBrentano)
+        let (setup, r) = try nistByDefault(instrument: "axial.instprm")
         #expect(setup.model.instrument.fullAxial?.sollerAngle == 3.388)
-        let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
-                               settings: setup.settings)
-        #expect(r.termination.isConverged && r.undetected.isEmpty, "\(r.termination)")
         let a = r.model.phases[0].lattice(.a)
         #expect(abs(a - 4.156780) / 4.156780 < 10e-6, "a = \(a)")
         #expect(abs(r.model.specimenDisplacement - -78.77) < 10, "displacement \(r.model.specimenDisplacement) µm")
