@@ -57,36 +57,43 @@ public struct FullAxialDivergence: Sendable {
     /// when asked for (empty otherwise): central differences of the same nodes held in the same cells, so
     /// that a node's move within its cell is followed smoothly (the cells are the quadrature's, not physics).
     public let dU: [Double], dV: [Double], dWeights: [Double]
+    /// Whether the derivative was asked for (it is missing only where no node set matched: see `init`).
+    public let withSollerDerivative: Bool
 
     /// Relative step of the Soller angle's central difference.
     static let sollerStep = 1e-4
 
     public init(_ g: AxialGeometry, sampleNodes: Int = 12, pieceNodes: Int = 24, cells: Int = 128, sollerDerivative: Bool = false) {
+        withSollerDerivative = sollerDerivative
         let nodes = Self.nodes(g, sampleNodes: sampleNodes, pieceNodes: pieceNodes)
-        let us = nodes.b1.indices.map { sin(nodes.b1[$0]) * sin(nodes.b2[$0]) }, vs = nodes.b1.indices.map { cos(nodes.b1[$0]) * cos(nodes.b2[$0]) }
+        let (us, vs) = Self.products(nodes)
         var uMax = 1e-300, wMax = 1e-300
         for k in us.indices { uMax = max(uMax, abs(us[k])); wMax = max(wMax, 1 - vs[k]) }
         let cellOf = us.indices.map { k in
             min(cells - 1, Int((us[k] / uMax + 1) / 2 * Double(cells))) * cells + min(cells - 1, Int((1 - vs[k]) / wMax * Double(cells)))
         }
         let occupied = Array(Set(cellOf.indices.filter { nodes.w[$0] > 0 }.map { cellOf[$0] })).sorted()
-        (u, v, weights) = Self.binned(us, vs, nodes.w, cellOf: cellOf, occupied: occupied, cells: cells)
+        let centre = Self.binned(us, vs, nodes.w, cellOf: cellOf, occupied: occupied, cells: cells)
+        (u, v, weights) = centre
         var derivatives: ([Double], [Double], [Double]) = ([], [], [])
         if sollerDerivative, g.hasSoller {
             let h = Self.sollerStep * g.sollerAngle
-            var sides: [([Double], [Double], [Double])] = []
-            for sign in [1.0, -1.0] {
+            // Each side's nodes on the centre's cuts (so that a cut crossing the specimen's edge within the step
+            // does not change the node set) and binned as the centre's; a side whose node set still differs is
+            // replaced by the centre, making the difference one-sided.
+            let sides = [h, -h].map { step -> (u: [Double], v: [Double], w: [Double], at: Double) in
                 var gs = g
-                gs.sollerAngle = g.sollerAngle + sign * h
-                let n = Self.nodes(gs, sampleNodes: sampleNodes, pieceNodes: pieceNodes)
-                // The same nodes (their number changes only where a cut meets the specimen's edge or β = 0).
-                guard n.w.count == nodes.w.count else { break }
-                sides.append(Self.binned(n.b1.indices.map { sin(n.b1[$0]) * sin(n.b2[$0]) }, n.b1.indices.map { cos(n.b1[$0]) * cos(n.b2[$0]) },
-                                         n.w, cellOf: cellOf, occupied: occupied, cells: cells))
+                gs.sollerAngle = g.sollerAngle + step
+                let n = Self.nodes(gs, sampleNodes: sampleNodes, pieceNodes: pieceNodes, cuts: nodes.cuts)
+                guard n.w.count == nodes.w.count else { return (centre.0, centre.1, centre.2, 0) }
+                let (su, sv) = Self.products(n)
+                let b = Self.binned(su, sv, n.w, cellOf: cellOf, occupied: occupied, cells: cells)
+                return (b.0, b.1, b.2, step)
             }
-            if sides.count == 2 {
-                let d = { (a: [Double], b: [Double]) in zip(a, b).map { ($0 - $1) / (2 * h) } }
-                derivatives = (d(sides[0].0, sides[1].0), d(sides[0].1, sides[1].1), d(sides[0].2, sides[1].2))
+            let span = sides[0].at - sides[1].at
+            if span != 0 {
+                let d = { (a: [Double], b: [Double]) in zip(a, b).map { ($0 - $1) / span } }
+                derivatives = (d(sides[0].u, sides[1].u), d(sides[0].v, sides[1].v), d(sides[0].w, sides[1].w))
             }
         }
         (dU, dV, dWeights) = derivatives
@@ -94,21 +101,23 @@ public struct FullAxialDivergence: Sendable {
 
     /// Every ray's node: axial angles β₁ and β₂ and weight (Gauss–Legendre over the specimen's length, split
     /// where a window edge meets β = 0 or a Soller limit, and over each linear piece of the β densities).
-    static func nodes(_ g: AxialGeometry, sampleNodes: Int, pieceNodes: Int) -> (b1: [Double], b2: [Double], w: [Double]) {
+    /// The specimen is split at `cuts` when given (its edges included), else where the geometry puts them.
+    static func nodes(_ g: AxialGeometry, sampleNodes: Int, pieceNodes: Int, cuts given: [Double]? = nil)
+        -> (b1: [Double], b2: [Double], w: [Double], cuts: [Double]) {
         let (zx, wx) = GaussLegendre.rule(sampleNodes)
         let (t, wt) = GaussLegendre.rule(pieceNodes)
         let r = g.radius
         let dp = g.primarySoller * Double.pi / 180, ds = g.secondarySoller * Double.pi / 180
         let half = g.sampleLength / 2
         var cuts: [Double] = [-half, half]
-        for (length, soller) in [(g.sourceLength, dp), (g.receiverLength, ds)] {
+        for (length, soller) in given == nil ? [(g.sourceLength, dp), (g.receiverLength, ds)] : [] {
             for edge in [-length / 2, length / 2] {
                 for reach in [0, soller.isFinite ? r * tan(soller) : 0, soller.isFinite ? -r * tan(soller) : 0] where abs(edge + reach) < half {
                     cuts.append(edge + reach)
                 }
             }
         }
-        cuts = Array(Set(cuts)).sorted()
+        cuts = given ?? Array(Set(cuts)).sorted()
         var b1s: [Double] = [], b2s: [Double] = [], ws: [Double] = []
         for (a, b) in zip(cuts, cuts.dropFirst()) where b > a {
             for i in zx.indices {
@@ -123,7 +132,12 @@ public struct FullAxialDivergence: Sendable {
                 }
             }
         }
-        return (b1s, b2s, ws)
+        return (b1s, b2s, ws, cuts)
+    }
+
+    /// sin β₁ sin β₂ and cos β₁ cos β₂ of every node.
+    static func products(_ n: (b1: [Double], b2: [Double], w: [Double], cuts: [Double])) -> (u: [Double], v: [Double]) {
+        (n.b1.indices.map { sin(n.b1[$0]) * sin(n.b2[$0]) }, n.b1.indices.map { cos(n.b1[$0]) * cos(n.b2[$0]) })
     }
 
     /// The nodes gathered into their cells: per occupied cell (in `occupied`'s order) the mean u, the mean v
@@ -195,7 +209,7 @@ public final class FullAxialCache: @unchecked Sendable {
     func quadrature(for g: AxialGeometry, sollerDerivative: Bool = false) -> FullAxialDivergence {
         lock.lock()
         defer { lock.unlock() }
-        if let (geometry, made) = last, geometry == g, !sollerDerivative || !made.dWeights.isEmpty || !g.hasSoller { return made }
+        if let (geometry, made) = last, geometry == g, !sollerDerivative || made.withSollerDerivative { return made }
         let made = FullAxialDivergence(g, sollerDerivative: sollerDerivative)
         last = (g, made)
         return made

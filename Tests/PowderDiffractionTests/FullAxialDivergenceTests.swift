@@ -93,12 +93,16 @@ import Testing
     }
     /// ∂/∂(Soller angle) of the gathered sub-peaks (as the pattern model uses them) against a central
     /// difference of the peak shift — the mean offset, which gathering keeps — of quadratures laid out afresh
-    /// at S ± 0.1 %, with equal slits and with a primary slit half as wide as the secondary; the weights' sum
-    /// stays 1.
+    /// at S ± 0.1 %, with equal slits, with a primary slit half as wide as the secondary, and with slits whose
+    /// reach from the source's edges ends exactly at the specimen's edges (R tan S = 6 + 7.5 mm: a step either
+    /// way moves cuts across them, which the derivative's sides must not follow — they keep the centre's cuts;
+    /// without that the derivative was lost there); the weights' sum stays 1.
     @Test(arguments: [21.36, 60.0, 148.9]) func sollerDerivative(twoThetaDegrees: Double) {
         let rad = Double.pi / 180, p = twoThetaDegrees * rad
+        let edge = atan(13.5 / 217.5) / rad
         for g in [Self.geometry, AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 15,
-                                               primarySoller: 2, secondarySoller: 4)] {
+                                               primarySoller: 2, secondarySoller: 4),
+                  AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 15, primarySoller: edge, secondarySoller: edge)] {
             var nodes = AxialDivergence.Nodes()
             nodes.gather(FullAxialDivergence(g, sollerDerivative: true), twoTheta: p, step: 0.004 * rad)
             var slope = 0.0, weightSlope = 0.0
