@@ -225,13 +225,15 @@ public final class FundamentalParametersProfiler {
                 return abs((a / flat).squareRoot() - (b / flat).squareRoot())
             }))
         }
-        // Axial divergence: the FCJ sub-peaks, binned.
+        // Axial divergence: the FCJ sub-peaks, each shared between its two grid points (so that the profile
+        // follows S/L and H/L smoothly, as their derivative needs).
         if let axial {
             var a = [Double](repeating: 0, count: m)
             for (o, w) in zip(axial.offsets, axial.weights) {
-                var k = Int((o / rad / h).rounded())
-                k = ((k % m) + m) % m
-                a[k] += w
+                let x = o / rad / h
+                let k = Int(x.rounded(.down)), f = x - Double(k)
+                a[((k % m) + m) % m] += w * (1 - f)
+                a[(((k + 1) % m) + m) % m] += w * f
             }
             spectrum = RealFFT.multiply(spectrum, plan.forward(a))
         }
@@ -291,7 +293,11 @@ public final class FundamentalParametersCache: @unchecked Sendable {
     /// Spacing of the angles whose instrument spectra are computed, degrees 2θ.
     public static let angleStep = 0.02
     struct Key: Hashable { let angle: Int; let length: Int; let slit: Double; let divergence: Double; let s: Double; let h: Double }
-    struct GridKey: Hashable { let d: Double; let length: Int; let size: Double; let sizeDerivative: Bool }
+    /// A whole profile's key: the reflection, the size and the instrument terms (which may be refined too).
+    struct GridKey: Hashable {
+        let d: Double; let length: Int; let size: Double; let sizeDerivative: Bool
+        let slit: Double; let divergence: Double; let s: Double; let h: Double
+    }
     private var spectra: [Key: FundamentalParametersProfiler.InstrumentSpectrum] = [:]
     private var grids: [GridKey: FundamentalParametersProfiler.Grid] = [:]
     /// Profilers (each with its FFT plans and buffers, for one thread at a time) not in use.
@@ -326,7 +332,8 @@ public final class FundamentalParametersCache: @unchecked Sendable {
         /// d at lattice angle k.
         func spacing(_ k: Int) -> Double { lambda / (2 * sin(min(179.9, Double(k) * Self.angleStep) / 2 * rad)) }
         let length = profiler.gridLength(fp, d: spacing(below))
-        let gridKey = GridKey(d: d, length: length, size: fp.size, sizeDerivative: sizeDerivative)
+        let gridKey = GridKey(d: d, length: length, size: fp.size, sizeDerivative: sizeDerivative,
+                              slit: fp.receivingSlit, divergence: fp.equatorialDivergence, s: fp.sOverL, h: fp.hOverL)
         lock.lock()
         if let g = grids[gridKey] { lock.unlock(); return g }
         lock.unlock()

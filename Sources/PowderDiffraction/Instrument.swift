@@ -96,9 +96,12 @@ extension Instrument {
     }
 
     /// The profile terms this instrument has: S/L only when it tells S/L from H/L (setting it would switch that on).
-    /// The Soller angle only with a full axial geometry that has a Soller slit.
+    /// The Soller angle only with a full axial geometry that has a Soller slit, the fundamental-parameters
+    /// terms only with such a profile.
     public var profileTerms: [ProfileTerm] {
-        ProfileTerm.allCases.filter { ($0 != .sl || sOverL != nil) && ($0 != .soller || fullAxial?.hasSoller == true) }
+        ProfileTerm.allCases.filter {
+            ($0 != .sl || sOverL != nil) && ($0 != .soller || fullAxial?.hasSoller == true) && (!$0.isFundamental || fundamentalParameters != nil)
+        }
     }
 
     /// The FCJ (S/L, H/L) the profile is drawn with.
@@ -119,6 +122,9 @@ extension Instrument {
         case .shl: return shl
         case .sl: return sOverL ?? shl / 2
         case .soller: return fullAxial?.sollerAngle ?? .infinity
+        case .receivingSlit: return fundamentalParameters?.receivingSlit ?? .nan
+        case .divergence: return fundamentalParameters?.equatorialDivergence ?? .nan
+        case .axialDivergence: return fundamentalParameters.map { $0.sOverL + $0.hOverL } ?? .nan
         }
     }
 
@@ -133,6 +139,13 @@ extension Instrument {
         case .shl: shl = value
         case .sl: sOverL = value
         case .soller: fullAxial?.sollerAngle = value
+        case .receivingSlit: fundamentalParameters?.receivingSlit = value
+        case .divergence: fundamentalParameters?.equatorialDivergence = value
+        case .axialDivergence:
+            guard var fp = fundamentalParameters else { return }
+            let total = fp.sOverL + fp.hOverL
+            (fp.sOverL, fp.hOverL) = total > 0 ? (fp.sOverL * value / total, fp.hOverL * value / total) : (value / 2, value / 2)
+            fundamentalParameters = fp
         }
     }
 }

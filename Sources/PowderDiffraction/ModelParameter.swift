@@ -9,6 +9,12 @@ public enum ProfileTerm: String, Sendable, CaseIterable, Hashable {
     /// The Soller slits' angle of the full axial model (`AxialGeometry`), degrees: the primary slit's, the
     /// secondary's kept in the file's proportion to it.
     case soller = "Soller"
+    /// A fundamental-parameters profile's receiving slit (mm), equatorial divergence of the incident beam (°)
+    /// and axial divergence (S + H)/L (S : H kept), as `FundamentalParameters` holds them.
+    case receivingSlit = "receiving slit", divergence = "divergence", axialDivergence = "axial divergence"
+
+    /// Whether the term belongs to a fundamental-parameters profile (the others shape the pseudo-Voigt).
+    public var isFundamental: Bool { [.receivingSlit, .divergence, .axialDivergence].contains(self) }
 }
 
 /// Quantities of the measured pattern that every phase shares (GSAS-II's histogram parameters): background,

@@ -409,6 +409,7 @@ struct EvaluationWork {
             case .shl: e.dAsymmetry = 1
             case .sl: e.dAsymmetry2 = 1
             case .soller: e.dAsymmetry = 1
+            case .receivingSlit, .divergence, .axialDivergence: break  // see `fillFundamentalParameters`
             }
             sensitivities.append(e)
         }
@@ -456,8 +457,11 @@ struct EvaluationWork {
 
     /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
     /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
-    /// γ slot, ∂/∂size. The instrument's U V W X Y Z and SH/L and the microstrain do not act on an FP profile:
-    /// their sensitivities are dropped, the width terms of the others cleared.
+    /// γ slot, ∂/∂size. The FP's own instrument terms, when refined, take the other slots: receiving slit the
+    /// variance's, divergence the asymmetry's, axial divergence the second asymmetry's, each a central
+    /// difference of the convolved profile (`fundamentalStep` of the value apart). The instrument's U V W X Y Z
+    /// and SH/L and the microstrain do not act on an FP profile: their sensitivities are dropped, the width
+    /// terms of the others cleared.
     mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>, sizeColumn: Int?) {
         let count = range.count
         kernel.grow(count)
@@ -481,12 +485,16 @@ struct EvaluationWork {
             kernel.dAsymmetry2[j] = 0
         }
         if let slopes = sizeSlopes { fpSizeSlopes = slopes }
+        for (t, slot) in Self.fundamentalSlots where sensitivities.contains(where: { parameters[$0.column] == .profile(t) }) {
+            let slope = fundamentalSlope(fp, t, d: d, center: center, range: range)
+            for j in 0..<count { kernel[keyPath: slot][j] = slope[j] * perCentidegree }
+        }
         var kept = 0
         for e in sensitivities where !isInstrumentOnlyWidth(e.column) {
             var e = e
-            e.dVariance = 0
-            e.dAsymmetry = 0
-            e.dAsymmetry2 = 0
+            e.dVariance = parameters[e.column] == .profile(.receivingSlit) ? 1 : 0
+            e.dAsymmetry = parameters[e.column] == .profile(.divergence) ? 1 : 0
+            e.dAsymmetry2 = parameters[e.column] == .profile(.axialDivergence) ? 1 : 0
             e.dGamma = e.column == sizeColumn ? 1 : 0
             sensitivities[kept] = e
             kept += 1
@@ -494,10 +502,36 @@ struct EvaluationWork {
         sensitivities.removeLast(sensitivities.count - kept)
     }
 
+    /// Where each FP instrument term's derivative goes in the kernel (constant key paths: read-only).
+    nonisolated(unsafe) static let fundamentalSlots: [(ProfileTerm, WritableKeyPath<PeakKernel, [Double]>)] =
+        [(.receivingSlit, \.dVariance), (.divergence, \.dAsymmetry), (.axialDivergence, \.dAsymmetry2)]
+
+    /// Relative step of the FP instrument terms' central differences.
+    static let fundamentalStep = 1e-3
+
+    /// ∂(FP profile)/∂t (per degree per unit of t) at the points of `range`, by a central difference.
+    mutating func fundamentalSlope(_ fp: FundamentalParameters, _ t: ProfileTerm, d: Double, center: Double, range: Range<Int>) -> [Double] {
+        var instrument = model.instrument
+        instrument.fundamentalParameters = fp
+        let value = instrument.value(of: t)
+        let h = Self.fundamentalStep * max(abs(value), 1e-3)
+        var sides: [[Double]] = []
+        for side in [value + h, value - h] {
+            var shifted = instrument
+            shifted.setValue(side, for: t)
+            var values = [Double](repeating: 0, count: range.count), slopes = values
+            var none: [Double]?
+            fpProfiler!.profile(shifted.fundamentalParameters!, d: d, center: center, twoTheta: model.twoTheta, range: range,
+                                values: &values, slopes: &slopes, sizeSlopes: &none, cache: model.fundamentalParametersCache)
+            sides.append(values)
+        }
+        return zip(sides[0], sides[1]).map { ($0 - $1) / (2 * h) }
+    }
+
     /// Columns of terms an FP profile does not have: the instrument's analytic widths and the microstrain.
     func isInstrumentOnlyWidth(_ col: Int) -> Bool {
         switch parameters[col] {
-        case .pattern(.profile): return true
+        case .pattern(.profile(let t)): return !t.isFundamental
         case .phase(_, .microstrain), .phase(_, .axialSize), .phase(_, .axialMicrostrain), .phase(_, .stephens): return true
         default: return false
         }

@@ -56,7 +56,14 @@ extension PatternModel {
         switch p {
         case .pattern(.zero): return "°"
         case .pattern(.displacementParallel), .pattern(.displacementPerpendicular), .pattern(.specimenDisplacement): return "µm"
-        case .pattern(.profile(let t)): return [.u, .v, .w].contains(t) ? "centideg²" : ([.shl, .sl].contains(t) ? "" : (t == .soller ? "°" : "centideg"))
+        case .pattern(.profile(let t)):
+            switch t {
+            case .u, .v, .w: return "centideg²"
+            case .x, .y, .z: return "centideg"
+            case .shl, .sl, .axialDivergence: return ""
+            case .soller, .divergence: return "°"
+            case .receivingSlit: return "mm"
+            }
         case .phase(_, .lattice(let l)): return l.isLength ? "Å" : "°"
         case .phase(_, .uIso): return "Å²"
         case .phase(_, .size), .phase(_, .axialSize): return "µm"

@@ -54,6 +54,11 @@ public enum ParameterSelector {
         case "u", "v", "w", "x", "y", "z": return [.profile(ProfileTerm(rawValue: key.uppercased())!)]
         case "sh/l", "shl": return [.profile(.shl)]
         case "s/l", "sl": return [.profile(.sl)]
+        case "receiving slit", "divergence", "axial divergence":
+            guard model.instrument.fundamentalParameters != nil else {
+                throw UnknownName(name: name, reason: "the instrument has no fundamental-parameters profile (FP.* keys)")
+            }
+            return [.profile(key == "receiving slit" ? .receivingSlit : key == "divergence" ? .divergence : .axialDivergence)]
         case "soller":
             guard model.instrument.fullAxial?.hasSoller == true else {
                 throw UnknownName(name: name, reason: "the instrument has no full axial geometry with a Soller slit (Axial.* keys with Axial.primarySoller or Axial.secondarySoller)")

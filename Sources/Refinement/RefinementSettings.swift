@@ -54,6 +54,10 @@ public struct RefinementSettings: Sendable {
         case .pattern(.profile(.sl)): return 1e-5...0.2
         // Soller slits of a laboratory diffractometer: 1–10°, open slits beyond.
         case .pattern(.profile(.soller)): return 0.2...20
+        // A fundamental-parameters profile's slit (mm), divergence (°) and axial (S + H)/L: positive widths.
+        case .pattern(.profile(.receivingSlit)): return 1e-3...5
+        case .pattern(.profile(.divergence)): return 0...5
+        case .pattern(.profile(.axialDivergence)): return 1e-4...0.5
         case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
     }
