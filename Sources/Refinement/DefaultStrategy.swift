@@ -104,6 +104,10 @@ public enum DefaultStrategy {
         if holdsSampleBroadening(model.instrument) {
             instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetryParameters(of: model.instrument) + axialSizes
             profile = []
+        } else if model.instrument.fundamentalParameters != nil && model.instrument.profileStatus == .start {
+            // A fundamental-parameters start: its slit, divergence and axial divergence with the cell (the size,
+            // a separate convolution, stays the sample's).
+            instrumentTerms = [ProfileTerm.receivingSlit, .divergence, .axialDivergence].map { .profile($0) }
         }
         let basic = background + scales
         var stages = [RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true)]

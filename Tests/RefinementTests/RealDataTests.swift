@@ -63,7 +63,7 @@ import _TestSupport
     /// NIST's SRM 660c scan refined by default with one of its instrument files; converged, nothing undetected.
     func nistByDefault(instrument: String) throws -> (RefinementSetup, RefinementResult) {
         let setup = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
-                                  instrument: "patterns/nist-srm660c-lab6/" + instrument, geometry: .braggBrentano)
+                                  instrument: instrument.hasPrefix("/") ? instrument : "patterns/nist-srm660c-lab6/" + instrument, geometry: .braggBrentano)
         let r = Refiner.refine(setup.model, against: setup.pattern, stages: DefaultStrategy.stages(for: setup.model, backgroundTerms: 13),
                                settings: setup.settings)
         #expect(r.termination.isConverged && r.undetected.isEmpty, "\(instrument): \(r.termination)")
@@ -104,6 +104,24 @@ import _TestSupport
         #expect(abs(r.model.specimenDisplacement - -78.77) < 10, "displacement \(r.model.specimenDisplacement) µm")
         #expect(r.statistics.rwp < 8.6, "Rwp \(r.statistics.rwp)")
         #expect(abs(rwpLaidOutAfresh(r) - r.statistics.rwp) < 0.001 * r.statistics.rwp)
+    }
+
+    /// NIST SRM 660c with the fundamental parameters its pdCIF states, the file marked a start: the default
+    /// refines the FP's receiving slit, divergence and axial divergence with the cell. Slit and (S + H)/L come
+    /// out within 10 % of the stated 0.2 mm and (7.5 + 6)/217.5; the fit is better than with the stated
+    /// values held (Rwp 9.97 %). The divergence goes to about half the stated 1.05°, and a stays ~55 ppm above
+    /// NIST's: this path's remaining bias is not in these terms (see issue 13).
+    @Test func nistLanthanumHexaborideFundamentalParametersStart() throws {
+        let stated = try String(contentsOf: repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist-fp.instprm"), encoding: .utf8)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("nist-fp-start-\(UUID().uuidString).instprm")
+        try ("#rietveld profile: start\n" + stated).write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (_, r) = try nistByDefault(instrument: file.path)
+        let fp = try #require(r.model.instrument.fundamentalParameters)
+        #expect(abs(fp.receivingSlit - 0.2) < 0.02, "slit \(fp.receivingSlit)")
+        #expect(abs(fp.sOverL + fp.hOverL - 13.5 / 217.5) < 0.1 * 13.5 / 217.5, "(S + H)/L \(fp.sOverL + fp.hOverL)")
+        #expect(r.statistics.rwp < 9.8, "Rwp \(r.statistics.rwp)")
+        #expect(abs(r.model.phases[0].lattice(.a) - 4.156780) / 4.156780 < 100e-6, "a = \(r.model.phases[0].lattice(.a))")
     }
 
     /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (Madsen et al., J. Appl.
