@@ -104,10 +104,11 @@ public enum DefaultStrategy {
         if holdsSampleBroadening(model.instrument) {
             instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetryParameters(of: model.instrument) + axialSizes
             profile = []
-        } else if model.instrument.fundamentalParameters != nil && model.instrument.profileStatus == .start {
+        } else if let fp = model.instrument.fundamentalParameters, model.instrument.profileStatus == .start {
             // A fundamental-parameters start: its slit, divergence and axial divergence with the cell (the size,
-            // a separate convolution, stays the sample's).
-            instrumentTerms = [ProfileTerm.receivingSlit, .divergence, .axialDivergence].map { .profile($0) }
+            // a separate convolution, stays the sample's) — those the profile has: a zero width has no slope.
+            instrumentTerms = [(ProfileTerm.receivingSlit, fp.receivingSlit), (.divergence, fp.equatorialDivergence),
+                               (.axialDivergence, fp.sOverL + fp.hOverL)].filter { $0.1 > 0 }.map { .profile($0.0) }
         }
         let basic = background + scales
         var stages = [RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true)]
