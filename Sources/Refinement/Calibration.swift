@@ -24,7 +24,10 @@ public enum Calibration {
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
         let basic = background + model.phases.indices.filter { model.phases[$0].mode == .rietveld }.map { ModelParameter.scale(phase: $0) }
         let offset: [ModelParameter] = model.instrument.geometry == .braggBrentano ? [.zero, .specimenDisplacement] : [.zero]
-        let profile: [ModelParameter] = [.u, .v, .w, .x, .y].map { .profile($0) }
+        // U V W X Y for the pseudo-Voigt path (its asymmetry below), a fundamental-parameters profile's widths.
+        let instrumentProfile = DefaultStrategy.instrumentProfile(of: model.instrument)
+        let asymmetry = model.instrument.fundamentalParameters == nil ? DefaultStrategy.asymmetryParameters(of: model.instrument) : []
+        let profile = instrumentProfile.filter { !asymmetry.contains($0) }
         var impurities: [ModelParameter] = []
         for p in model.phases.indices.dropFirst() {
             impurities += model.phases[p].independentLattice.map { .lattice(phase: p, $0) } + [.size(phase: p), .microstrain(phase: p)]
@@ -32,7 +35,6 @@ public enum Calibration {
         // The standard's coordinates and U_iso as the default strategy picks them (in a polar group such as
         // zincite's P6_3mc the origin along c floats: its heaviest site holds it).
         let standardStructure = DefaultStrategy.structuralParameters(of: model.phases[0], index: 0)
-        let asymmetry = DefaultStrategy.asymmetryParameters(of: model.instrument)
         let scales = basic.filter { if case .phase(_, .scale) = $0 { return true } else { return false } }
         let impurityCells = impurities.filter { if case .phase(_, .lattice) = $0 { return true } else { return false } }
         return [

@@ -55,6 +55,17 @@ public enum DefaultStrategy {
         return axial.hasSoller ? [.profile(.soller)] : []
     }
 
+    /// The instrument's profile terms that a calibration, or the default with a start profile, refines: U V W X
+    /// Y and the asymmetry for the pseudo-Voigt path; for a fundamental-parameters profile its receiving slit,
+    /// divergence and axial divergence — those it has (a zero width, as a capillary's divergence, has no slope).
+    public static func instrumentProfile(of instrument: Instrument) -> [ModelParameter] {
+        guard let fp = instrument.fundamentalParameters else {
+            return [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetryParameters(of: instrument)
+        }
+        return [(ProfileTerm.receivingSlit, fp.receivingSlit), (.divergence, fp.equatorialDivergence), (.axialDivergence, fp.sOverL + fp.hOverL)]
+            .filter { $0.1 > 0 }.map { .profile($0.0) }
+    }
+
     /// Whether the default strategy refines this instrument's profile with the sample: a start profile (see
     /// `ProfileStatus`) of the pseudo-Voigt path. It then holds the sample's size and microstrain at none,
     /// since with GSAS-II's Lorentzian mixing they broaden exactly as X/cosθ and Y tanθ do.
@@ -102,13 +113,12 @@ public enum DefaultStrategy {
         // (7.5 + 6)/217.5 mm, Rwp 8.9 %.)
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
-            instrumentTerms = [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetryParameters(of: model.instrument) + axialSizes
+            instrumentTerms = instrumentProfile(of: model.instrument) + axialSizes
             profile = []
-        } else if let fp = model.instrument.fundamentalParameters, model.instrument.profileStatus == .start {
-            // A fundamental-parameters start: its slit, divergence and axial divergence with the cell (the size,
-            // a separate convolution, stays the sample's) — those the profile has: a zero width has no slope.
-            instrumentTerms = [(ProfileTerm.receivingSlit, fp.receivingSlit), (.divergence, fp.equatorialDivergence),
-                               (.axialDivergence, fp.sOverL + fp.hOverL)].filter { $0.1 > 0 }.map { .profile($0.0) }
+        } else if model.instrument.fundamentalParameters != nil && model.instrument.profileStatus == .start {
+            // A fundamental-parameters start: its widths with the cell (the size, a separate convolution, stays
+            // the sample's).
+            instrumentTerms = instrumentProfile(of: model.instrument)
         }
         let basic = background + scales
         var stages = [RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true)]

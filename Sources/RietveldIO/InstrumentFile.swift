@@ -138,7 +138,9 @@ public enum InstrumentFile {
         // FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths of specimen and
         // source/detector window, mm; S/L and H/L are these over the radius).
         if values["FP.emission"] != nil {
-            let radius = v("FP.radius", 217.5)
+            // One goniometer: FP.radius is its radius for the displacement too, unless `Gonio. radius` says otherwise.
+            let radius = v("FP.radius", values["Gonio.radius"]?.0 ?? 217.5)
+            if values["Gonio.radius"] == nil { instrument.goniometerRadius = radius }
             instrument.fundamentalParameters = FundamentalParameters(
                 emission: FundamentalParameters.copperKAlpha5, radius: radius, receivingSlit: v("FP.receivingSlit", 0.2),
                 equatorialDivergence: v("FP.divergence", 1), sOverL: v("FP.axialS", 5) / radius, hOverL: v("FP.axialH", 5) / radius)

@@ -101,6 +101,20 @@ import _TestSupport
         #expect(abs(r.model.phases[0].lattice(.a) - 4.156780) < 0.0002, "a = \(r.model.phases[0].lattice(.a))")
     }
 
+    /// With a fundamental-parameters instrument the calibration refines the FP's slit, divergence and axial
+    /// divergence (it refined U V W X Y and SH/L, which have no effect there: singular, nothing written) and
+    /// writes them; the displacement is in real µm with the FP's 217.5 mm radius.
+    @Test func fundamentalParametersCalibration() throws {
+        var job = CalibrationJob(pattern: repositoryPath("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif"), standard: "LaB6:660c")
+        job.instrument = repositoryPath("patterns/nist-srm660c-lab6/nist-fp.instprm")
+        job.options.geometry = .braggBrentano
+        let outcome = try job.run()
+        #expect(outcome.rejection == nil, "\(outcome.rejection ?? "")")
+        let fp = try #require(outcome.result.model.instrument.fundamentalParameters)
+        #expect(fp.receivingSlit != 0.2 && fp.equatorialDivergence != 1.05 && outcome.instrumentText.contains("FP.receivingSlit:\(fp.receivingSlit)"))
+        #expect(outcome.result.model.instrument.goniometerRadius == 217.5)
+    }
+
     /// Name resolution (the certified values themselves are checked against NIST's own pattern above): a
     /// material alone means its latest SRM, names are case-insensitive, an unknown SRM or material is nil.
     @Test func standardsByName() {

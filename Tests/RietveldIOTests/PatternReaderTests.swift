@@ -198,8 +198,10 @@ import _TestSupport
         let fp = try #require(i.fundamentalParameters)
         #expect(fp.radius == 217.5 && fp.receivingSlit == 0.2 && fp.equatorialDivergence == 1.05)
         #expect(abs(fp.sOverL - 7.5 / 217.5) < 1e-15 && abs(fp.hOverL - 6 / 217.5) < 1e-15)
+        // The goniometer is the FP's: displacements in real µm with its 217.5 mm (the file states no Gonio. radius).
+        #expect(i.goniometerRadius == 217.5)
         let back = try InstrumentFile.parse(InstrumentFile.text(i), file: "round-trip")
-        #expect(back.fundamentalParameters == fp)
+        #expect(back.fundamentalParameters == fp && back.goniometerRadius == 217.5)
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:MoKa3\n", file: "bad.instprm") }
     }
 
