@@ -485,9 +485,13 @@ struct EvaluationWork {
             kernel.dAsymmetry2[j] = 0
         }
         if let slopes = sizeSlopes { fpSizeSlopes = slopes }
-        for (t, slot) in Self.fundamentalSlots where sensitivities.contains(where: { parameters[$0.column] == .profile(t) }) {
-            let slope = fundamentalSlope(fp, t, d: d, center: center, range: range)
-            for j in 0..<count { kernel[keyPath: slot][j] = slope[j] * perCentidegree }
+        for t in [ProfileTerm.receivingSlit, .divergence, .axialDivergence] where sensitivities.contains(where: { parameters[$0.column] == .profile(t) }) {
+            let slope = fundamentalSlope(fp, t, d: d, center: center, range: range).map { $0 * perCentidegree }
+            switch t {
+            case .receivingSlit: kernel.dVariance.replaceSubrange(0..<count, with: slope)
+            case .divergence: kernel.dAsymmetry.replaceSubrange(0..<count, with: slope)
+            default: kernel.dAsymmetry2.replaceSubrange(0..<count, with: slope)
+            }
         }
         var kept = 0
         for e in sensitivities where !isInstrumentOnlyWidth(e.column) {
@@ -501,10 +505,6 @@ struct EvaluationWork {
         }
         sensitivities.removeLast(sensitivities.count - kept)
     }
-
-    /// Where each FP instrument term's derivative goes in the kernel (constant key paths: read-only).
-    nonisolated(unsafe) static let fundamentalSlots: [(ProfileTerm, WritableKeyPath<PeakKernel, [Double]>)] =
-        [(.receivingSlit, \.dVariance), (.divergence, \.dAsymmetry), (.axialDivergence, \.dAsymmetry2)]
 
     /// Relative step of the FP instrument terms' central differences.
     static let fundamentalStep = 1e-3

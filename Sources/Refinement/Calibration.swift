@@ -24,10 +24,8 @@ public enum Calibration {
         let background = (0..<backgroundTerms).map { ModelParameter.background(term: $0) }
         let basic = background + model.phases.indices.filter { model.phases[$0].mode == .rietveld }.map { ModelParameter.scale(phase: $0) }
         let offset: [ModelParameter] = model.instrument.geometry == .braggBrentano ? [.zero, .specimenDisplacement] : [.zero]
-        // U V W X Y for the pseudo-Voigt path (its asymmetry below), a fundamental-parameters profile's widths.
-        let instrumentProfile = DefaultStrategy.instrumentProfile(of: model.instrument)
-        let asymmetry = model.instrument.fundamentalParameters == nil ? DefaultStrategy.asymmetryParameters(of: model.instrument) : []
-        let profile = instrumentProfile.filter { !asymmetry.contains($0) }
+        let profile = DefaultStrategy.profileWidths(of: model.instrument)
+        let asymmetry = DefaultStrategy.asymmetryParameters(of: model.instrument)
         var impurities: [ModelParameter] = []
         for p in model.phases.indices.dropFirst() {
             impurities += model.phases[p].independentLattice.map { .lattice(phase: p, $0) } + [.size(phase: p), .microstrain(phase: p)]

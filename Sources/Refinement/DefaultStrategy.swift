@@ -47,23 +47,23 @@ public enum DefaultStrategy {
     /// at 3.5 %). A calibrated profile's final stage takes a few.
     public static let startProfileFinalCycles = 100
 
-    /// The asymmetry a refined instrument profile includes: FCJ's SH/L, or with the full axial model (whose
-    /// asymmetry is the geometry's; SH/L is not used) the Soller angle — the one length of it rarely known
-    /// well — when the geometry has a Soller slit.
-    public static func asymmetryParameters(of instrument: Instrument) -> [ModelParameter] {
-        guard let axial = instrument.fullAxial else { return [.profile(.shl)] }
-        return axial.hasSoller ? [.profile(.soller)] : []
-    }
-
-    /// The instrument's profile terms that a calibration, or the default with a start profile, refines: U V W X
-    /// Y and the asymmetry for the pseudo-Voigt path; for a fundamental-parameters profile its receiving slit,
-    /// divergence and axial divergence — those it has (a zero width, as a capillary's divergence, has no slope).
-    public static func instrumentProfile(of instrument: Instrument) -> [ModelParameter] {
-        guard let fp = instrument.fundamentalParameters else {
-            return [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } + asymmetryParameters(of: instrument)
-        }
+    /// The widths a refined instrument profile includes: U V W X Y for the pseudo-Voigt path; for a
+    /// fundamental-parameters profile its receiving slit, divergence and axial divergence — those it has (a
+    /// zero width, as a capillary's divergence, has no slope).
+    public static func profileWidths(of instrument: Instrument) -> [ModelParameter] {
+        guard let fp = instrument.fundamentalParameters else { return [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } }
         return [(ProfileTerm.receivingSlit, fp.receivingSlit), (.divergence, fp.equatorialDivergence), (.axialDivergence, fp.sOverL + fp.hOverL)]
             .filter { $0.1 > 0 }.map { .profile($0.0) }
+    }
+
+    /// The asymmetry a refined instrument profile includes: FCJ's SH/L, or with the full axial model (whose
+    /// asymmetry is the geometry's; SH/L is not used) the Soller angle — the one length of it rarely known
+    /// well — when the geometry has a Soller slit; none for a fundamental-parameters profile (its axial
+    /// divergence is one of its widths).
+    public static func asymmetryParameters(of instrument: Instrument) -> [ModelParameter] {
+        guard instrument.fundamentalParameters == nil else { return [] }
+        guard let axial = instrument.fullAxial else { return [.profile(.shl)] }
+        return axial.hasSoller ? [.profile(.soller)] : []
     }
 
     /// Whether the default strategy refines this instrument's profile with the sample: a start profile (see
@@ -113,12 +113,12 @@ public enum DefaultStrategy {
         // (7.5 + 6)/217.5 mm, Rwp 8.9 %.)
         var instrumentTerms: [ModelParameter] = []
         if holdsSampleBroadening(model.instrument) {
-            instrumentTerms = instrumentProfile(of: model.instrument) + axialSizes
+            instrumentTerms = profileWidths(of: model.instrument) + asymmetryParameters(of: model.instrument) + axialSizes
             profile = []
         } else if model.instrument.fundamentalParameters != nil && model.instrument.profileStatus == .start {
             // A fundamental-parameters start: its widths with the cell (the size, a separate convolution, stays
             // the sample's).
-            instrumentTerms = instrumentProfile(of: model.instrument)
+            instrumentTerms = profileWidths(of: model.instrument)
         }
         let basic = background + scales
         var stages = [RefinementStage(name: "scale and background", parameters: basic, isPreliminary: true)]

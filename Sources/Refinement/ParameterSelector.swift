@@ -58,7 +58,7 @@ public enum ParameterSelector {
             guard model.instrument.fundamentalParameters != nil else {
                 throw UnknownName(name: name, reason: "the instrument has no fundamental-parameters profile (FP.* keys)")
             }
-            return [.profile(key == "receiving slit" ? .receivingSlit : key == "divergence" ? .divergence : .axialDivergence)]
+            return [.profile(ProfileTerm(rawValue: key)!)]
         case "soller":
             guard model.instrument.fullAxial?.hasSoller == true else {
                 throw UnknownName(name: name, reason: "the instrument has no full axial geometry with a Soller slit (Axial.* keys with Axial.primarySoller or Axial.secondarySoller)")
