@@ -3,7 +3,7 @@ import NumericCore
 
 /// The axial geometry of a diffractometer with Soller slits (Cheary & Coelho, J. Appl. Cryst. 31 (1998) 851
 /// and 862; TOPAS's "full axial model"): lengths in mm, Soller angles in degrees.
-public struct AxialGeometry: Sendable, Equatable {
+public struct AxialGeometry: Sendable, Hashable {
     /// Goniometer radius (source–specimen and specimen–receiver distance), mm.
     public var radius: Double
     /// Axial lengths of the source (tube focus), the illuminated specimen and the receiving slit, mm.

@@ -9,15 +9,33 @@ import NumericCore
 /// - emission: Lorentzian lines at 2 asin(λᵢ/2d) with FWHM 2 tanθ · wᵢ/λᵢ (rad), intensities Iᵢ;
 /// - receiving slit (or detector strip): a top-hat of width w_r / R (rad);
 /// - flat specimen (Bragg–Brentano equatorial divergence α): density ∝ 1/√(−ε) on −α² cotθ / 2 ≤ ε ≤ 0 (rad);
-/// - axial divergence: the FCJ distribution with S/L and H/L (see `AxialDivergence`);
+/// - axial divergence: the FCJ distribution with S/L and H/L (see `AxialDivergence`), or the full axial model
+///   of `fullAxial` when the instrument gives one (Soller slits; see `FullAxialDivergence`);
+/// - tube tails (TOPAS's `Tube_Tails`, as in NIST's FPA): the source's main focus, a top-hat of `mainWidth / R`,
+///   plus a weak top-hat from `left / R` to `right / R` (rad) of height `height` relative to the main one;
+/// - specimen transparency of a thick flat specimen: an exponential (1/δ) e^(ε/δ), ε ≤ 0, δ = sin 2θ / (2μR)
+///   (Cheary, Coelho & Cline, J. Res. NIST 109 (2004) 1, eq. 12), with 1/(2μ) = 0.05 T mm for GSAS-II's
+///   transparency T — the exact shape whose centroid is GSAS-II's transparency shift;
 /// - crystallite size: a Lorentzian of FWHM λ / (D cosθ) (rad), D in µm.
 /// Units at the boundary: mm, degrees, µm, Å.
-public struct FundamentalParameters: Sendable, Equatable {
-    public struct Line: Sendable, Equatable {
+public struct FundamentalParameters: Sendable, Hashable {
+    public struct Line: Sendable, Hashable {
         public var wavelength: Double, intensity: Double, width: Double  // Å, relative, Lorentzian FWHM in Å
         public init(wavelength: Double, intensity: Double, width: Double) {
             self.wavelength = wavelength; self.intensity = intensity; self.width = width
         }
+    }
+
+    /// The X-ray source's tails (TOPAS's `Tube_Tails`): widths in mm in the equatorial plane, `left` ≤ 0 ≤
+    /// `right`; `height` is the tails' height relative to the main focus's (their area relative to it is
+    /// height (right − left) / mainWidth).
+    public struct TubeTails: Sendable, Hashable {
+        public var mainWidth: Double, left: Double, right: Double, height: Double
+        public init(mainWidth: Double, left: Double, right: Double, height: Double) {
+            self.mainWidth = mainWidth; self.left = left; self.right = right; self.height = height
+        }
+        /// The tails' area relative to the main focus's.
+        public var relativeArea: Double { mainWidth > 0 ? height * (right - left) / mainWidth : 0 }
     }
 
     /// Cu Kα as five Lorentzians (Berger, X-ray Spectrom. 15 (1986) 241; the "CuKa5" of TOPAS and GSAS-II's
@@ -28,6 +46,16 @@ public struct FundamentalParameters: Sendable, Equatable {
         .init(wavelength: 1.534753, intensity: 0.0159, width: 3.6854e-3),
     ]
 
+    /// Cu Kα as four Lorentzians as NIST measured it (Mendenhall et al., J. Phys. B 50 (2017) 115004; the
+    /// spectrum of NIST's FPA and of its SRM certifications, Kα11 at 1.5405925 Å): λ (Å), area, FWHM (Å).
+    public static let copperKAlphaMendenhall: [Line] = [
+        .init(wavelength: 1.5405925, intensity: 3.91, width: 0.436e-3), .init(wavelength: 1.5410769, intensity: 0.474, width: 0.558e-3),
+        .init(wavelength: 1.5443873, intensity: 1.53, width: 0.487e-3), .init(wavelength: 1.5446782, intensity: 0.754, width: 0.630e-3),
+    ]
+
+    /// The emission spectra an instrument file may name (`FP.emission`).
+    public static let namedEmission: [String: [Line]] = ["CuKa5": copperKAlpha5, "CuKa-Mendenhall2017": copperKAlphaMendenhall]
+
     public var emission: [Line]
     /// Goniometer radius, mm.
     public var radius: Double
@@ -37,6 +65,14 @@ public struct FundamentalParameters: Sendable, Equatable {
     public var equatorialDivergence: Double
     /// Axial divergence as FCJ S/L and H/L.
     public var sOverL: Double, hOverL: Double
+    /// The source's tails (nil: none).
+    public var tubeTails: TubeTails?
+    /// The full axial model's geometry, which replaces FCJ's S/L and H/L when set (the instrument's
+    /// `fullAxial`, copied in for each evaluation).
+    public var fullAxial: AxialGeometry?
+    /// Specimen transparency, GSAS-II's T (the model's Bragg–Brentano `transparency`, copied in for each
+    /// evaluation; 0: none).
+    public var transparency = 0.0
     /// Crystallite size, µm (∞ = none).
     public var size: Double
     /// Grid step of the convolution, degrees.
@@ -52,9 +88,83 @@ public struct FundamentalParameters: Sendable, Equatable {
     public var primary: Line { emission.max { $0.intensity < $1.intensity }! }
 }
 
+/// A quantity a fundamental-parameters profile is drawn with and whose derivative is a difference of
+/// convolved profiles: one of the FP's instrument terms, the full axial model's Soller angle, or the
+/// specimen's transparency (a convolution here, a shift on the pseudo-Voigt path).
+enum FundamentalTerm: Equatable {
+    case profile(ProfileTerm)
+    case transparency
+
+    func value(in fp: FundamentalParameters) -> Double {
+        switch self {
+        case .transparency: return fp.transparency
+        case .profile(let t): return fp.value(of: t)
+        }
+    }
+
+    func set(_ value: Double, in fp: inout FundamentalParameters) {
+        switch self {
+        case .transparency: fp.transparency = value
+        case .profile(let t): fp.setValue(value, for: t)
+        }
+    }
+
+    /// The lowest value with a meaning (a difference does not step below it).
+    var lowestValue: Double {
+        switch self {
+        case .transparency, .profile(.receivingSlit), .profile(.divergence), .profile(.axialDivergence), .profile(.tailRight), .profile(.tailHeight): return 0
+        case .profile(.soller): return 1e-3
+        default: return -.infinity
+        }
+    }
+}
+
+extension FundamentalParameters {
+    /// An instrument term's value (NaN for a term the profile does not have).
+    public func value(of t: ProfileTerm) -> Double {
+        switch t {
+        case .receivingSlit: return receivingSlit
+        case .divergence: return equatorialDivergence
+        case .axialDivergence: return sOverL + hOverL
+        case .soller: return fullAxial?.sollerAngle ?? .nan
+        case .tailLeft: return tubeTails?.left ?? .nan
+        case .tailRight: return tubeTails?.right ?? .nan
+        case .tailHeight: return tubeTails?.height ?? .nan
+        default: return .nan
+        }
+    }
+
+    /// Sets an instrument term; the axial divergence keeps S : H, the Soller angle the slits' proportion.
+    public mutating func setValue(_ value: Double, for t: ProfileTerm) {
+        switch t {
+        case .receivingSlit: receivingSlit = value
+        case .divergence: equatorialDivergence = value
+        case .axialDivergence:
+            let total = sOverL + hOverL
+            (sOverL, hOverL) = total > 0 ? (sOverL * value / total, hOverL * value / total) : (value / 2, value / 2)
+        case .soller: fullAxial?.sollerAngle = value
+        case .tailLeft: tubeTails?.left = value
+        case .tailRight: tubeTails?.right = value
+        case .tailHeight: tubeTails?.height = value
+        default: break
+        }
+    }
+}
+
 /// Evaluates FP profiles, keeping one FFT plan per transform length.
 public final class FundamentalParametersProfiler {
     private var plans: [Int: RealFFT] = [:]
+    /// The full axial model's quadratures of the last few geometries (each depends on the geometry alone; a
+    /// Soller angle's central difference asks for three in turn, reflection after reflection).
+    private var axialQuadratures: [AxialGeometry: FullAxialDivergence] = [:]
+
+    func quadrature(_ g: AxialGeometry) -> FullAxialDivergence {
+        if let made = axialQuadratures[g] { return made }
+        if axialQuadratures.count >= 8 { axialQuadratures.removeAll() }
+        let made = FullAxialDivergence(g)
+        axialQuadratures[g] = made
+        return made
+    }
 
     public init() {}
 
@@ -99,7 +209,24 @@ public final class FundamentalParametersProfiler {
         let flat: Double = fp.equatorialDivergence > 0 ? divergence * divergence / (2 * tan(theta)) / rad : 0
         let slit: Double = fp.receivingSlit / fp.radius / rad
         let tails: Double = 12 * (lorentz + size)
-        return lineSpread + tails + flat + slit + 0.1
+        return lineSpread + tails + flat + slit + extraSpan(fp, theta: theta) + 0.1
+    }
+
+    /// Half-width (degrees) of the components beyond emission, slit and flat specimen: the source's tails,
+    /// ten transparency lengths and the full axial model's reach (estimated from its second-order ε).
+    func extraSpan(_ fp: FundamentalParameters, theta: Double) -> Double {
+        let rad = Double.pi / 180
+        var span = 0.0
+        if let t = fp.tubeTails { span += max(abs(t.left), abs(t.right), t.mainWidth / 2) / fp.radius / rad }
+        span += 10 * Components.transparencyLength(fp, theta: theta) / rad
+        if let g = fp.fullAxial {
+            // β up to the Soller angle or the lengths' reach, ε ≈ β₁β₂/sin 2θ + (β₁² + β₂²)|cot 2θ|/2.
+            let reach = min(g.sollerAngle.isFinite ? g.sollerAngle * rad : .infinity,
+                            atan((max(g.sourceLength, g.receiverLength) + g.sampleLength) / 2 / g.radius))
+            let s2 = max(abs(sin(2 * theta)), 0.05)
+            span += (reach * reach / s2 + reach * reach * abs(cos(2 * theta)) / s2) / rad
+        }
+        return span
     }
 
     /// The profile (per degree, unit area) at the points `twoTheta` (degrees) of a reflection with spacing d (Å).
@@ -152,9 +279,15 @@ public final class FundamentalParametersProfiler {
         let theta: Double, center: Double
         let lineOffsets: [Double], lorentz: [Double]
         let flat: Double, slit: Double
-        let axial: AxialDivergence?
+        /// The axial aberration's sub-peaks: offsets (rad) and weights, FCJ's or the full axial model's.
+        let axialOffsets: [Double], axialWeights: [Double]
 
-        init(_ fp: FundamentalParameters, d: Double) {
+        /// δ (rad) of the transparency exponential at θ: sin 2θ / (2μR) with 1/(2μ) = 0.05 T mm.
+        static func transparencyLength(_ fp: FundamentalParameters, theta: Double) -> Double {
+            fp.transparency > 0 ? 0.05 * fp.transparency * sin(2 * theta) / fp.radius : 0
+        }
+
+        init(_ fp: FundamentalParameters, d: Double, fullAxial: FullAxialDivergence?) {
             let rad = Double.pi / 180
             theta = asin(fp.primary.wavelength / (2 * d))
             let center = 2 * theta / rad
@@ -164,16 +297,27 @@ public final class FundamentalParametersProfiler {
             lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
             flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
             slit = fp.receivingSlit / fp.radius / rad
-            axial = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48)
+            if let fullAxial {
+                axialOffsets = fullAxial.offsets(twoTheta: 2 * theta).offsets
+                axialWeights = fullAxial.weights
+            } else if let a = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48) {
+                (axialOffsets, axialWeights) = (a.offsets, a.weights)
+            } else {
+                (axialOffsets, axialWeights) = ([], [])
+            }
         }
+    }
+
+    func components(_ fp: FundamentalParameters, d: Double) -> Components {
+        Components(fp, d: d, fullAxial: fp.fullAxial.map(quadrature))
     }
 
     /// The grid length for a reflection with spacing d: every component's width (the size included), with
     /// room for the Lorentzian tails.
     func gridLength(_ fp: FundamentalParameters, d: Double) -> Int {
-        let c = Components(fp, d: d)
+        let c = components(fp, d: d)
         let (theta, lineOffsets, lorentz, flat, slit) = (c.theta, c.lineOffsets, c.lorentz, c.flat, c.slit)
-        let axialSpan = (c.axial?.offsets.map(abs).max() ?? 0) / (Double.pi / 180)
+        let axialSpan = (c.axialOffsets.map(abs).max() ?? 0) / (Double.pi / 180)
         // The size's width in steps of √2, so that refining the size does not change the grid at every step.
         let size = sizeWidth(fp, theta: theta)
         let sizeBound = size > 0 ? pow(2, (2 * log2(size)).rounded(.up) / 2) : 0
@@ -187,7 +331,10 @@ public final class FundamentalParametersProfiler {
         // A size so small that its Lorentzian spans degrees (a trial step of a refinement, or nanocrystals) is
         // applied in Fourier space all the same; the grid stops growing at ±`maximumReach` and the far tails
         // wrap around it.
-        let reach = min((lineOffsets.map(abs).max() ?? 0) + 15 * (tail + sizeBound) + flat + slit + axialSpan + 0.2, Self.maximumReach)
+        let tubeAndTransparency = (fp.tubeTails.map { max(abs($0.left), abs($0.right), $0.mainWidth / 2) / fp.radius } ?? 0) / (Double.pi / 180)
+            + 10 * Components.transparencyLength(fp, theta: theta) / (Double.pi / 180)
+        let reach = min((lineOffsets.map(abs).max() ?? 0) + 15 * (tail + sizeBound) + flat + slit + axialSpan + tubeAndTransparency + 0.2,
+                        Self.maximumReach)
         return RealFFT.fastLength(atLeast: max(2, Int((2 * reach / fp.step).rounded(.up))))
     }
 
@@ -198,8 +345,8 @@ public final class FundamentalParametersProfiler {
 
     func instrumentSpectrum(_ fp: FundamentalParameters, d: Double, length m: Int) -> InstrumentSpectrum {
         let rad = Double.pi / 180
-        let c = Components(fp, d: d)
-        let (theta, center, lineOffsets, lorentz, flat, slit, axial) = (c.theta, c.center, c.lineOffsets, c.lorentz, c.flat, c.slit, c.axial)
+        let c = components(fp, d: d)
+        let (theta, center, lineOffsets, lorentz, flat, slit) = (c.theta, c.center, c.lineOffsets, c.lorentz, c.flat, c.slit)
         let plan = fft(m)
         let h = fp.step
         func offset(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) * h }
@@ -225,17 +372,46 @@ public final class FundamentalParametersProfiler {
                 return abs((a / flat).squareRoot() - (b / flat).squareRoot())
             }))
         }
-        // Axial divergence: the FCJ sub-peaks, each shared between its two grid points (so that the profile
-        // follows S/L and H/L smoothly, as their derivative needs).
-        if let axial {
+        // Axial divergence: the FCJ or full axial sub-peaks, each shared between its two grid points (so that
+        // the profile follows S/L, H/L and the Soller angle smoothly, as their derivatives need).
+        if !c.axialOffsets.isEmpty {
             var a = [Double](repeating: 0, count: m)
-            for (o, w) in zip(axial.offsets, axial.weights) {
+            for (o, w) in zip(c.axialOffsets, c.axialWeights) {
                 let x = o / rad / h
                 let k = Int(x.rounded(.down)), f = x - Double(k)
                 a[((k % m) + m) % m] += w * (1 - f)
                 a[(((k + 1) % m) + m) % m] += w * f
             }
             spectrum = RealFFT.multiply(spectrum, plan.forward(a))
+        }
+        // Tube tails: the main focus's top-hat and the tails' (height relative to the main one), by cell overlap.
+        if let t = fp.tubeTails, t.mainWidth > 0 {
+            let main = t.mainWidth / fp.radius / rad, (lo, hi) = (t.left / fp.radius / rad, t.right / fp.radius / rad)
+            let area = t.relativeArea
+            spectrum = RealFFT.multiply(spectrum, plan.forward(Self.cells(m, h) { a, b in
+                var p = max(0, min(b, main / 2) - max(a, -main / 2)) / main
+                if hi > lo { p += area * max(0, min(b, hi) - max(a, lo)) / (hi - lo) }
+                return p
+            }))
+        }
+        // Specimen transparency: (1/δ) e^(ε/δ) on ε ≤ 0. Each cell's mass is put at its mean, shared between
+        // the two grid points around it, so that the centroid is −δ exactly even when δ is below the grid step
+        // (and the profile follows δ smoothly from 0, as its derivative needs).
+        let delta = Components.transparencyLength(fp, theta: theta) / rad
+        if delta > 0 {
+            var t = [Double](repeating: 0, count: m)
+            for k in 0...(m / 2) {
+                let (lo, hi) = (-(Double(k) + 0.5) * h, min(0, -(Double(k) - 0.5) * h))
+                let (ehi, elo) = (exp(hi / delta), exp(lo / delta))
+                let mass = ehi - elo
+                guard mass > 1e-300 else { break }
+                let mean = ((hi - delta) * ehi - (lo - delta) * elo) / mass
+                let x = mean / h
+                let j = Int(x.rounded(.down)), f = x - Double(j)
+                t[((j % m) + m) % m] += mass * (1 - f)
+                t[(((j + 1) % m) + m) % m] += mass * f
+            }
+            spectrum = RealFFT.multiply(spectrum, plan.forward(t))
         }
         return InstrumentSpectrum(spectrum: spectrum, length: m, step: h, center: center, theta: theta)
     }
@@ -292,12 +468,11 @@ public final class FundamentalParametersProfiler {
 public final class FundamentalParametersCache: @unchecked Sendable {
     /// Spacing of the angles whose instrument spectra are computed, degrees 2θ.
     public static let angleStep = 0.02
-    struct Key: Hashable { let angle: Int; let length: Int; let slit: Double; let divergence: Double; let s: Double; let h: Double }
-    /// A whole profile's key: the reflection, the size and the instrument terms (which may be refined too).
-    struct GridKey: Hashable {
-        let d: Double; let length: Int; let size: Double; let sizeDerivative: Bool
-        let slit: Double; let divergence: Double; let s: Double; let h: Double
-    }
+    /// An instrument spectrum's key: the angle, the grid and every instrument term (the size set aside).
+    struct Key: Hashable { let angle: Int; let length: Int; let instrument: FundamentalParameters }
+    /// A whole profile's key: the reflection, the grid and all of the FP (instrument terms, which may be
+    /// refined too, and size).
+    struct GridKey: Hashable { let d: Double; let length: Int; let sizeDerivative: Bool; let fp: FundamentalParameters }
     private var spectra: [Key: FundamentalParametersProfiler.InstrumentSpectrum] = [:]
     private var grids: [GridKey: FundamentalParametersProfiler.Grid] = [:]
     /// Profilers (each with its FFT plans and buffers, for one thread at a time) not in use.
@@ -332,13 +507,14 @@ public final class FundamentalParametersCache: @unchecked Sendable {
         /// d at lattice angle k.
         func spacing(_ k: Int) -> Double { lambda / (2 * sin(min(179.9, Double(k) * Self.angleStep) / 2 * rad)) }
         let length = profiler.gridLength(fp, d: spacing(below))
-        let gridKey = GridKey(d: d, length: length, size: fp.size, sizeDerivative: sizeDerivative,
-                              slit: fp.receivingSlit, divergence: fp.equatorialDivergence, s: fp.sOverL, h: fp.hOverL)
+        let gridKey = GridKey(d: d, length: length, sizeDerivative: sizeDerivative, fp: fp)
+        var instrumentOnly = fp
+        instrumentOnly.size = .infinity
         lock.lock()
         if let g = grids[gridKey] { lock.unlock(); return g }
         lock.unlock()
         func spectrum(_ k: Int) -> FundamentalParametersProfiler.InstrumentSpectrum {
-            let key = Key(angle: k, length: length, slit: fp.receivingSlit, divergence: fp.equatorialDivergence, s: fp.sOverL, h: fp.hOverL)
+            let key = Key(angle: k, length: length, instrument: instrumentOnly)
             lock.lock()
             if let cached = spectra[key] { lock.unlock(); return cached }
             lock.unlock()

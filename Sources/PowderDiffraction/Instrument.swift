@@ -97,10 +97,11 @@ extension Instrument {
 
     /// The profile terms this instrument has: S/L only when it tells S/L from H/L (setting it would switch that on).
     /// The Soller angle only with a full axial geometry that has a Soller slit, the fundamental-parameters
-    /// terms only with such a profile.
+    /// terms only with such a profile (its tube tails when it has them).
     public var profileTerms: [ProfileTerm] {
-        ProfileTerm.allCases.filter {
-            ($0 != .sl || sOverL != nil) && ($0 != .soller || fullAxial?.hasSoller == true) && (!$0.isFundamental || fundamentalParameters != nil)
+        ProfileTerm.allCases.filter { t in
+            (t != .sl || sOverL != nil) && (t != .soller || fullAxial?.hasSoller == true)
+                && (!t.isFundamental || fundamentalParameters.map { !$0.value(of: t).isNaN } == true)
         }
     }
 
@@ -122,9 +123,7 @@ extension Instrument {
         case .shl: return shl
         case .sl: return sOverL ?? shl / 2
         case .soller: return fullAxial?.sollerAngle ?? .infinity
-        case .receivingSlit: return fundamentalParameters?.receivingSlit ?? .nan
-        case .divergence: return fundamentalParameters?.equatorialDivergence ?? .nan
-        case .axialDivergence: return fundamentalParameters.map { $0.sOverL + $0.hOverL } ?? .nan
+        case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight: return fundamentalParameters?.value(of: t) ?? .nan
         }
     }
 
@@ -139,13 +138,7 @@ extension Instrument {
         case .shl: shl = value
         case .sl: sOverL = value
         case .soller: fullAxial?.sollerAngle = value
-        case .receivingSlit: fundamentalParameters?.receivingSlit = value
-        case .divergence: fundamentalParameters?.equatorialDivergence = value
-        case .axialDivergence:
-            guard var fp = fundamentalParameters else { return }
-            let total = fp.sOverL + fp.hOverL
-            (fp.sOverL, fp.hOverL) = total > 0 ? (fp.sOverL * value / total, fp.hOverL * value / total) : (value / 2, value / 2)
-            fundamentalParameters = fp
+        case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight: fundamentalParameters?.setValue(value, for: t)
         }
     }
 }

@@ -12,9 +12,13 @@ public enum ProfileTerm: String, Sendable, CaseIterable, Hashable {
     /// A fundamental-parameters profile's receiving slit (mm), equatorial divergence of the incident beam (°)
     /// and axial divergence (S + H)/L (S : H kept), as `FundamentalParameters` holds them.
     case receivingSlit = "receiving slit", divergence = "divergence", axialDivergence = "axial divergence"
+    /// A fundamental-parameters profile's tube tails (`FundamentalParameters.TubeTails`): how far they reach
+    /// to either side of the focus (mm, left ≤ 0 ≤ right) and their height relative to the main focus's.
+    case tailLeft = "tube tail left", tailRight = "tube tail right", tailHeight = "tube tail height"
 
-    /// Whether the term belongs to a fundamental-parameters profile (the others shape the pseudo-Voigt).
-    public var isFundamental: Bool { [.receivingSlit, .divergence, .axialDivergence].contains(self) }
+    /// Whether the term belongs to a fundamental-parameters profile (the others shape the pseudo-Voigt; the
+    /// Soller angle belongs to the full axial model, which either path draws).
+    public var isFundamental: Bool { [.receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight].contains(self) }
 }
 
 /// Quantities of the measured pattern that every phase shares (GSAS-II's histogram parameters): background,

@@ -67,6 +67,9 @@ struct EvaluationWork {
     var latticeDerivatives: [ColumnDerivative] = []
     var sensitivities: [LineSensitivity] = []
     var fpSizeSlopes: [Double] = []
+    /// The FP instrument terms' columns of the current reflection: ∂(profile per centidegree)/∂term, each a
+    /// central difference of the convolved profile (see `fillFundamentalParameters`).
+    var fundamentalSlopes: [(column: Int, slope: [Double])] = []
     /// FFT plans for fundamental-parameters profiles (borrowed from the model's cache on first use, given back
     /// at the end of `run`).
     var fpProfiler: FundamentalParametersProfiler?
@@ -84,7 +87,9 @@ struct EvaluationWork {
         self.parameters = parameters
         self.rows = rows
         self.out = out
-        fullAxial = model.instrument.fullAxial.map { model.fullAxialCache.quadrature(for: $0, sollerDerivative: parameters.contains(.profile(.soller))) }
+        // (An FP profile draws the full axial model itself: see `FundamentalParameters`.)
+        fullAxial = model.instrument.fundamentalParameters != nil ? nil
+            : model.instrument.fullAxial.map { model.fullAxialCache.quadrature(for: $0, sollerDerivative: parameters.contains(.profile(.soller))) }
         var map: [ModelParameter: Int] = [:]
         for (i, p) in parameters.enumerated() { map[p] = i }
         column = map
@@ -397,7 +402,7 @@ struct EvaluationWork {
         let k = Self.k
         let th = w.position * Self.rad / 2
         let (t, cth) = (tan(th), cos(th))
-        for p in c.columns.profile {
+        for p in c.columns.profile where !c.columns.fundamental.contains(where: { $0.column == p.column }) {
             var e = LineSensitivity(column: p.column)
             switch p.term {
             case .u: e.dVariance = t * t * k * k
@@ -409,7 +414,7 @@ struct EvaluationWork {
             case .shl: e.dAsymmetry = 1
             case .sl: e.dAsymmetry2 = 1
             case .soller: e.dAsymmetry = 1
-            case .receivingSlit, .divergence, .axialDivergence: break  // see `fillFundamentalParameters`
+            case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight: break  // see `fillFundamentalParameters`
             }
             sensitivities.append(e)
         }
@@ -436,7 +441,7 @@ struct EvaluationWork {
     mutating func spread(_ intensity: Double, line: PlacedLine, widths: LineWidths, range: Range<Int>, d: Double, _ c: PhaseContext) {
         let count = range.count
         if let f = c.fundamentalParameters {
-            fillFundamentalParameters(f, d: d, center: line.position, range: range, sizeColumn: c.columns.size)
+            fillFundamentalParameters(f, d: d, center: line.position, range: range, c)
         } else {
             kernel.evaluate(twoTheta: model.twoTheta, range: range, position: line.position, shape: widths.shape,
                             nodes: lineIsAsymmetric ? asymmetryNodes : nil, directions: c.asymmetryDirections, wantPartials: !sensitivities.isEmpty)
@@ -453,17 +458,24 @@ struct EvaluationWork {
         if !sensitivities.isEmpty, let jacobian = out.jacobian {
             kernel.accumulate(into: jacobian, points: points, range: range, intensity: intensity, sensitivities: sensitivities)
         }
+        if c.fundamentalParameters != nil, let jacobian = out.jacobian {
+            for (col, slope) in fundamentalSlopes {
+                let column = jacobian + (col * points + range.lowerBound)
+                for j in 0..<count { column[j] += intensity * slope[j] }
+            }
+        }
     }
 
     /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
     /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
-    /// γ slot, ∂/∂size. The FP's own instrument terms, when refined, take the other slots: receiving slit the
-    /// variance's, divergence the asymmetry's, axial divergence the second asymmetry's, each a central
-    /// difference of the convolved profile (`fundamentalStep` of the value apart). The instrument's U V W X Y Z
-    /// and SH/L and the microstrain do not act on an FP profile: their sensitivities are dropped, the width
-    /// terms of the others cleared.
-    mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>, sizeColumn: Int?) {
+    /// γ slot, ∂/∂size. The FP's own instrument terms, when refined (slit, divergence, axial divergence, Soller
+    /// angle, tube tails, transparency), go to `fundamentalSlopes`, each a central difference of the convolved
+    /// profile (`fundamentalStep` of the value apart). The instrument's U V W X Y Z and SH/L and the
+    /// microstrain do not act on an FP profile: their sensitivities are dropped, the width terms of the
+    /// others cleared.
+    mutating func fillFundamentalParameters(_ fp: FundamentalParameters, d: Double, center: Double, range: Range<Int>, _ c: PhaseContext) {
         let count = range.count
+        let sizeColumn = c.columns.size
         kernel.grow(count)
         let wantSize = sizeColumn.map { c in sensitivities.contains { $0.column == c } } == true
         var sizeSlopes: [Double]?
@@ -485,20 +497,18 @@ struct EvaluationWork {
             kernel.dAsymmetry2[j] = 0
         }
         if let slopes = sizeSlopes { fpSizeSlopes = slopes }
-        for t in [ProfileTerm.receivingSlit, .divergence, .axialDivergence] where sensitivities.contains(where: { parameters[$0.column] == .profile(t) }) {
-            let slope = fundamentalSlope(fp, t, d: d, center: center, range: range).map { $0 * perCentidegree }
-            switch t {
-            case .receivingSlit: kernel.dVariance.replaceSubrange(0..<count, with: slope)
-            case .divergence: kernel.dAsymmetry.replaceSubrange(0..<count, with: slope)
-            default: kernel.dAsymmetry2.replaceSubrange(0..<count, with: slope)
+        fundamentalSlopes.removeAll(keepingCapacity: true)
+        if c.wantDerivatives {
+            for (term, col) in c.columns.fundamental {
+                fundamentalSlopes.append((col, fundamentalSlope(fp, term, d: d, center: center, range: range).map { $0 * perCentidegree }))
             }
         }
         var kept = 0
         for e in sensitivities where !isInstrumentOnlyWidth(e.column) {
             var e = e
-            e.dVariance = parameters[e.column] == .profile(.receivingSlit) ? 1 : 0
-            e.dAsymmetry = parameters[e.column] == .profile(.divergence) ? 1 : 0
-            e.dAsymmetry2 = parameters[e.column] == .profile(.axialDivergence) ? 1 : 0
+            e.dVariance = 0
+            e.dAsymmetry = 0
+            e.dAsymmetry2 = 0
             e.dGamma = e.column == sizeColumn ? 1 : 0
             sensitivities[kept] = e
             kept += 1
@@ -509,29 +519,29 @@ struct EvaluationWork {
     /// Relative step of the FP instrument terms' central differences.
     static let fundamentalStep = 1e-3
 
-    /// ∂(FP profile)/∂t (per degree per unit of t) at the points of `range`, by a central difference.
-    mutating func fundamentalSlope(_ fp: FundamentalParameters, _ t: ProfileTerm, d: Double, center: Double, range: Range<Int>) -> [Double] {
-        var instrument = model.instrument
-        instrument.fundamentalParameters = fp
-        let value = instrument.value(of: t)
+    /// ∂(FP profile)/∂term (per degree per unit of the term) at the points of `range`, by a central difference
+    /// (one-sided where the lower side would leave the term's physical range, as a transparency at 0).
+    mutating func fundamentalSlope(_ fp: FundamentalParameters, _ term: FundamentalTerm, d: Double, center: Double, range: Range<Int>) -> [Double] {
+        let value = term.value(in: fp)
         let h = Self.fundamentalStep * max(abs(value), 1e-3)
+        let lower = max(value - h, term.lowestValue)
         var sides: [[Double]] = []
-        for side in [value + h, value - h] {
-            var shifted = instrument
-            shifted.setValue(side, for: t)
+        for side in [value + h, lower] {
+            var shifted = fp
+            term.set(side, in: &shifted)
             var values = [Double](repeating: 0, count: range.count), slopes = values
             var none: [Double]?
-            fpProfiler!.profile(shifted.fundamentalParameters!, d: d, center: center, twoTheta: model.twoTheta, range: range,
+            fpProfiler!.profile(shifted, d: d, center: center, twoTheta: model.twoTheta, range: range,
                                 values: &values, slopes: &slopes, sizeSlopes: &none, cache: model.fundamentalParametersCache)
             sides.append(values)
         }
-        return zip(sides[0], sides[1]).map { ($0 - $1) / (2 * h) }
+        return zip(sides[0], sides[1]).map { ($0 - $1) / (value + h - lower) }
     }
 
     /// Columns of terms an FP profile does not have: the instrument's analytic widths and the microstrain.
     func isInstrumentOnlyWidth(_ col: Int) -> Bool {
         switch parameters[col] {
-        case .pattern(.profile(let t)): return !t.isFundamental
+        case .pattern(.profile(let t)): return !t.isFundamental && t != .soller
         case .phase(_, .microstrain), .phase(_, .axialSize), .phase(_, .axialMicrostrain), .phase(_, .stephens): return true
         default: return false
         }
@@ -642,6 +652,9 @@ struct PhaseContext {
             : inst.sOverL == nil && column[.profile(.sl)] == nil ? .gsas2 : .separate(wantSecond: column[.profile(.sl)] != nil)
         var fp = inst.fundamentalParameters
         fp?.size = phase.size
+        // The geometry's full axial model and the specimen's transparency are drawn by the FP profile itself.
+        fp?.fullAxial = inst.fullAxial
+        fp?.transparency = inst.geometry == .braggBrentano ? model.transparency : 0
         fundamentalParameters = fp
         if let f = fp {
             // The FP profile holds every emission line itself: one line, at the strongest wavelength.
@@ -711,6 +724,8 @@ struct PhaseColumns {
     var zero: Int?
     /// (column, true for the first geometry term: ⟂ displacement or specimen displacement).
     var shift: [(Int, Bool)] = []
+    /// With a fundamental-parameters profile: the refined terms its convolution is differentiated for.
+    var fundamental: [(term: FundamentalTerm, column: Int)] = []
     var muR: Int?, ratio: Int?
 
     init(model: PatternModel, phase pi: Int, column: [ModelParameter: Int]) {
@@ -748,7 +763,13 @@ struct PhaseColumns {
             shift = [column[.displacementPerpendicular].map { ($0, true) }, column[.displacementParallel].map { ($0, false) }].compactMap { $0 }
             muR = column[.muR]
         case .braggBrentano:
-            shift = [column[.specimenDisplacement].map { ($0, true) }, column[.transparency].map { ($0, false) }].compactMap { $0 }
+            // An FP profile draws the transparency as its convolution, not as a shift.
+            let transparencyShifts = model.instrument.fundamentalParameters == nil
+            shift = [column[.specimenDisplacement].map { ($0, true) }, transparencyShifts ? column[.transparency].map { ($0, false) } : nil].compactMap { $0 }
+        }
+        if model.instrument.fundamentalParameters != nil {
+            fundamental = ProfileTerm.allCases.filter { $0.isFundamental || $0 == .soller }.compactMap { t in column[.profile(t)].map { (.profile(t), $0) } }
+            if model.instrument.geometry == .braggBrentano, let col = column[.transparency] { fundamental.append((.transparency, col)) }
         }
         ratio = column[.secondLineRatio]
     }

@@ -62,7 +62,8 @@ extension PatternModel {
             case .x, .y, .z: return "centideg"
             case .shl, .sl, .axialDivergence: return ""
             case .soller, .divergence: return "°"
-            case .receivingSlit: return "mm"
+            case .receivingSlit, .tailLeft, .tailRight: return "mm"
+            case .tailHeight: return ""
             }
         case .phase(_, .lattice(let l)): return l.isLength ? "Å" : "°"
         case .phase(_, .uIso): return "Å²"

@@ -168,8 +168,10 @@ public struct PatternModel: Sendable {
             return (shift, d, -c * c2, -c * s2)
         case .braggBrentano:
             let (ct, st, s2, c2) = (cos(tt * r / 2), sin(tt * r / 2), sin(tt * r), cos(tt * r))
-            let shift = -c * (4 * specimenDisplacement * ct + 100 * transparency * s2)
-            let d = -c * (-2 * specimenDisplacement * st + 100 * transparency * c2) * r
+            // An FP profile draws the transparency as a convolution (`FundamentalParameters`), not as this shift.
+            let t = instrument.fundamentalParameters == nil ? transparency : 0
+            let shift = -c * (4 * specimenDisplacement * ct + 100 * t * s2)
+            let d = -c * (-2 * specimenDisplacement * st + 100 * t * c2) * r
             return (shift, d, -c * 4 * ct, -c * 100 * s2)
         }
     }

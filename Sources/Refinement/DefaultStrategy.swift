@@ -48,12 +48,19 @@ public enum DefaultStrategy {
     public static let startProfileFinalCycles = 100
 
     /// The widths a refined instrument profile includes: U V W X Y for the pseudo-Voigt path; for a
-    /// fundamental-parameters profile its receiving slit, divergence and axial divergence — those it has (a
-    /// zero width, as a capillary's divergence, has no slope).
+    /// fundamental-parameters profile its receiving slit, divergence and axial divergence — (S + H)/L, or the
+    /// Soller angle when the full axial model draws the axial divergence — and its tube tails, those it has
+    /// (a zero width, as a capillary's divergence, has no slope; tails of zero height have no left or right).
     public static func profileWidths(of instrument: Instrument) -> [ModelParameter] {
         guard let fp = instrument.fundamentalParameters else { return [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } }
-        return [(ProfileTerm.receivingSlit, fp.receivingSlit), (.divergence, fp.equatorialDivergence), (.axialDivergence, fp.sOverL + fp.hOverL)]
-            .filter { $0.1 > 0 }.map { .profile($0.0) }
+        var terms: [ProfileTerm] = [.receivingSlit, .divergence]
+        if let axial = instrument.fullAxial {
+            if axial.hasSoller { terms.append(.soller) }
+        } else {
+            terms.append(.axialDivergence)
+        }
+        if let t = fp.tubeTails, t.height > 0 { terms += [.tailLeft, .tailRight, .tailHeight] }
+        return terms.filter { instrument.value(of: $0) != 0 }.map { .profile($0) }
     }
 
     /// The asymmetry a refined instrument profile includes: FCJ's SH/L, or with the full axial model (whose

@@ -59,6 +59,11 @@ public enum ParameterSelector {
                 throw UnknownName(name: name, reason: "the instrument has no fundamental-parameters profile (FP.* keys)")
             }
             return [.profile(ProfileTerm(rawValue: key)!)]
+        case "tube tails", "tube tail left", "tube tail right", "tube tail height":
+            guard model.instrument.fundamentalParameters?.tubeTails != nil else {
+                throw UnknownName(name: name, reason: "the instrument has no tube tails (FP.tailMain, FP.tailLeft, FP.tailRight, FP.tailHeight)")
+            }
+            return key == "tube tails" ? [.profile(.tailLeft), .profile(.tailRight), .profile(.tailHeight)] : [.profile(ProfileTerm(rawValue: key)!)]
         case "soller":
             guard model.instrument.fullAxial?.hasSoller == true else {
                 throw UnknownName(name: name, reason: "the instrument has no full axial geometry with a Soller slit (Axial.* keys with Axial.primarySoller or Axial.secondarySoller)")

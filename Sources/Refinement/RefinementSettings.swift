@@ -44,6 +44,8 @@ public struct RefinementSettings: Sendable {
             case .position: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
             }
         case .pattern(.muR): return 0...50
+        // A specimen's absorption depth 1/(2μ) = 0.05 T mm is not negative.
+        case .pattern(.transparency): return 0...1e3
         // The Gaussian variance and the Lorentzian width are sums of positive contributions: U, W, X, Y stay
         // ≥ 0 (V is the cross term of the Caglioti form and may be negative; Z is GSAS-II's constant offset).
         case .pattern(.profile(.u)), .pattern(.profile(.w)): return 0...1e4
@@ -58,6 +60,11 @@ public struct RefinementSettings: Sendable {
         case .pattern(.profile(.receivingSlit)): return 1e-3...5
         case .pattern(.profile(.divergence)): return 0...5
         case .pattern(.profile(.axialDivergence)): return 1e-4...0.5
+        // Tube tails: left of the focus, right of it (mm, within a few mm of a laboratory tube's focus), and a
+        // height relative to the focus's.
+        case .pattern(.profile(.tailLeft)): return -5...0
+        case .pattern(.profile(.tailRight)): return 0...5
+        case .pattern(.profile(.tailHeight)): return 0...1
         case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
     }

@@ -66,6 +66,7 @@ public enum InstrumentFile {
     public static func parse(_ text: String, file: String, geometry: Geometry = .debyeScherrer) throws(FileError) -> Instrument {
         var values: [String: (Double, Int)] = [:]
         var type: String?
+        var emission: (name: String, lines: [FundamentalParameters.Line])?
         var status = ProfileStatus.calibrated
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -96,7 +97,11 @@ public enum InstrumentFile {
                 }
                 if ["Bank", "Source", "Azimuth"].contains(key) { if let v = Double(parts[1]) { values[key] = (v, n + 1) }; continue }
                 if key == "FP.emission" {
-                    guard parts[1] == "CuKa5" else { throw .malformed(file: file, line: n + 1, "FP.emission '\(parts[1])' is not known (expected CuKa5)") }
+                    guard let lines = FundamentalParameters.namedEmission[parts[1]] else {
+                        let known = FundamentalParameters.namedEmission.keys.sorted().joined(separator: " or ")
+                        throw .malformed(file: file, line: n + 1, "FP.emission '\(parts[1])' is not known (expected \(known))")
+                    }
+                    emission = (parts[1], lines)
                     values[key] = (1, n + 1)
                     continue
                 }
@@ -134,17 +139,28 @@ public enum InstrumentFile {
         if let r = values["Gonio.radius"], !(r.0 > 0) {
             throw .malformed(file: file, line: r.1, "Gonio. radius must be a positive length in mm")
         }
-        // Fundamental-parameters profile (this project's keys): FP.emission:CuKa5; FP.radius (mm),
-        // FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths of specimen and
-        // source/detector window, mm; S/L and H/L are these over the radius).
-        if values["FP.emission"] != nil {
+        // Fundamental-parameters profile (this project's keys): FP.emission (CuKa5, CuKa-Mendenhall2017);
+        // FP.radius (mm), FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths
+        // of specimen and source/detector window, mm; S/L and H/L are these over the radius; with Axial.* keys
+        // the full axial model replaces them); FP.tailMain, FP.tailLeft, FP.tailRight (mm), FP.tailHeight (TOPAS's
+        // Tube_Tails: main focus width, the tails' reach left (≤ 0) and right, their height relative to the focus).
+        if let (_, lines) = emission {
             // One goniometer: FP.radius is its radius for the displacement too, unless `Gonio. radius` says otherwise.
             let radius = v("FP.radius", values["Gonio.radius"]?.0 ?? 217.5)
             if values["Gonio.radius"] == nil { instrument.goniometerRadius = radius }
-            instrument.fundamentalParameters = FundamentalParameters(
-                emission: FundamentalParameters.copperKAlpha5, radius: radius, receivingSlit: v("FP.receivingSlit", 0.2),
+            var fp = FundamentalParameters(
+                emission: lines, radius: radius, receivingSlit: v("FP.receivingSlit", 0.2),
                 equatorialDivergence: v("FP.divergence", 1), sOverL: v("FP.axialS", 5) / radius, hOverL: v("FP.axialH", 5) / radius)
-            instrument.radiation = Radiation(wavelength: FundamentalParameters.copperKAlpha5[0].wavelength)
+            let tailKeys = ["FP.tailMain", "FP.tailLeft", "FP.tailRight", "FP.tailHeight"]
+            if let given = tailKeys.compactMap({ values[$0] }).first {
+                let t = tailKeys.compactMap { values[$0]?.0 }
+                guard t.count == 4, t[0] > 0, t[1] <= 0, t[2] >= 0, t[3] >= 0 else {
+                    throw .malformed(file: file, line: given.1, "tube tails need FP.tailMain > 0, FP.tailLeft ≤ 0, FP.tailRight ≥ 0 (mm) and FP.tailHeight ≥ 0")
+                }
+                fp.tubeTails = .init(mainWidth: t[0], left: t[1], right: t[2], height: t[3])
+            }
+            instrument.fundamentalParameters = fp
+            instrument.radiation = Radiation(wavelength: fp.primary.wavelength)
         }
         return instrument
     }
@@ -195,8 +211,12 @@ public enum InstrumentFile {
         }
         out += "Gonio. radius:\(i.goniometerRadius)\n"
         if let fp = i.fundamentalParameters {
-            out += "FP.emission:CuKa5;FP.radius:\(fp.radius);FP.receivingSlit:\(fp.receivingSlit);FP.divergence:\(fp.equatorialDivergence);"
+            let name = FundamentalParameters.namedEmission.first { $0.value == fp.emission }?.key ?? "CuKa5"
+            out += "FP.emission:\(name);FP.radius:\(fp.radius);FP.receivingSlit:\(fp.receivingSlit);FP.divergence:\(fp.equatorialDivergence);"
             out += "FP.axialS:\(fp.sOverL * fp.radius);FP.axialH:\(fp.hOverL * fp.radius)\n"
+            if let t = fp.tubeTails {
+                out += "FP.tailMain:\(t.mainWidth);FP.tailLeft:\(t.left);FP.tailRight:\(t.right);FP.tailHeight:\(t.height)\n"
+            }
         }
         return out
     }

@@ -120,8 +120,13 @@ enum LithiumMap {
     static func twoPhaseV(_ p: String, _ x: Double) -> Double { 3.0.squareRoot() / 2 * pow(twoPhaseA(p, x), 2) * twoPhaseC(p, x) }
 
     /// Builds the two-phase reference through the CLI: 96 patterns an hour apart, 0.0275 mA on 10 mg of a
-    /// 275 mAh/g material (0.01 Li per hour), pattern 10 flagged.
+    /// 275 mAh/g material (0.01 Li per hour), pattern 10 flagged; its plot beside it (`.svg` for `.csv`). Each
+    /// call writes files of its own: tests run in parallel, and `build` refuses to overwrite a reference that
+    /// another test has just written (that made these tests fail now and then).
+    static func plot(of reference: String) -> String { String(reference.dropLast(4)) + ".svg" }
+
     func buildTwoPhase() throws -> String {
+        let tag = UUID().uuidString.prefix(8)
         var csv = "index,file,a,a_esd,c,c_esd,volume,volume_esd,cation_mixing,cation_mixing_esd,Rwp,GOF,converged"
         for n in ["H2", "H3"] { csv += ",\(n):a,\(n):a_esd,\(n):c,\(n):c_esd,\(n):volume,\(n):volume_esd,\(n):weight_fraction,\(n):weight_fraction_esd,\(n):present" }
         csv += ",flagged,retries,cycles,reason,scale,scale_esd,run_id,patterns,shard\n"
@@ -137,11 +142,11 @@ enum LithiumMap {
             f += [i == 10 ? "true" : "false", "0", "5", i == 10 ? "Rwp jumped" : "", "1.0", "0.01", "run1", "96", "1/1"]
             csv += f.joined(separator: ",") + "\n"
         }
-        let seq = try write("two-phase-seq.csv", csv)
-        let cycler = try write("two-phase-cycler.csv", "time_s,current_mA\n" + (0...100).map { "\(Double($0) * 3600),0.0275" }.joined(separator: "\n") + "\n")
-        let ref = dir.appendingPathComponent("two-phase-ref.csv").path
+        let seq = try write("two-phase-seq-\(tag).csv", csv)
+        let cycler = try write("two-phase-cycler-\(tag).csv", "time_s,current_mA\n" + (0...100).map { "\(Double($0) * 3600),0.0275" }.joined(separator: "\n") + "\n")
+        let ref = dir.appendingPathComponent("two-phase-ref-\(tag).csv").path
         let b = try LithiumMap.run(["build", "--sequential", seq, "--cycler", cycler, "--interval", "3600", "--mass", "10", "--q-th", "275", "-o", ref,
-                                    "--plot", dir.appendingPathComponent("two-phase.svg").path])
+                                    "--plot", Self.plot(of: ref)])
         #expect(b.status == 0, "\(b.stderr)")
         #expect(b.stdout.contains("two-phase region H2+H3: x(Li) 0.250–0.350"), "\(b.stdout)")
         return ref
@@ -159,7 +164,7 @@ enum LithiumMap {
         let at030 = rows.filter { abs(Double($0[0])! - 0.30) < 1e-9 }
         #expect(Set(at030.map { String($0[7]) }) == ["H2", "H3"])
         for r in at030 { #expect(abs(Double(r[5])! - Self.twoPhaseV(String(r[7]), 0.30)) < 1e-9) }
-        let svg = try String(contentsOfFile: dir.appendingPathComponent("two-phase.svg").path, encoding: .utf8)
+        let svg = try String(contentsOfFile: Self.plot(of: ref), encoding: .utf8)
         for label in ["H2+H3 two-phase", ">H2<", ">H3<", "±2σ band of the curve", "a / Å", "c / Å", "V / Å³"] { #expect(svg.contains(label), "plot lacks \(label)") }
     }
 

@@ -53,6 +53,71 @@ import _TestSupport
         }
     }
 
+    /// The centroid (degrees) of a profile sampled on `x`.
+    func centroid(_ p: [Double], _ x: [Double]) -> Double { zip(p, x).reduce(0) { $0 + $1.0 * $1.1 } / p.reduce(0, +) }
+
+    /// A profile whose parts are all compact (one narrow line, a slit, no flat specimen, no axial term) so that
+    /// centroids add exactly under convolution.
+    static func compact(_ change: (inout FundamentalParameters) -> Void = { _ in }) -> FundamentalParameters {
+        var fp = FundamentalParameters(emission: [.init(wavelength: 1.5405925, intensity: 1, width: 1e-7)], radius: 217.5,
+                                       receivingSlit: 0.1, equatorialDivergence: 0, sOverL: 0, hOverL: 0)
+        change(&fp)
+        return fp
+    }
+
+    /// Tube tails move the centroid by their own mean: the tails' area A = height (right − left)/main relative
+    /// to the focus's, centred at (left + right)/2 mm, i.e. A/(1 + A) · (left + right)/(2R) rad (TOPAS's
+    /// Tube_Tails definition, as in NIST's FPA), and leave the area 1. Fails with the tails' area taken as
+    /// their height, or with the tails not normalized.
+    @Test func tubeTailsMoveTheCentroidByTheirMean() {
+        let profiler = FundamentalParametersProfiler()
+        let x = stride(from: 42.0, through: 46.0, by: 0.0005).map { $0 }
+        let d = 1.5405925 / (2 * sin(44.0 / 2 * .pi / 180))
+        let plain = profiler.profile(Self.compact(), d: d, at: x)
+        let tails = FundamentalParameters.TubeTails(mainWidth: 0.04, left: -0.6, right: 1.4, height: 0.01)
+        let tailed = profiler.profile(Self.compact { $0.tubeTails = tails }, d: d, at: x)
+        let area = 0.01 * 2.0 / 0.04
+        let expected = area / (1 + area) * 0.4 / 217.5 * 180 / .pi
+        #expect(abs(tailed.reduce(0, +) * 0.0005 - 1) < 1e-3)
+        #expect(abs((centroid(tailed, x) - centroid(plain, x)) - expected) < 1e-3 * expected, "shift \(centroid(tailed, x) - centroid(plain, x)) vs \(expected)")
+    }
+
+    /// A flat specimen's transparency drawn as the convolution with (1/δ) e^(ε/δ), ε ≤ 0: its centroid moves
+    /// by −δ, which is GSAS-II's transparency shift −(9/(πR)) T sin 2θ centidegrees·100 (GSASIIpwd's
+    /// `Transparency` term, R in mm) at 30°, 90° and 140°, for a T whose δ is many grid steps and for one far
+    /// below a step (mass kept at each cell's mean). Fails with the cells' mass at their centres (the small T
+    /// then does not move the centroid at all).
+    @Test(arguments: [0.8, 0.002]) func transparencyMovesTheCentroidAsGSASIIShift(t: Double) {
+        let profiler = FundamentalParametersProfiler()
+        for twoTheta in [30.0, 90.0, 140.0] {
+            let x = stride(from: twoTheta - 1.5, through: twoTheta + 1.5, by: 0.0005).map { $0 }
+            let d = 1.5405925 / (2 * sin(twoTheta / 2 * .pi / 180))
+            let plain = profiler.profile(Self.compact(), d: d, at: x)
+            let absorbing = profiler.profile(Self.compact { $0.transparency = t }, d: d, at: x)
+            let gsas2 = -0.09 / (Double.pi * 217.5) * 100 * t * sin(twoTheta * .pi / 180)
+            let shift = centroid(absorbing, x) - centroid(plain, x)
+            #expect(abs(shift - gsas2) < 2e-3 * abs(gsas2), "2θ \(twoTheta), T \(t): shift \(shift) vs GSAS-II \(gsas2)")
+        }
+    }
+
+    /// The full axial model inside the convolution: the profile's centroid moves by the mean of ε over the
+    /// quadrature (which is tested against the defining integral in `FullAxialDivergenceTests`), at 21°, 60°
+    /// and 149°. Fails when the FP keeps FCJ's S/L and H/L with a full axial geometry given.
+    @Test func fullAxialModelInsideTheConvolution() {
+        let profiler = FundamentalParametersProfiler()
+        let g = AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 20, primarySoller: 2.6, secondarySoller: 2.6)
+        let quadrature = FullAxialDivergence(g)
+        for twoTheta in [21.0, 60.0, 149.0] {
+            let x = stride(from: twoTheta - 2, through: twoTheta + 2, by: 0.0005).map { $0 }
+            let d = 1.5405925 / (2 * sin(twoTheta / 2 * .pi / 180))
+            let plain = profiler.profile(Self.compact(), d: d, at: x)
+            let axial = profiler.profile(Self.compact { $0.fullAxial = g; $0.sOverL = 0.03; $0.hOverL = 0.03 }, d: d, at: x)
+            let expected = quadrature.moments(twoTheta: twoTheta * .pi / 180).mean * 180 / .pi
+            let shift = centroid(axial, x) - centroid(plain, x)
+            #expect(abs(shift - expected) < 2e-3 * abs(expected), "2θ \(twoTheta): shift \(shift) vs \(expected)")
+        }
+    }
+
     @Test func unitAreaAndEmissionDoublet() {
         // Area 1, and the Kα2 line where Bragg's law puts it.
         let fp = FundamentalParameters(emission: FundamentalParameters.copperKAlpha5, radius: 217.5, receivingSlit: 0.1,

@@ -203,6 +203,15 @@ import _TestSupport
         let back = try InstrumentFile.parse(InstrumentFile.text(i), file: "round-trip")
         #expect(back.fundamentalParameters == fp && back.goniometerRadius == 217.5)
         #expect(throws: FileError.self) { _ = try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:MoKa3\n", file: "bad.instprm") }
+        // NIST's spectrum, the full axial geometry and tube tails: read, and written back as read.
+        let full = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist-fp-full.instprm"))
+        let f = try #require(full.fundamentalParameters)
+        #expect(f.emission == FundamentalParameters.copperKAlphaMendenhall && full.radiation.wavelength == 1.5405925)
+        #expect(f.tubeTails == .init(mainWidth: 0.04, left: -1, right: 1, height: 0.001) && full.fullAxial?.receiverLength == 12)
+        let again = try InstrumentFile.parse(InstrumentFile.text(full), file: "round-trip")
+        #expect(again.fundamentalParameters == f && again.fullAxial == full.fullAxial)
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.tailMain:0.04;FP.tailLeft:0.5;FP.tailRight:1;FP.tailHeight:0.001\n", file: "tails.instprm",
+                      says: "tails.instprm:3: tube tails need FP.tailMain > 0, FP.tailLeft ≤ 0, FP.tailRight ≥ 0 (mm) and FP.tailHeight ≥ 0")
     }
 
     @Test func badValuesAreNamed() {
