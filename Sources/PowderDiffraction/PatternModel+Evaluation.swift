@@ -516,14 +516,16 @@ struct EvaluationWork {
         sensitivities.removeLast(sensitivities.count - kept)
     }
 
-    /// Relative step of the FP instrument terms' central differences.
-    static let fundamentalStep = 1e-3
+    /// Relative step of the FP instrument terms' central differences (the Soller angle's, see `fundamentalSlope`).
+    static let fundamentalStep = 1e-3, sollerStep = 1e-2
 
     /// ∂(FP profile)/∂term (per degree per unit of the term) at the points of `range`, by a central difference
     /// (one-sided where the lower side would leave the term's physical range, as a transparency at 0).
     mutating func fundamentalSlope(_ fp: FundamentalParameters, _ term: FundamentalTerm, d: Double, center: Double, range: Range<Int>) -> [Double] {
         let value = term.value(in: fp)
-        let h = Self.fundamentalStep * max(abs(value), 1e-3)
+        // The Soller angle's quadrature is laid out afresh on either side, its cells moving with it: a wider
+        // difference averages over their steps.
+        let h = (term == .profile(.soller) ? Self.sollerStep : Self.fundamentalStep) * max(abs(value), 1e-3)
         let lower = max(value - h, term.lowestValue)
         var sides: [[Double]] = []
         for side in [value + h, lower] {

@@ -131,7 +131,7 @@ import _TestSupport
     /// default the slit, divergence, Soller angle and tails are refined with the cell: a within 15 ppm of
     /// NIST's 4.156780 Å (measured +10 ppm), the displacement within 5 µm of NIST's −78.77 µm, Rwp below 7.0 %
     /// (measured 6.9 %; NIST's own model has 6.05 %). The pdCIF's values with Cu Kα5 and FCJ gave +55 ppm and
-    /// 9.7 %; without the tails the same file ends at Rwp 8.6 %, not converged.
+    /// 9.7 %; without the tails the same file gives Rwp 8.6 %.
     @Test func nistLanthanumHexaborideFullFundamentalParameters() throws {
         let (_, r) = try nistByDefault(instrument: "nist-fp-full.instprm")
         let a = r.model.phases[0].lattice(.a)
