@@ -480,6 +480,22 @@ public final class FundamentalParametersCache: @unchecked Sendable {
     private let lock = NSLock()
     /// Entries kept at most (a cache is emptied beyond).
     static let capacity = 20_000
+    /// Numbers kept at most across both (16 M doubles, 128 MB): a refinement's every trial instrument adds a
+    /// spectrum per reflection angle, and by count alone NIST's LaB6 scan grew to 0.9–2.9 GB. One evaluation
+    /// with the derivatives of seven FP terms needs ~6 M.
+    static let capacityValues = 16_000_000
+    private var storedValues = 0
+
+    /// Makes room for `count` more numbers (the caller holds the lock): everything goes when the budget is
+    /// spent (a refinement's trial instruments are rarely asked for again).
+    private func makeRoom(_ count: Int) {
+        if storedValues + count > Self.capacityValues || spectra.count > Self.capacity || grids.count > Self.capacity {
+            spectra.removeAll()
+            grids.removeAll()
+            storedValues = 0
+        }
+        storedValues += count
+    }
 
     public init() {}
 
@@ -520,7 +536,7 @@ public final class FundamentalParametersCache: @unchecked Sendable {
             lock.unlock()
             let computed = profiler.instrumentSpectrum(fp, d: spacing(k), length: length)
             lock.lock()
-            if spectra.count > Self.capacity { spectra.removeAll(keepingCapacity: true) }
+            makeRoom(computed.spectrum.count)
             spectra[key] = computed
             lock.unlock()
             return computed
@@ -532,7 +548,7 @@ public final class FundamentalParametersCache: @unchecked Sendable {
                                                                           center: twoTheta, theta: twoTheta / 2 * rad)
         let g = profiler.grid(fp, instrument: instrument, sizeDerivative: sizeDerivative)
         lock.lock()
-        if grids.count > Self.capacity { grids.removeAll(keepingCapacity: true) }
+        makeRoom(g.values.count + (g.sizeDerivative?.count ?? 0))
         grids[gridKey] = g
         lock.unlock()
         return g
