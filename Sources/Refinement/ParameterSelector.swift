@@ -4,12 +4,14 @@ import PowderDiffraction
 
 /// Names users write in recipes, resolved against a model.
 ///
-/// Groups: `all`, `scale`, `background`, `cell`, `profile` (size, microstrain), `instrument` (U V W X Y SH/L),
+/// Groups: `all`, `scale`, `background`, `cell`, `profile` (size, microstrain), `instrument` (the profile's
+/// refinable terms: U V W X Y SH/L, the Soller angle for a full axial model, an FP profile's widths and tails),
 /// `structure` (coordinates, Uiso, cation mixing), `positions`, `uiso`, `displacement`.
 /// Single parameters: `background 3`, `zero`, `a` … `gamma` (independent ones), `size`, `microstrain`, `U` `V`
 /// `W` `X` `Y` `Z` `SH/L`, `O1 z`, `Uiso(O1)` or `O1 Uiso`, `occupancy(Ni1)` or `Ni1 occupancy`,
 /// `cation mixing`, `texture`, `mu_r`, `displacement x`, `displacement y`, `specimen displacement`,
-/// `transparency`, `I(L2)/I(L1)`. Names are case-insensitive for the fixed words; atom labels match exactly.
+/// `transparency`, `I(L2)/I(L1)`, `Soller`, `receiving slit`, `divergence`, `axial divergence`, `tube tails` (or
+/// `tube tail left`, `right`, `height`). Names are case-insensitive for the fixed words; atom labels match exactly.
 ///
 /// With several phases a name may be scoped by a phase name, `LPSCl: a`, `NCM85: O1 z`, `H3: scale`; an
 /// unscoped phase name applies to every phase that has it, except an atom label found in two phases, which
@@ -50,7 +52,11 @@ public enum ParameterSelector {
         switch key {
         case "background": return model.background.coefficients.indices.map { .background(term: $0) }
         case "zero": return [.zero]
-        case "instrument": return [.u, .v, .w, .x, .y, .shl].map { .profile($0) }
+        // The instrument's refinable profile as the default and `calibrate` take it: U V W X Y and SH/L (or the
+        // Soller angle of a full axial model); an FP profile's slit, divergence, axial divergence or Soller angle,
+        // and tube tails. (It was U V W X Y SH/L whatever the profile: none of them acts on an FP profile or,
+        // SH/L, on the full axial model — columns of zeros.)
+        case "instrument": return DefaultStrategy.profileWidths(of: model.instrument) + DefaultStrategy.asymmetryParameters(of: model.instrument)
         case "u", "v", "w", "x", "y", "z": return [.profile(ProfileTerm(rawValue: key.uppercased())!)]
         case "sh/l", "shl": return [.profile(.shl)]
         case "s/l", "sl": return [.profile(.sl)]

@@ -47,6 +47,27 @@ import _TestSupport
         #expect(abs(atoms[2].occupancy - 0.05 * 0.95) < 1e-12 && atoms[3].occupancy == 0.05 && atoms[4].occupancy == 0.95)
     }
 
+    /// `instrument` names the profile's refinable terms whatever the profile: U V W X Y SH/L for the pseudo-Voigt
+    /// path, the Soller angle in place of SH/L with the full axial model, an FP profile's widths, Soller angle
+    /// and tube tails (it named U V W X Y SH/L for all, which do not act on an FP profile). Tube tails and the
+    /// Soller angle are refused, by name, for an instrument without them.
+    @Test func instrumentGroupFollowsTheProfile() throws {
+        var s = try setup()
+        let instrument = { (s: inout RefinementSetup) throws -> [ModelParameter] in
+            try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"instrument\"]\n", file: "r.toml"), to: &s)[0].parameters
+        }
+        #expect(try instrument(&s) == [ProfileTerm.u, .v, .w, .x, .y, .shl].map { .profile($0) })
+        var nist = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
+                                 instrument: "patterns/nist-srm660c-lab6/nist-fp-full.instprm", geometry: .braggBrentano)
+        #expect(try instrument(&nist) == [ProfileTerm.receivingSlit, .divergence, .soller, .tailLeft, .tailRight, .tailHeight].map { .profile($0) })
+        var axial = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
+                                  instrument: "patterns/nist-srm660c-lab6/axial.instprm", geometry: .braggBrentano)
+        #expect(try instrument(&axial) == [ProfileTerm.u, .v, .w, .x, .y, .soller].map { .profile($0) })
+        for name in ["tube tails", "Soller"] {
+            #expect(throws: (any Error).self) { _ = try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"\(name)\"]\n", file: "r.toml"), to: &s) }
+        }
+    }
+
     @Test(arguments: [
         ("backround_terms = 5\n", "r.toml:1: unknown recipe key 'backround_terms'"),
         ("[[stage]]\nrefine = [\"scale\", \"lattice\"]\n", "r.toml:2: unknown parameter 'lattice'"),
