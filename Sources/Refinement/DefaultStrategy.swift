@@ -50,7 +50,7 @@ public enum DefaultStrategy {
     /// The widths a refined instrument profile includes: U V W X Y for the pseudo-Voigt path; for a
     /// fundamental-parameters profile its receiving slit, divergence and axial divergence — (S + H)/L, or the
     /// Soller angle when the full axial model draws the axial divergence — and its tube tails, those it has
-    /// (a zero width, as a capillary's divergence, has no slope; tails of zero height have no left or right).
+    /// (a zero width, as a capillary's divergence, has no slope; tails of zero height or extent are left alone).
     public static func profileWidths(of instrument: Instrument) -> [ModelParameter] {
         guard let fp = instrument.fundamentalParameters else { return [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } }
         var terms: [ProfileTerm] = [.receivingSlit, .divergence]
@@ -59,7 +59,7 @@ public enum DefaultStrategy {
         } else {
             terms.append(.axialDivergence)
         }
-        if let t = fp.tubeTails, t.height > 0 { terms += [.tailLeft, .tailRight, .tailHeight] }
+        if let t = fp.tubeTails, t.height > 0, t.right > t.left { terms += [.tailLeft, .tailRight, .tailHeight] }
         return terms.filter { instrument.value(of: $0) != 0 }.map { .profile($0) }
     }
 
