@@ -343,75 +343,120 @@ public final class FundamentalParametersProfiler {
         fp.size.isFinite ? fp.primary.wavelength / (fp.size * 1e4 * cos(theta)) / (Double.pi / 180) : 0
     }
 
+    /// What one component of the instrument profile depends on besides the grid (and, for those that vary with
+    /// it, the reflection): its transform is kept under this key, so that a change of one term — a refinement's
+    /// trial value, a central difference — recomputes that component alone.
+    enum Component: Hashable {
+        case emission([FundamentalParameters.Line], d: Double)
+        case slit(Double)
+        case flat(Double)
+        /// FCJ's S/L, H/L and the slit (its quadrature is laid out for the slit's width), or the full geometry.
+        case axial(s: Double, h: Double, slit: Double, full: AxialGeometry?, d: Double)
+        case tails(FundamentalParameters.TubeTails, radius: Double)
+        case transparency(Double)
+    }
+    private struct ComponentKey: Hashable { let component: Component; let length: Int; let step: Double }
+    /// Component transforms kept (numbers held at most: 4 M doubles, 32 MB per profiler; all go beyond).
+    private var componentSpectra: [ComponentKey: [Double]] = [:]
+    private var componentValues = 0
+    static let componentCapacity = 4_000_000
+
+    /// The transform of a component sampled on the grid by `samples`, kept under its key.
+    func componentSpectrum(_ component: Component, length m: Int, step h: Double, _ samples: () -> [Double]) -> [Double] {
+        let key = ComponentKey(component: component, length: m, step: h)
+        if let kept = componentSpectra[key] { return kept }
+        let made = fft(m).forward(samples())
+        if componentValues + made.count > Self.componentCapacity {
+            componentSpectra.removeAll()
+            componentValues = 0
+        }
+        componentSpectra[key] = made
+        componentValues += made.count
+        return made
+    }
+
     func instrumentSpectrum(_ fp: FundamentalParameters, d: Double, length m: Int) -> InstrumentSpectrum {
         let rad = Double.pi / 180
         let c = components(fp, d: d)
         let (theta, center, lineOffsets, lorentz, flat, slit) = (c.theta, c.center, c.lineOffsets, c.lorentz, c.flat, c.slit)
-        let plan = fft(m)
         let h = fp.step
         func offset(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) * h }
         // Emission.
-        var emission = [Double](repeating: 0, count: m)
-        let total = fp.emission.reduce(0) { $0 + $1.intensity }
-        for (i, line) in fp.emission.enumerated() {
-            let g = lorentz[i] / 2
-            for k in 0..<m {
-                let x = offset(k) - lineOffsets[i]
-                emission[k] += line.intensity / total * g / (Double.pi * (x * x + g * g)) * h
+        var spectrum = componentSpectrum(.emission(fp.emission, d: d), length: m, step: h) {
+            var emission = [Double](repeating: 0, count: m)
+            let total = fp.emission.reduce(0) { $0 + $1.intensity }
+            for (i, line) in fp.emission.enumerated() {
+                let g = lorentz[i] / 2
+                for k in 0..<m {
+                    let x = offset(k) - lineOffsets[i]
+                    emission[k] += line.intensity / total * g / (Double.pi * (x * x + g * g)) * h
+                }
             }
+            return emission
         }
-        var spectrum = plan.forward(emission)
         // Receiving slit: a top-hat, sampled by the overlap of each grid cell with [−w/2, w/2].
         if slit > h {
-            spectrum = RealFFT.multiply(spectrum, plan.forward(Self.cells(m, h) { lo, hi in max(0, min(hi, slit / 2) - max(lo, -slit / 2)) / slit }))
+            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.slit(slit), length: m, step: h) {
+                Self.cells(m, h) { lo, hi in max(0, min(hi, slit / 2) - max(lo, -slit / 2)) / slit }
+            })
         }
         // Flat specimen: P(−ε ≤ t) = √(t / |εm|) on [0, |εm|].
         if flat > h {
-            spectrum = RealFFT.multiply(spectrum, plan.forward(Self.cells(m, h) { lo, hi in
-                let a = max(0, min(-lo, flat)), b = max(0, min(-hi, flat))
-                return abs((a / flat).squareRoot() - (b / flat).squareRoot())
-            }))
+            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.flat(flat), length: m, step: h) {
+                Self.cells(m, h) { lo, hi in
+                    let a = max(0, min(-lo, flat)), b = max(0, min(-hi, flat))
+                    return abs((a / flat).squareRoot() - (b / flat).squareRoot())
+                }
+            })
         }
         // Axial divergence: the FCJ or full axial sub-peaks, each shared between its two grid points (so that
         // the profile follows S/L, H/L and the Soller angle smoothly, as their derivatives need).
         if !c.axialOffsets.isEmpty {
-            var a = [Double](repeating: 0, count: m)
-            for (o, w) in zip(c.axialOffsets, c.axialWeights) {
-                let x = o / rad / h
-                let k = Int(x.rounded(.down)), f = x - Double(k)
-                a[((k % m) + m) % m] += w * (1 - f)
-                a[(((k + 1) % m) + m) % m] += w * f
-            }
-            spectrum = RealFFT.multiply(spectrum, plan.forward(a))
+            let fcj = fp.fullAxial == nil
+            let key = Component.axial(s: fcj ? fp.sOverL : 0, h: fcj ? fp.hOverL : 0, slit: fcj ? slit : 0, full: fp.fullAxial, d: d)
+            spectrum = RealFFT.multiply(spectrum, componentSpectrum(key, length: m, step: h) {
+                var a = [Double](repeating: 0, count: m)
+                for (o, w) in zip(c.axialOffsets, c.axialWeights) {
+                    let x = o / rad / h
+                    let k = Int(x.rounded(.down)), f = x - Double(k)
+                    a[((k % m) + m) % m] += w * (1 - f)
+                    a[(((k + 1) % m) + m) % m] += w * f
+                }
+                return a
+            })
         }
         // Tube tails: the main focus's top-hat and the tails' (height relative to the main one), by cell overlap.
         if let t = fp.tubeTails, t.mainWidth > 0 {
-            let main = t.mainWidth / fp.radius / rad, (lo, hi) = (t.left / fp.radius / rad, t.right / fp.radius / rad)
-            let area = t.relativeArea
-            spectrum = RealFFT.multiply(spectrum, plan.forward(Self.cells(m, h) { a, b in
-                var p = max(0, min(b, main / 2) - max(a, -main / 2)) / main
-                if hi > lo { p += area * max(0, min(b, hi) - max(a, lo)) / (hi - lo) }
-                return p
-            }))
+            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.tails(t, radius: fp.radius), length: m, step: h) {
+                let main = t.mainWidth / fp.radius / rad, (lo, hi) = (t.left / fp.radius / rad, t.right / fp.radius / rad)
+                let area = t.relativeArea
+                return Self.cells(m, h) { a, b in
+                    var p = max(0, min(b, main / 2) - max(a, -main / 2)) / main
+                    if hi > lo { p += area * max(0, min(b, hi) - max(a, lo)) / (hi - lo) }
+                    return p
+                }
+            })
         }
         // Specimen transparency: (1/δ) e^(ε/δ) on ε ≤ 0. Each cell's mass is put at its mean, shared between
         // the two grid points around it, so that the centroid is −δ exactly even when δ is below the grid step
         // (and the profile follows δ smoothly from 0, as its derivative needs).
         let delta = Components.transparencyLength(fp, theta: theta) / rad
         if delta > 0 {
-            var t = [Double](repeating: 0, count: m)
-            for k in 0...(m / 2) {
-                let (lo, hi) = (-(Double(k) + 0.5) * h, min(0, -(Double(k) - 0.5) * h))
-                let (ehi, elo) = (exp(hi / delta), exp(lo / delta))
-                let mass = ehi - elo
-                guard mass > 1e-300 else { break }
-                let mean = ((hi - delta) * ehi - (lo - delta) * elo) / mass
-                let x = mean / h
-                let j = Int(x.rounded(.down)), f = x - Double(j)
-                t[((j % m) + m) % m] += mass * (1 - f)
-                t[(((j + 1) % m) + m) % m] += mass * f
-            }
-            spectrum = RealFFT.multiply(spectrum, plan.forward(t))
+            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.transparency(delta), length: m, step: h) {
+                var t = [Double](repeating: 0, count: m)
+                for k in 0...(m / 2) {
+                    let (lo, hi) = (-(Double(k) + 0.5) * h, min(0, -(Double(k) - 0.5) * h))
+                    let (ehi, elo) = (exp(hi / delta), exp(lo / delta))
+                    let mass = ehi - elo
+                    guard mass > 1e-300 else { break }
+                    let mean = ((hi - delta) * ehi - (lo - delta) * elo) / mass
+                    let x = mean / h
+                    let j = Int(x.rounded(.down)), f = x - Double(j)
+                    t[((j % m) + m) % m] += mass * (1 - f)
+                    t[(((j + 1) % m) + m) % m] += mass * f
+                }
+                return t
+            })
         }
         return InstrumentSpectrum(spectrum: spectrum, length: m, step: h, center: center, theta: theta)
     }
