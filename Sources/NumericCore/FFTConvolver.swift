@@ -80,15 +80,24 @@ public final class RealFFT {
 
     /// Element-wise product of two interleaved spectra.
     public static func multiply(_ a: [Double], _ b: [Double]) -> [Double] {
-        precondition(a.count == b.count, "spectra differ in length")
-        var out = [Double](repeating: 0, count: a.count)
-        var k = 0
-        while k < a.count {
-            out[k] = a[k] * b[k] - a[k + 1] * b[k + 1]
-            out[k + 1] = a[k] * b[k + 1] + a[k + 1] * b[k]
-            k += 2
-        }
+        var out = a
+        multiply(&out, by: b)
         return out
+    }
+
+    /// `a` times `b`, element by element, in place (interleaved spectra).
+    public static func multiply(_ a: inout [Double], by b: [Double]) {
+        precondition(a.count == b.count, "spectra differ in length")
+        a.withUnsafeMutableBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                var k = 0
+                while k < x.count {
+                    let (re, im) = (x[k] * y[k] - x[k + 1] * y[k + 1], x[k] * y[k + 1] + x[k + 1] * y[k])
+                    (x[k], x[k + 1]) = (re, im)
+                    k += 2
+                }
+            }
+        }
     }
 
     /// Circular convolution of several functions sampled on the same grid (each at most `length` points):

@@ -185,9 +185,15 @@ public struct FullAxialDivergence: Sendable {
         return (e, d)
     }
 
+    /// ε (rad) of each cell at Bragg angle `twoTheta` (rad), without the slopes.
+    public func offsetValues(twoTheta p: Double) -> [Double] {
+        let cp = cos(p)
+        return weights.indices.map { acos(min(1, max(-1, (cp - u[$0]) / v[$0]))) - p }
+    }
+
     /// Mean and variance of ε at `twoTheta` (rad).
     public func moments(twoTheta: Double) -> (mean: Double, variance: Double) {
-        let e = offsets(twoTheta: twoTheta).offsets
+        let e = offsetValues(twoTheta: twoTheta)
         var m = 0.0
         for k in e.indices { m += weights[k] * e[k] }
         var v = 0.0

@@ -279,8 +279,18 @@ public final class FundamentalParametersProfiler {
         let theta: Double, center: Double
         let lineOffsets: [Double], lorentz: [Double]
         let flat: Double, slit: Double
-        /// The axial aberration's sub-peaks: offsets (rad) and weights, FCJ's or the full axial model's.
-        let axialOffsets: [Double], axialWeights: [Double]
+        /// The axial aberration: the full axial model's quadrature, or FCJ's (S/L, H/L).
+        let fullAxial: FullAxialDivergence?
+        let sOverL: Double, hOverL: Double
+
+        /// The axial aberration's sub-peaks: offsets (rad) and weights, FCJ's or the full axial model's (worked
+        /// out when asked for: the full model maps ~2000 cells, and its transform is usually kept).
+        func axialSubPeaks() -> (offsets: [Double], weights: [Double]) {
+            if let fullAxial { return (fullAxial.offsetValues(twoTheta: 2 * theta), fullAxial.weights) }
+            let rad = Double.pi / 180
+            guard let a = AxialDivergence(twoTheta: 2 * theta, sOverL: sOverL, hOverL: hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48) else { return ([], []) }
+            return (a.offsets, a.weights)
+        }
 
         /// δ (rad) of the transparency exponential at θ: sin 2θ / (2μR) with 1/(2μ) = 0.05 T mm.
         static func transparencyLength(_ fp: FundamentalParameters, theta: Double) -> Double {
@@ -297,14 +307,8 @@ public final class FundamentalParametersProfiler {
             lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
             flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
             slit = fp.receivingSlit / fp.radius / rad
-            if let fullAxial {
-                axialOffsets = fullAxial.offsets(twoTheta: 2 * theta).offsets
-                axialWeights = fullAxial.weights
-            } else if let a = AxialDivergence(twoTheta: 2 * theta, sOverL: fp.sOverL, hOverL: fp.hOverL, fwhm: max(slit, 0.01 * rad), nodes: 48) {
-                (axialOffsets, axialWeights) = (a.offsets, a.weights)
-            } else {
-                (axialOffsets, axialWeights) = ([], [])
-            }
+            self.fullAxial = fullAxial
+            (sOverL, hOverL) = (fp.sOverL, fp.hOverL)
         }
     }
 
@@ -312,12 +316,26 @@ public final class FundamentalParametersProfiler {
         Components(fp, d: d, fullAxial: fp.fullAxial.map(quadrature))
     }
 
+    private struct LengthKey: Hashable { let fp: FundamentalParameters; let d: Double }
+    /// Grid lengths already worked out (each lays out every component, the full axial model's ~2000 cells
+    /// included, and a cached profile is looked up by its length at every evaluation).
+    private var lengths: [LengthKey: Int] = [:]
+
     /// The grid length for a reflection with spacing d: every component's width (the size included), with
     /// room for the Lorentzian tails.
     func gridLength(_ fp: FundamentalParameters, d: Double) -> Int {
+        let key = LengthKey(fp: fp, d: d)
+        if let known = lengths[key] { return known }
+        if lengths.count > 100_000 { lengths.removeAll() }
+        let length = workOutGridLength(fp, d: d)
+        lengths[key] = length
+        return length
+    }
+
+    private func workOutGridLength(_ fp: FundamentalParameters, d: Double) -> Int {
         let c = components(fp, d: d)
         let (theta, lineOffsets, lorentz, flat, slit) = (c.theta, c.lineOffsets, c.lorentz, c.flat, c.slit)
-        let axialSpan = (c.axialOffsets.map(abs).max() ?? 0) / (Double.pi / 180)
+        let axialSpan = (c.axialSubPeaks().offsets.map(abs).max() ?? 0) / (Double.pi / 180)
         // The size's width in steps of √2, so that refining the size does not change the grid at every step.
         let size = sizeWidth(fp, theta: theta)
         let sizeBound = size > 0 ? pow(2, (2 * log2(size)).rounded(.up) / 2) : 0
@@ -396,13 +414,13 @@ public final class FundamentalParametersProfiler {
         }
         // Receiving slit: a top-hat, sampled by the overlap of each grid cell with [−w/2, w/2].
         if slit > h {
-            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.slit(slit), length: m, step: h) {
+            RealFFT.multiply(&spectrum, by: componentSpectrum(.slit(slit), length: m, step: h) {
                 Self.cells(m, h) { lo, hi in max(0, min(hi, slit / 2) - max(lo, -slit / 2)) / slit }
             })
         }
         // Flat specimen: P(−ε ≤ t) = √(t / |εm|) on [0, |εm|].
         if flat > h {
-            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.flat(flat), length: m, step: h) {
+            RealFFT.multiply(&spectrum, by: componentSpectrum(.flat(flat), length: m, step: h) {
                 Self.cells(m, h) { lo, hi in
                     let a = max(0, min(-lo, flat)), b = max(0, min(-hi, flat))
                     return abs((a / flat).squareRoot() - (b / flat).squareRoot())
@@ -411,12 +429,14 @@ public final class FundamentalParametersProfiler {
         }
         // Axial divergence: the FCJ or full axial sub-peaks, each shared between its two grid points (so that
         // the profile follows S/L, H/L and the Soller angle smoothly, as their derivatives need).
-        if !c.axialOffsets.isEmpty {
-            let fcj = fp.fullAxial == nil
-            let key = Component.axial(s: fcj ? fp.sOverL : 0, h: fcj ? fp.hOverL : 0, slit: fcj ? slit : 0, full: fp.fullAxial, d: d)
-            spectrum = RealFFT.multiply(spectrum, componentSpectrum(key, length: m, step: h) {
+        let fcj = c.fullAxial == nil ? c.axialSubPeaks() : nil
+        if c.fullAxial != nil || fcj?.offsets.isEmpty == false {
+            let isFCJ = fp.fullAxial == nil
+            let key = Component.axial(s: isFCJ ? fp.sOverL : 0, h: isFCJ ? fp.hOverL : 0, slit: isFCJ ? slit : 0, full: fp.fullAxial, d: d)
+            RealFFT.multiply(&spectrum, by: componentSpectrum(key, length: m, step: h) {
                 var a = [Double](repeating: 0, count: m)
-                for (o, w) in zip(c.axialOffsets, c.axialWeights) {
+                let (offsets, weights) = fcj ?? c.axialSubPeaks()
+                for (o, w) in zip(offsets, weights) {
                     let x = o / rad / h
                     let k = Int(x.rounded(.down)), f = x - Double(k)
                     a[((k % m) + m) % m] += w * (1 - f)
@@ -427,7 +447,7 @@ public final class FundamentalParametersProfiler {
         }
         // Tube tails: the main focus's top-hat and the tails' (height relative to the main one), by cell overlap.
         if let t = fp.tubeTails, t.mainWidth > 0 {
-            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.tails(t, radius: fp.radius), length: m, step: h) {
+            RealFFT.multiply(&spectrum, by: componentSpectrum(.tails(t, radius: fp.radius), length: m, step: h) {
                 let main = t.mainWidth / fp.radius / rad, (lo, hi) = (t.left / fp.radius / rad, t.right / fp.radius / rad)
                 let area = t.relativeArea
                 return Self.cells(m, h) { a, b in
@@ -442,7 +462,7 @@ public final class FundamentalParametersProfiler {
         // (and the profile follows δ smoothly from 0, as its derivative needs).
         let delta = Components.transparencyLength(fp, theta: theta) / rad
         if delta > 0 {
-            spectrum = RealFFT.multiply(spectrum, componentSpectrum(.transparency(delta), length: m, step: h) {
+            RealFFT.multiply(&spectrum, by: componentSpectrum(.transparency(delta), length: m, step: h) {
                 var t = [Double](repeating: 0, count: m)
                 for k in 0...(m / 2) {
                     let (lo, hi) = (-(Double(k) + 0.5) * h, min(0, -(Double(k) - 0.5) * h))
