@@ -95,13 +95,23 @@ extension Instrument {
         return nil
     }
 
-    /// The profile terms this instrument has: S/L only when it tells S/L from H/L (setting it would switch that on).
-    /// The Soller angle only with a full axial geometry that has a Soller slit, the fundamental-parameters
-    /// terms only with such a profile (its tube tails when it has them).
+    /// The profile terms that act on this instrument's peaks (the table, JSON and snapshots list these): for
+    /// the pseudo-Voigt path U V W X Y Z and FCJ's SH/L (S/L when it tells S/L from H/L — setting it would
+    /// switch that on), or the Soller angle in their place with a full axial geometry that has a Soller slit;
+    /// for a fundamental-parameters profile its own terms (tube tails when it has them), with (S + H)/L or
+    /// the full axial model's Soller angle.
     public var profileTerms: [ProfileTerm] {
         ProfileTerm.allCases.filter { t in
-            (t != .sl || sOverL != nil) && (t != .soller || fullAxial?.hasSoller == true)
-                && (!t.isFundamental || fundamentalParameters.map { !$0.value(of: t).isNaN } == true)
+            if t == .soller { return fullAxial?.hasSoller == true }
+            if let fp = fundamentalParameters {
+                if t == .axialDivergence { return fullAxial == nil }
+                return t.isFundamental && !fp.value(of: t).isNaN
+            }
+            switch t {
+            case .shl: return fullAxial == nil
+            case .sl: return sOverL != nil && fullAxial == nil
+            default: return !t.isFundamental
+            }
         }
     }
 

@@ -89,14 +89,17 @@ public enum RefinementReport {
         return out
     }
 
-    /// The parameters worth reporting: everything refined, plus the fixed instrument and sample terms.
+    /// The parameters worth reporting: everything refined, plus the fixed instrument and sample terms that act
+    /// on the peaks.
     public static func allParameters(_ r: RefinementResult) -> [ModelParameter] {
         var list = r.parameters
         var extra: [ModelParameter] = [.zero] + r.model.instrument.profileTerms.map { .profile($0) }
         for (p, phase) in r.model.phases.enumerated() {
             if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
-            extra += [.size(phase: p)] + phase.strainParameters.map { .phase(p, $0) }
-            if phase.isUniaxial { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
+            // An FP profile has no microstrain term (nor uniaxial ones): only the size acts on it.
+            let pseudoVoigt = r.model.instrument.fundamentalParameters == nil
+            extra += [.size(phase: p)] + (pseudoVoigt ? phase.strainParameters.map { .phase(p, $0) } : [])
+            if phase.isUniaxial && pseudoVoigt { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
             extra += phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) }
         }
         for p in extra where !list.contains(p) { list.append(p) }

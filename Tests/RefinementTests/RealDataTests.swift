@@ -140,6 +140,10 @@ import _TestSupport
         #expect(r.statistics.rwp < 7.0, "Rwp \(r.statistics.rwp)")
         let tails = try #require(r.model.instrument.fundamentalParameters?.tubeTails)
         #expect(tails.left < -0.5 && tails.right > 0.5 && tails.height > 0, "tails \(tails)")
+        // The report lists what acts on these peaks: no U V W X Y Z, SH/L, (S + H)/L or microstrain rows.
+        let reported = Set(RefinementReport.allParameters(r))
+        #expect(reported.isDisjoint(with: [ProfileTerm.u, .w, .shl, .axialDivergence].map { ModelParameter.profile($0) } + [.microstrain(phase: 0)]))
+        #expect(reported.isSuperset(of: [ProfileTerm.soller, .tailHeight].map { ModelParameter.profile($0) } + [.size(phase: 0)]))
     }
 
     /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (Madsen et al., J. Appl.

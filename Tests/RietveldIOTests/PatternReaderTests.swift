@@ -208,6 +208,11 @@ import _TestSupport
         let f = try #require(full.fundamentalParameters)
         #expect(f.emission == FundamentalParameters.copperKAlphaMendenhall && full.radiation.wavelength == 1.5405925)
         #expect(f.tubeTails == .init(mainWidth: 0.04, left: -1, right: 1, height: 0.001) && full.fullAxial?.receiverLength == 12)
+        // The terms that act on its peaks (what the table and JSON list): not U V W X Y Z, SH/L or (S + H)/L.
+        #expect(full.profileTerms == [.soller, .receivingSlit, .divergence, .tailLeft, .tailRight, .tailHeight])
+        #expect(i.profileTerms == [.receivingSlit, .divergence, .axialDivergence])
+        let axial = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/axial.instprm"))
+        #expect(axial.profileTerms == [.u, .v, .w, .x, .y, .z, .soller])
         let again = try InstrumentFile.parse(InstrumentFile.text(full), file: "round-trip")
         #expect(again.fundamentalParameters == f && again.fullAxial == full.fullAxial)
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.tailMain:0.04;FP.tailLeft:0.5;FP.tailRight:1;FP.tailHeight:0.001\n", file: "tails.instprm",
