@@ -106,16 +106,21 @@ public struct UnitCell: Equatable, Sendable {
 
     /// ∂G/∂p for one of the six cell parameters (angles per degree), row-major 3×3.
     public func metricDerivative(_ p: CellParameter) -> [Double] {
+        let g = metricDerivativeTerms(p)
+        return [g.0, g.1, g.2, g.3, g.4, g.5, g.6, g.7, g.8]
+    }
+
+    /// ∂G/∂p as a tuple in row order (no array: `inverseDSquaredDerivative` runs per reflection and cell
+    /// parameter in every Jacobian).
+    private func metricDerivativeTerms(_ p: CellParameter) -> (Double, Double, Double, Double, Double, Double, Double, Double, Double) {
         let r = AngleUnit.radiansPerDegree
-        let (ca, cb, cg) = (cos(alpha * r), cos(beta * r), cos(gamma * r))
-        let (sa, sb, sg) = (sin(alpha * r), sin(beta * r), sin(gamma * r))
         switch p {
-        case .a: return [2 * a, b * cg, c * cb, b * cg, 0, 0, c * cb, 0, 0]
-        case .b: return [0, a * cg, 0, a * cg, 2 * b, c * ca, 0, c * ca, 0]
-        case .c: return [0, 0, a * cb, 0, 0, b * ca, a * cb, b * ca, 2 * c]
-        case .alpha: let d = -b * c * sa * r; return [0, 0, 0, 0, 0, d, 0, d, 0]
-        case .beta: let d = -a * c * sb * r; return [0, 0, d, 0, 0, 0, d, 0, 0]
-        case .gamma: let d = -a * b * sg * r; return [0, d, 0, d, 0, 0, 0, 0, 0]
+        case .a: let (cb, cg) = (cos(beta * r), cos(gamma * r)); return (2 * a, b * cg, c * cb, b * cg, 0, 0, c * cb, 0, 0)
+        case .b: let (ca, cg) = (cos(alpha * r), cos(gamma * r)); return (0, a * cg, 0, a * cg, 2 * b, c * ca, 0, c * ca, 0)
+        case .c: let (ca, cb) = (cos(alpha * r), cos(beta * r)); return (0, 0, a * cb, 0, 0, b * ca, a * cb, b * ca, 2 * c)
+        case .alpha: let d = -b * c * sin(alpha * r) * r; return (0, 0, 0, 0, 0, d, 0, d, 0)
+        case .beta: let d = -a * c * sin(beta * r) * r; return (0, 0, d, 0, 0, 0, d, 0, 0)
+        case .gamma: let d = -a * b * sin(gamma * r) * r; return (0, d, 0, d, 0, 0, 0, 0, 0)
         }
     }
 
@@ -125,18 +130,8 @@ public struct UnitCell: Equatable, Sendable {
         let gs = reciprocalMetric
         let x = (Double(h), Double(k), Double(l))
         let v = SIMD3(gs[0] * x.0 + gs[1] * x.1 + gs[2] * x.2, gs[3] * x.0 + gs[4] * x.1 + gs[5] * x.2, gs[6] * x.0 + gs[7] * x.1 + gs[8] * x.2)
-        // vᵀ (∂G/∂p) v term by term in row order, as `metricDerivative` lays ∂G/∂p out (without the array: this
-        // runs per reflection and cell parameter in every Jacobian).
-        let r = AngleUnit.radiansPerDegree
-        var dg = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        switch p {
-        case .a: let (cb, cg) = (cos(beta * r), cos(gamma * r)); dg = (2 * a, b * cg, c * cb, b * cg, 0, 0, c * cb, 0, 0)
-        case .b: let (ca, cg) = (cos(alpha * r), cos(gamma * r)); dg = (0, a * cg, 0, a * cg, 2 * b, c * ca, 0, c * ca, 0)
-        case .c: let (ca, cb) = (cos(alpha * r), cos(beta * r)); dg = (0, 0, a * cb, 0, 0, b * ca, a * cb, b * ca, 2 * c)
-        case .alpha: let d = -b * c * sin(alpha * r) * r; dg = (0, 0, 0, 0, 0, d, 0, d, 0)
-        case .beta: let d = -a * c * sin(beta * r) * r; dg = (0, 0, d, 0, 0, 0, d, 0, 0)
-        case .gamma: let d = -a * b * sin(gamma * r) * r; dg = (0, d, 0, d, 0, 0, 0, 0, 0)
-        }
+        let dg = metricDerivativeTerms(p)
+        // vᵀ (∂G/∂p) v term by term in row order.
         var q = 0.0
         q += v[0] * dg.0 * v[0]; q += v[0] * dg.1 * v[1]; q += v[0] * dg.2 * v[2]
         q += v[1] * dg.3 * v[0]; q += v[1] * dg.4 * v[1]; q += v[1] * dg.5 * v[2]

@@ -58,17 +58,26 @@ public struct CationMixing: Sendable, Equatable {
 
     /// ∂occupancy/∂x for every atom the constraint touches.
     public var occupancyDerivatives: [(atom: Int, derivative: Double)] {
-        [(nickelOnLithiumSite, 1), (lithiumOnLithiumSite, -1), (lithiumOnMetalSite, 1)] + metals.map { ($0.atom, -$0.fraction) }
+        var out: [(atom: Int, derivative: Double)] = []
+        forEachOccupancyDerivative { out.append(($0, $1)) }
+        return out
     }
 
-    /// ∂q/∂(mixing) from the partials ∂q/∂(occupancy) of every atom: Σ over `occupancyDerivatives` in their
-    /// order, without building the list (this runs per reflection).
+    /// ∂(occupancy)/∂x of each atom it sets, in one order: Ni on the Li site, Li on the Li site, Li on the
+    /// metal site, then the metals.
+    @inline(__always)
+    func forEachOccupancyDerivative(_ body: (Int, Double) -> Void) {
+        body(nickelOnLithiumSite, 1)
+        body(lithiumOnLithiumSite, -1)
+        body(lithiumOnMetalSite, 1)
+        for m in metals { body(m.atom, -m.fraction) }
+    }
+
+    /// ∂q/∂(mixing) from the partials ∂q/∂(occupancy) of every atom, summed in that order without building the
+    /// list (this runs per reflection).
     public func chainRule(_ partials: [Double]) -> Double {
         var g = 0.0
-        g += 1 * partials[nickelOnLithiumSite]
-        g += -1 * partials[lithiumOnLithiumSite]
-        g += 1 * partials[lithiumOnMetalSite]
-        for m in metals { g += -m.fraction * partials[m.atom] }
+        forEachOccupancyDerivative { g += $1 * partials[$0] }
         return g
     }
 }

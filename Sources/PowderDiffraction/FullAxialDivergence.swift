@@ -177,7 +177,7 @@ public struct FullAxialDivergence: Sendable {
         let (cp, sp) = (cos(p), sin(p))
         var e = [Double](repeating: 0, count: weights.count), d = e
         for k in weights.indices {
-            let phi = acos(min(1, max(-1, (cp - u[k]) / v[k])))
+            let phi = scatteringAngle(k, cosBragg: cp)
             e[k] = phi - p
             let s = sin(phi)
             d[k] = s > 1e-12 ? sp / (v[k] * s) - 1 : 0
@@ -188,8 +188,12 @@ public struct FullAxialDivergence: Sendable {
     /// ε (rad) of each cell at Bragg angle `twoTheta` (rad), without the slopes.
     public func offsetValues(twoTheta p: Double) -> [Double] {
         let cp = cos(p)
-        return weights.indices.map { acos(min(1, max(-1, (cp - u[$0]) / v[$0]))) - p }
+        return weights.indices.map { scatteringAngle($0, cosBragg: cp) - p }
     }
+
+    /// 2φ of cell k: cos 2φ = (cos 2θ₀ − u)/v.
+    @inline(__always)
+    func scatteringAngle(_ k: Int, cosBragg cp: Double) -> Double { acos(min(1, max(-1, (cp - u[k]) / v[k]))) }
 
     /// Mean and variance of ε at `twoTheta` (rad).
     public func moments(twoTheta: Double) -> (mean: Double, variance: Double) {
@@ -202,12 +206,15 @@ public struct FullAxialDivergence: Sendable {
     }
 }
 
-/// The full axial model's quadrature of the last geometry asked for, shared by the evaluations of a model and
-/// its copies: it depends on the geometry alone, and making it (~10⁵ trigonometric calls) cost more than the
-/// evaluation that used it.
+/// The full axial model's quadratures of the last geometries asked for, shared by the evaluations of a model
+/// and its copies (and kept by each FP profiler for its own): each depends on the geometry alone, and making one
+/// (~10⁵ trigonometric calls) cost more than the evaluation that used it.
 public final class FullAxialCache: @unchecked Sendable {
-    private var last: (AxialGeometry, FullAxialDivergence)?
+    private var kept: [AxialGeometry: FullAxialDivergence] = [:]
     private let lock = NSLock()
+    /// Geometries kept at most (an FP profile's Soller difference asks for three in turn, reflection after
+    /// reflection); all go beyond.
+    static let capacity = 8
 
     public init() {}
 
@@ -215,9 +222,10 @@ public final class FullAxialCache: @unchecked Sendable {
     func quadrature(for g: AxialGeometry, sollerDerivative: Bool = false) -> FullAxialDivergence {
         lock.lock()
         defer { lock.unlock() }
-        if let (geometry, made) = last, geometry == g, !sollerDerivative || made.withSollerDerivative { return made }
+        if let made = kept[g], !sollerDerivative || made.withSollerDerivative { return made }
+        if kept.count >= Self.capacity { kept.removeAll() }
         let made = FullAxialDivergence(g, sollerDerivative: sollerDerivative)
-        last = (g, made)
+        kept[g] = made
         return made
     }
 }

@@ -154,17 +154,8 @@ extension FundamentalParameters {
 /// Evaluates FP profiles, keeping one FFT plan per transform length.
 public final class FundamentalParametersProfiler {
     private var plans: [Int: RealFFT] = [:]
-    /// The full axial model's quadratures of the last few geometries (each depends on the geometry alone; a
-    /// Soller angle's central difference asks for three in turn, reflection after reflection).
-    private var axialQuadratures: [AxialGeometry: FullAxialDivergence] = [:]
-
-    func quadrature(_ g: AxialGeometry) -> FullAxialDivergence {
-        if let made = axialQuadratures[g] { return made }
-        if axialQuadratures.count >= 8 { axialQuadratures.removeAll() }
-        let made = FullAxialDivergence(g)
-        axialQuadratures[g] = made
-        return made
-    }
+    /// The full axial model's quadratures of the last few geometries.
+    private let axialQuadratures = FullAxialCache()
 
     public init() {}
 
@@ -313,7 +304,7 @@ public final class FundamentalParametersProfiler {
     }
 
     func components(_ fp: FundamentalParameters, d: Double) -> Components {
-        Components(fp, d: d, fullAxial: fp.fullAxial.map(quadrature))
+        Components(fp, d: d, fullAxial: fp.fullAxial.map { axialQuadratures.quadrature(for: $0) })
     }
 
     private struct LengthKey: Hashable { let fp: FundamentalParameters; let d: Double }

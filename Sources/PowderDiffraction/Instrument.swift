@@ -100,18 +100,29 @@ extension Instrument {
     /// switch that on), or the Soller angle in their place with a full axial geometry that has a Soller slit;
     /// for a fundamental-parameters profile its own terms (tube tails when it has them), with (S + H)/L or
     /// the full axial model's Soller angle.
-    public var profileTerms: [ProfileTerm] {
-        ProfileTerm.allCases.filter { t in
-            if t == .soller { return fullAxial?.hasSoller == true }
-            if let fp = fundamentalParameters {
-                if t == .axialDivergence { return fullAxial == nil }
-                return t.isFundamental && !fp.value(of: t).isNaN
-            }
-            switch t {
-            case .shl: return fullAxial == nil
-            case .sl: return sOverL != nil && fullAxial == nil
-            default: return !t.isFundamental
-            }
+    public var profileTerms: [ProfileTerm] { ProfileTerm.allCases.filter(acts) }
+
+    /// Whether a profile term acts on this instrument's peaks (see `profileTerms`).
+    public func acts(_ t: ProfileTerm) -> Bool {
+        if t == .soller { return fullAxial?.hasSoller == true }
+        if let fp = fundamentalParameters {
+            if t == .axialDivergence { return fullAxial == nil }
+            return t.isFundamental && !fp.value(of: t).isNaN
+        }
+        switch t {
+        case .shl: return fullAxial == nil
+        case .sl: return sOverL != nil && fullAxial == nil
+        default: return !t.isFundamental
+        }
+    }
+
+    /// Whether a phase's parameter acts on peaks drawn with this instrument's profile: a fundamental-parameters
+    /// profile convolves the crystallite size alone (no microstrain, uniaxial or Stephens terms).
+    public func acts(_ p: PhaseParameter) -> Bool {
+        guard fundamentalParameters != nil else { return true }
+        switch p {
+        case .microstrain, .axialSize, .axialMicrostrain, .stephens: return false
+        default: return true
         }
     }
 

@@ -543,8 +543,8 @@ struct EvaluationWork {
     /// Columns of terms an FP profile does not have: the instrument's analytic widths and the microstrain.
     func isInstrumentOnlyWidth(_ col: Int) -> Bool {
         switch parameters[col] {
-        case .pattern(.profile(let t)): return !t.isFundamental && t != .soller
-        case .phase(_, .microstrain), .phase(_, .axialSize), .phase(_, .axialMicrostrain), .phase(_, .stephens): return true
+        case .pattern(.profile(let t)): return !model.instrument.acts(t)
+        case .phase(_, let p): return !model.instrument.acts(p)
         default: return false
         }
     }
@@ -770,7 +770,7 @@ struct PhaseColumns {
             shift = [column[.specimenDisplacement].map { ($0, true) }, transparencyShifts ? column[.transparency].map { ($0, false) } : nil].compactMap { $0 }
         }
         if model.instrument.fundamentalParameters != nil {
-            fundamental = ProfileTerm.allCases.filter { $0.isFundamental || $0 == .soller }.compactMap { t in column[.profile(t)].map { (.profile(t), $0) } }
+            fundamental = model.instrument.profileTerms.compactMap { t in column[.profile(t)].map { (.profile(t), $0) } }
             if model.instrument.geometry == .braggBrentano, let col = column[.transparency] { fundamental.append((.transparency, col)) }
         }
         ratio = column[.secondLineRatio]

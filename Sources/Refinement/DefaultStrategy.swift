@@ -98,10 +98,9 @@ public enum DefaultStrategy {
             // A Le Bail phase's scale sets its level until its intensities are extracted (see `LeBail`).
             scales.append(.scale(phase: p))
             cells += phase.independentLattice.map { .lattice(phase: p, $0) }
-            // A fundamental-parameters profile has no microstrain term (yet): size only.
-            let strain = phase.strainParameters.map { ModelParameter.phase(p, $0) }
-            profile += model.instrument.fundamentalParameters == nil ? [.size(phase: p)] + strain : [.size(phase: p)]
-            if phase.isUniaxial && model.instrument.fundamentalParameters == nil {
+            // What acts on the peaks: a fundamental-parameters profile has no microstrain term (yet), size only.
+            profile += ([.size] + phase.strainParameters).filter(model.instrument.acts).map { .phase(p, $0) }
+            if phase.isUniaxial && model.instrument.acts(.axialSize) {
                 if holdsSampleBroadening(model.instrument) {
                     // The isotropic part is in X and Y; what the axis adds to the size is the sample's own.
                     axialSizes.append(.phase(p, .axialSize))

@@ -96,10 +96,9 @@ public enum RefinementReport {
         var extra: [ModelParameter] = [.zero] + r.model.instrument.profileTerms.map { .profile($0) }
         for (p, phase) in r.model.phases.enumerated() {
             if phase.mode == .rietveld { extra.append(.scale(phase: p)) }
-            // An FP profile has no microstrain term (nor uniaxial ones): only the size acts on it.
-            let pseudoVoigt = r.model.instrument.fundamentalParameters == nil
-            extra += [.size(phase: p)] + (pseudoVoigt ? phase.strainParameters.map { .phase(p, $0) } : [])
-            if phase.isUniaxial && pseudoVoigt { extra += [.phase(p, .axialSize), .phase(p, .axialMicrostrain)] }
+            var sample: [PhaseParameter] = [.size] + phase.strainParameters
+            if phase.isUniaxial { sample += [.axialSize, .axialMicrostrain] }
+            extra += sample.filter(r.model.instrument.acts).map { .phase(p, $0) }
             extra += phase.textureHarmonics.indices.map { .phase(p, .harmonic($0)) }
         }
         for p in extra where !list.contains(p) { list.append(p) }
