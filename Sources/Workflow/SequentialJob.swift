@@ -17,6 +17,8 @@ public struct SequentialJob: Sendable {
     public var options = ModelOptions()
     public var csv: String
     public var independent = false
+    /// Patterns refined at once with `independent`; for a chained run, the contiguous segments refined at once
+    /// (each chained from the template like a shard, merged into one CSV: `runSegments`).
     public var jobs = 1
     public var resume = false
     /// An unreadable pattern becomes a flagged row instead of ending the run.
@@ -95,7 +97,11 @@ struct SequentialStateFile: Codable {
 /// A run stopped on request (`stopAfter`), its rows and state kept as an interrupted run's.
 public struct SequentialStop: Error, CustomStringConvertible {
     public let rowsKept: Int
-    public var description: String { "stopped as asked: \(rowsKept) rows kept; resume with --resume" }
+    public let description: String
+    init(rowsKept: Int, message: String? = nil) {
+        self.rowsKept = rowsKept
+        description = message ?? "stopped as asked: \(rowsKept) rows kept; resume with --resume"
+    }
 }
 
 /// What the caller hears while a sequential run goes on.
@@ -127,9 +133,21 @@ public final class RowCounter: @unchecked Sendable {
     private let lock = NSLock()
     /// Seconds between state files.
     public static let saveInterval = 1.0
+    /// The counters of a run's segments refined at once (`SequentialJob.runSegments`): the run's rows are theirs.
+    private var parts: [RowCounter] = []
     public init() {}
-    /// Rows in the CSV.
-    public var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+    /// Rows in the CSV (in the segments' CSVs, for a run cut in segments).
+    public var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return parts.isEmpty ? value : parts.reduce(0) { $0 + $1.count }
+    }
+
+    /// A counter for each of `n` segments, which `count` and `keepPending` then ask.
+    func split(_ n: Int) -> [RowCounter] {
+        lock.lock(); defer { lock.unlock() }
+        parts = (0..<n).map { _ in RowCounter() }
+        return parts
+    }
     /// Rows already on disk with their state (a resumed run's start).
     func set(_ n: Int) { lock.lock(); value = n; saved = n; lock.unlock() }
 
@@ -152,6 +170,7 @@ public final class RowCounter: @unchecked Sendable {
     /// Writes the state of the rows counted if it is not on disk yet; returns how many rows a resume keeps.
     public func keepPending() -> Int {
         lock.lock(); defer { lock.unlock() }
+        if !parts.isEmpty { return parts.reduce(0) { $0 + $1.keepPending() } }
         if let pending = unsaved {
             unsaved = nil
             if (try? pending.save()) != nil { saved = pending.rows }
@@ -166,6 +185,12 @@ extension SequentialJob {
         guard !files.isEmpty else { throw WorkflowError.invalid("no pattern files given") }
         let range = shard.map { Self.segment(files.count, shard: $0.index, of: $0.count) } ?? 0..<files.count
         guard !range.isEmpty else { throw WorkflowError.invalid("shard \(shard!.index)/\(shard!.count) of \(files.count) patterns is empty") }
+        if !independent && jobs > 1 && files.count > 1 {
+            guard shard == nil else {
+                throw WorkflowError.invalid("--jobs \(jobs) with a chained --shard: a chained shard runs on one core; cut the run into more shards instead")
+            }
+            return try runSegments(min(jobs, files.count), counter: counter, events: events)
+        }
         let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
         var options = self.options
         if let plan {

@@ -21,7 +21,9 @@ struct SequentialCommand: ParsableCommand {
             stays while above 3). --independent refines every pattern from the template, --jobs at a time, \
             with the same checks. Rows are written in file order as patterns finish, with a state file \
             (OUT.csv.state) from which --resume continues exactly; --shard K/N refines the K-th of N \
-            contiguous segments (join them with `rietveld merge`). Exit code 3 when a pattern was flagged.
+            contiguous segments (join them with `rietveld merge`). A chained run with --jobs N refines those N \
+            shards at once on this machine (OUT.csv.segment-K-of-N while it runs) and merges them into the CSV. \
+            Exit code 3 when a pattern was flagged.
             """)
 
     @Argument(help: "Pattern files, directories, or list files (.txt/.lst, one path per line).")
@@ -45,8 +47,8 @@ struct SequentialCommand: ParsableCommand {
     @Flag(help: "Refine every pattern from the template instead of chaining.")
     var independent = false
 
-    @Option(help: "Patterns refined in parallel with --independent (1–256).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "With --independent: patterns refined at once (1–256; default: every core). Chained: contiguous segments refined at once, each started from the template like a shard and merged into the CSV (default 1).")
+    var jobs: Int?
 
     @Flag(help: "Keep the rows already in the CSV and continue from its state file.")
     var resume = false
@@ -74,7 +76,7 @@ struct SequentialCommand: ParsableCommand {
 
     func validate() throws {
         guard !patterns.isEmpty else { throw ValidationError("give at least one pattern file") }
-        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must lie between 1 and 256") }
+        if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must lie between 1 and 256") }
         if let shard { _ = try Self.parseShard(shard) }
         if let interval, !(interval > 0 && interval.isFinite) { throw ValidationError("--interval must be a positive number of seconds") }
     }
@@ -106,14 +108,16 @@ struct SequentialCommand: ParsableCommand {
             job.options.stephens = inputs.stephens
             job.options.textureHarmonics = try inputs.harmonicOrders()
             job.independent = independent
-            job.jobs = jobs
+            job.jobs = jobs ?? (independent ? ProcessInfo.processInfo.activeProcessorCount : 1)
             job.resume = resume
             job.skipBad = skipBad
             job.shard = try shard.map { try Self.parseShard($0) }
             job.keptPhases = keepPhase
             job.stopAfter = stopAfter
             let counter = RowCounter()
-            let interrupts = InterruptNotice(csv: csv, counter: counter)
+            let segments = !independent && job.jobs > 1 && job.shard == nil ? min(job.jobs, files.count) : 1
+            let interrupts = InterruptNotice(csv: csv, counter: counter,
+                                             segments: segments > 1 ? (1...segments).map { SequentialJob.segmentPath(csv, segment: $0, of: segments) } : [])
             defer { interrupts.cancel() }
             let progress = SequentialProgress(quiet: quiet)
             let outcome: SequentialOutcome
@@ -226,14 +230,16 @@ final class SequentialProgress: @unchecked Sendable {
 final class InterruptNotice: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
-    init(csv: String, counter: RowCounter) {
+    /// `segments`: the files of a chained run cut in segments (`--jobs`), which hold its rows until the merge.
+    init(csv: String, counter: RowCounter, segments: [String] = []) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 let kept = counter.keepPending()
-                StandardStreams.err("\nrietveld: interrupted: \(kept) row\(kept == 1 ? "" : "s") kept in \(csv); run the same command with --resume to continue\n")
-                unlink(csv + ".lock")
+                let place = segments.isEmpty ? csv : "\(segments.count) segment files beside \(csv)"
+                StandardStreams.err("\nrietveld: interrupted: \(kept) row\(kept == 1 ? "" : "s") kept in \(place); run the same command with --resume to continue\n")
+                for path in [csv] + segments { unlink(path + ".lock") }
                 exit(128 + sig)
             }
             source.resume()

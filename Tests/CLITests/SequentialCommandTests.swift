@@ -260,6 +260,48 @@ enum SequentialCSVFields {
 }
 
 extension ShardTests {
+    /// A chained run with `--jobs 2` refines the two shards at once and merges them: the CSV of the README's
+    /// GNU parallel example byte for byte, every pattern within 3 esd of the GSAS-II truth, no segment file left;
+    /// `--resume` of the finished run refines nothing; stopped after 3 rows per segment and resumed, the same
+    /// CSV again. With `--shard` a chained `--jobs 2` is refused in one line.
+    @Test func chainedJobsMergeTheirSegments() throws {
+        let dir = try Self.temporaryDirectory("jobs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["sequential", "\(Self.folder)/series", "--phase", "\(Self.folder)/LiNiO2_start.cif", "--instrument",
+                    "\(Self.folder)/MoKa1_capillary.instprm", "--convention", "gsas2", "--quiet"]
+        var shards: [String] = []
+        for k in 1...2 {
+            let path = dir.appendingPathComponent("s\(k).csv").path
+            #expect(try CLI.run(base + ["--shard", "\(k)/2", "--csv", path]).status == 0)
+            shards.append(path)
+        }
+        let merged = dir.appendingPathComponent("merged.csv").path
+        #expect(try CLI.run(["merge"] + shards + ["-o", merged]).status == 0)
+        let csv = dir.appendingPathComponent("jobs.csv").path
+        let r = try CLI.run(base + ["--jobs", "2", "--csv", csv])
+        #expect(r.status == 0 && r.stdout.contains("20 patterns refined (20 converged"), "\(r.stderr)")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == String(contentsOfFile: merged, encoding: .utf8))
+        try Self.expectTruth(try Self.rows(csv))
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("segment") || $0.hasSuffix(".lock") }
+        #expect(left.isEmpty, "\(left)")
+
+        let again = try CLI.run(base + ["--jobs", "2", "--csv", csv, "--resume"])
+        #expect(again.status == 0 && again.stdout.contains("0 patterns refined") && again.stdout.contains("20 already in"), "\(again.stdout)")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == String(contentsOfFile: merged, encoding: .utf8))
+
+        let cut = dir.appendingPathComponent("cut.csv").path
+        let stopped = try CLI.run(base + ["--jobs", "2", "--csv", cut, "--stop-after", "3"])
+        #expect(stopped.status == 130 && stopped.stderr.contains("6 rows kept in 2 segment files"), "\(stopped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: cut))
+        let resumed = try CLI.run(base + ["--jobs", "2", "--csv", cut, "--resume"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("14 patterns refined"), "\(resumed.stdout) \(resumed.stderr)")
+        #expect(try String(contentsOfFile: cut, encoding: .utf8) == String(contentsOfFile: merged, encoding: .utf8))
+
+        let refused = try CLI.run(base + ["--jobs", "2", "--shard", "1/2", "--csv", dir.appendingPathComponent("no.csv").path])
+        #expect(refused.status == 1 && refused.stderr.contains("more shards") && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("no.csv").path))
+    }
+
     /// scripts/slurm-sequential.sh as two array tasks (and task 1 requeued after it finished: it resumes and
     /// leaves its CSV as it was); the shards merge to 20 rows in order.
     @Test func slurmScriptRunsItsShardAndResumes() throws {
