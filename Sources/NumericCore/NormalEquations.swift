@@ -1,4 +1,5 @@
 import CMalloc
+import CPUCheck
 import Foundation
 
 /// The linear algebra of least squares, computed in a fixed order so that a run gives the same numbers to the
@@ -306,6 +307,10 @@ public enum ProcessTuning {
     /// blocks in the heap, and grow it in 64 MB steps: 15 refinements of 28,501 points fault 6,500 pages
     /// instead of 50,800. A no-op where the C library has no `mallopt`. Returns whether the settings were
     /// applied (false without glibc).
+    /// The instruction set the hot modules were compiled for (Package.swift): "haswell" (AVX2, FMA, BMI2) or
+    /// "portable". (Referencing CPUCheck also links its check before main into every program using the engine.)
+    public static var instructionSet: String { rietveld_built_for_haswell() == 1 ? "haswell" : "portable" }
+
     @discardableResult
     public static func apply() -> Bool {
         rietveld_keep_large_blocks(mmapThreshold, 256 << 20, 64 << 20) == 1

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FileSupport
 import Foundation
+import NumericCore
 import PowderDiffraction
 import Refinement
 import Workflow
@@ -49,12 +50,13 @@ struct BenchCommand: ParsableCommand {
             if json {
                 let root: [String: Any] = ["refinement_seconds": obj(r.refinement), "model_seconds": obj(r.model),
                                            "jacobian_seconds": obj(r.jacobian), "repeat": r.repeats, "points": setup.pattern.count,
-                                           "parameters": r.parameters, "Rwp": r.rwp, "phases": setup.model.phases.count]
+                                           "parameters": r.parameters, "Rwp": r.rwp, "phases": setup.model.phases.count,
+                                           "instruction_set": ProcessTuning.instructionSet]
                 let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
                 StandardStreams.out(data + Data("\n".utf8))
             } else {
                 func ms(_ t: TimingSummary) -> String { String(format: "median %9.3f ms  (min %.3f, max %.3f)", 1000 * t.median, 1000 * t.min, 1000 * t.max) }
-                var out = "\(setup.pattern.count) points, \(setup.model.phases.count) phase(s), \(r.parameters) parameters, \(r.repeats) refinements (Rwp \(String(format: "%.3f", r.rwp)) %)\n"
+                var out = "\(setup.pattern.count) points, \(setup.model.phases.count) phase(s), \(r.parameters) parameters, \(r.repeats) refinements (Rwp \(String(format: "%.3f", r.rwp)) %), compiled for \(ProcessTuning.instructionSet)\n"
                 out += "full refinement      \(ms(r.refinement))\n"
                 out += "model (yc)           \(ms(r.model))\n"
                 out += "yc + Jacobian        \(ms(r.jacobian))\n"

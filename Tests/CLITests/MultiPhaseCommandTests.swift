@@ -13,6 +13,24 @@ import Testing
         return dir.appendingPathComponent(name)
     }
 
+    /// `bench --json` on the two-phase composite: the keys DESIGN.md names (`refinement_seconds`,
+    /// `model_seconds`, `jacobian_seconds` as median/min/max, `repeat`, `phases`), each median within its
+    /// spread, and the instruction set the engine was compiled for (Package.swift).
+    @Test func benchJSONContract() throws {
+        let args = ["bench", "\(Self.folder)/pattern.xye", "--instrument", "\(Self.folder)/instrument.instprm", "--mu-r", "0.6",
+                    "--convention", "gsas2", "--repeat", "3", "--json"] + Self.phases
+        let r = try CLI.run(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["refinement_seconds", "model_seconds", "jacobian_seconds"] {
+            let t = try #require(object[key] as? [String: Double], "\(key)")
+            let (median, low, high) = (t["median"] ?? -1, t["min"] ?? -1, t["max"] ?? -1)
+            #expect(low > 0 && low <= median && median <= high, "\(key): \(t)")
+        }
+        #expect(object["repeat"] as? Int == 3 && object["phases"] as? Int == 2)
+        #expect(["haswell", "portable"].contains(object["instruction_set"] as? String ?? ""), "\(object["instruction_set"] ?? "none")")
+    }
+
     /// JSON `phases[]` in command-line order with name, file, mode, cell, weight_fraction, cation_mixing and
     /// RBragg; the top-level cell is the first phase's; the CIF has one block per phase; the plot has a tick
     /// row and a legend entry per phase with its weight fraction.
