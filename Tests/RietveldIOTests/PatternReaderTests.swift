@@ -231,7 +231,7 @@ import _TestSupport
         var generator = SystemRandomNumberGenerator()
         var texts = ["0", "-0", "+7", "5.00000", "1325.0", "36.401", "0.1", "0.3", ".5", "5.", "123456789012345",
                      "0.000000000000001", "9007199254740993", "1e5", "2.5E-3", "0x1p3", "nan", "inf", "1234567890123456", "-",
-                     "0.30000000000000004", "99999999999999.9"]
+                     "0.30000000000000004", "99999999999999.9", "7:5", "3.0/2", "12 5", "1.2.3", "-.25", "+0.5e"]
         for _ in 0..<20_000 {
             let digits = Int.random(in: 1...15, using: &generator)
             var t = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
