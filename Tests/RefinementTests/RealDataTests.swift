@@ -158,14 +158,17 @@ import _TestSupport
         #expect(abs(r.model.phases[0].lattice(.a) - 4.156780) / 4.156780 < 15e-6, "a = \(r.model.phases[0].lattice(.a))")
     }
 
-    /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (Madsen et al., J. Appl.
-    /// Cryst. 34 (2001) 409: corundum 31.37, fluorite 34.21, zincite 34.42 wt %). By default from the generic
-    /// start file (profile refined on the mixture, kept physical by `PatternProblem.project`), and from a
-    /// profile calibrated on the pure fluorite scan of the same instrument: every phase within 1.1 wt %
-    /// (corundum comes out ~1 wt % high in both, without microabsorption correction). The projection matters:
+    /// The IUCr CPD QPA round robin, mixture 1g, against its published weighed composition (the CPD's "Weighed
+    /// and Measured Values", 8 November 1999, used by Madsen et al., J. Appl. Cryst. 34 (2001) 409: corundum
+    /// 31.37, zincite 34.21, fluorite 34.42 wt %; this test had zincite's and fluorite's swapped until December
+    /// 2026). By default from the generic start file (profile refined on the mixture, kept physical by
+    /// `PatternProblem.project`), and from a profile calibrated on the pure fluorite scan of the same
+    /// instrument: fluorite and zincite within 1 wt %, corundum within 1.1 (it comes out ~1 wt % high in both,
+    /// without microabsorption correction: the issue's 1 wt % is not met for it). The projection matters:
     /// without it the default ended at V −6.3, W 6.3 (no Gaussian near 90°), Rwp 12.1 %.
     @Test func quantitativePhaseAnalysisRoundRobin() throws {
-        let weighed = [0.3137, 0.3421, 0.3442]
+        // corundum, fluorite, zincite (the order of `phases`), and how close each must come.
+        let weighed = [0.3137, 0.3442, 0.3421], tolerance = [0.011, 0.01, 0.01]
         let phases = ["structures/corundum.cif", "structures/fluorite.cif", "structures/zincite.cif"]
         let start = try loadSetup(pattern: "patterns/qpa-roundrobin/cpd-1g.prn", phases: phases,
                                   instrument: "patterns/qpa-roundrobin/start.instprm", geometry: .braggBrentano)
@@ -175,7 +178,7 @@ import _TestSupport
         #expect(byDefault.model.instrument.unphysicalProfile(over: start.pattern.range) == nil)
         #expect(byDefault.statistics.rwp < 11, "Rwp \(byDefault.statistics.rwp)")
         let w = try byDefault.quantities().weightFractions
-        for p in 0..<3 { #expect(abs(w[p]!.value - weighed[p]) < 0.011, "default: phase \(p) \(w[p]!.value) vs \(weighed[p])") }
+        for p in 0..<3 { #expect(abs(w[p]!.value - weighed[p]) < tolerance[p], "default: phase \(p) \(w[p]!.value) vs \(weighed[p])") }
 
         var job = CalibrationJob(pattern: repositoryPath("patterns/qpa-roundrobin/fluorite.prn"), standard: repositoryPath("structures/fluorite.cif"))
         job.instrument = repositoryPath("patterns/qpa-roundrobin/start.instprm")
@@ -190,7 +193,7 @@ import _TestSupport
         let r = Refiner.refine(mixture.model, against: mixture.pattern, stages: DefaultStrategy.stages(for: mixture.model, backgroundTerms: 13),
                                settings: mixture.settings)
         let wc = try r.quantities().weightFractions
-        for p in 0..<3 { #expect(abs(wc[p]!.value - weighed[p]) < 0.011, "calibrated: phase \(p) \(wc[p]!.value) vs \(weighed[p])") }
+        for p in 0..<3 { #expect(abs(wc[p]!.value - weighed[p]) < tolerance[p], "calibrated: phase \(p) \(wc[p]!.value) vs \(weighed[p])") }
     }
 
     /// PowBase's LiCoO2 scan (Bruker RAW/UXD, Cu Kα1/Kα2) over 32.76–86.56°, by default with a generic start file
