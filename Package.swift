@@ -18,7 +18,7 @@ let buildForHaswell: Bool = {
           let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
     let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
-    return ["avx", "avx2", "fma", "bmi1", "bmi2", "popcnt", "f16c", "movbe"].allSatisfy(flags.contains)
+    return ["avx", "avx2", "fma", "bmi1", "bmi2", "abm", "popcnt", "f16c", "movbe"].allSatisfy(flags.contains)
     #else
     return false
     #endif
