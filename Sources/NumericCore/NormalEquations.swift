@@ -307,15 +307,15 @@ public enum ProcessTuning {
     /// Blocks up to this size stay in the heap.
     public static let mmapThreshold: Int32 = 64 << 20
 
+    /// The instruction set the hot modules were compiled for (Package.swift): "haswell" (AVX2, FMA, BMI2) or
+    /// "portable". (Referencing CPUCheck also links its check before main into every program using the engine.)
+    public static var instructionSet: String { rietveld_built_for_haswell() == 1 ? "haswell" : "portable" }
+
     /// Each model evaluation allocates a Jacobian of 0.5–10 MB (3 000–50 000 points × 24 parameters); glibc
     /// maps blocks above 128 kB afresh and unmaps them on free, so every evaluation paid page faults. Keep such
     /// blocks in the heap, and grow it in 64 MB steps: 15 refinements of 28,501 points fault 6,500 pages
     /// instead of 50,800. A no-op where the C library has no `mallopt`. Returns whether the settings were
     /// applied (false without glibc).
-    /// The instruction set the hot modules were compiled for (Package.swift): "haswell" (AVX2, FMA, BMI2) or
-    /// "portable". (Referencing CPUCheck also links its check before main into every program using the engine.)
-    public static var instructionSet: String { rietveld_built_for_haswell() == 1 ? "haswell" : "portable" }
-
     @discardableResult
     public static func apply() -> Bool {
         rietveld_keep_large_blocks(mmapThreshold, 256 << 20, 64 << 20) == 1

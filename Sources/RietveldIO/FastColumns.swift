@@ -19,7 +19,7 @@ enum FastColumns {
                 let base = buffer.baseAddress!
                 let end = base + data.count
                 var p = base
-                var values: (Double, Double, Double, Double) = (0, 0, 0, 0)
+                var values: (Double, Double, Double) = (0, 0, 0)
                 @inline(__always) func isBlank(_ c: CChar) -> Bool { c == 32 || c == 9 || c == 13 || c == 44 || c == 59 }
                 var previous = -Double.infinity
                 while p < end {
@@ -41,12 +41,12 @@ enum FastColumns {
                         } else {
                             v = strtod(p, &stop)
                         }
-                        guard let stop, stop != p, count < 4, v.isFinite else { return false }
+                        // (A fourth value: not a column file this reader takes.)
+                        guard let stop, stop != p, count < 3, v.isFinite else { return false }
                         switch count {
                         case 0: values.0 = v
                         case 1: values.1 = v
-                        case 2: values.2 = v
-                        default: values.3 = v
+                        default: values.2 = v
                         }
                         count += 1
                         p = stop
@@ -58,7 +58,7 @@ enum FastColumns {
                     }
                     // Commas mixed with blanks or semicolons (decimal commas, or "x, y"): the careful reader decides.
                     guard commas == 0 || others == 0 else { return false }
-                    guard count == 2 || count == 3 else { return false }
+                    guard count >= 2 else { return false }
                     if columns == 0 { columns = count }
                     guard count == columns else { return false }
                     if values.0 <= previous { return false }

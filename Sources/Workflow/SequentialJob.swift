@@ -185,12 +185,10 @@ extension SequentialJob {
         guard !files.isEmpty else { throw WorkflowError.invalid("no pattern files given") }
         let range = shard.map { Self.segment(files.count, shard: $0.index, of: $0.count) } ?? 0..<files.count
         guard !range.isEmpty else { throw WorkflowError.invalid("shard \(shard!.index)/\(shard!.count) of \(files.count) patterns is empty") }
-        if !independent && jobs > 1 && files.count > 1 {
-            guard shard == nil else {
-                throw WorkflowError.invalid("--jobs \(jobs) with a chained --shard: a chained shard runs on one core; cut the run into more shards instead")
-            }
-            return try runSegments(min(jobs, files.count), counter: counter, events: events)
+        if !independent && jobs > 1 && shard != nil {
+            throw WorkflowError.invalid("--jobs \(jobs) with a chained --shard: a chained shard runs on one core; cut the run into more shards instead")
         }
+        if !segmentFiles.isEmpty { return try runSegments(counter: counter, events: events) }
         let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
         var options = self.options
         if let plan {

@@ -10,13 +10,18 @@ import Foundation
 /// are removed. The chain restarts at each segment's first pattern: its result is a converged minimum from
 /// another start, the same within the esds as the unsegmented chain's (tested on the GSAS-II series).
 extension SequentialJob {
-    /// The file segment K of N of a run writes while it goes on.
-    public static func segmentPath(_ csv: String, segment k: Int, of n: Int) -> String { "\(csv).segment-\(k)-of-\(n)" }
+    /// The CSVs a chained run cut into segments writes while it goes on, segment K of N each (`OUT.csv.segment-K-of-N`);
+    /// empty for a run that is not cut (`jobs` 1, `independent`, a shard, a single file).
+    public var segmentFiles: [String] {
+        guard !independent, jobs > 1, files.count > 1, shard == nil else { return [] }
+        let n = min(jobs, files.count)
+        return (1...n).map { "\(csv).segment-\($0)-of-\(n)" }
+    }
 
-    func runSegments(_ count: Int, counter: RowCounter, events: @escaping @Sendable (SequentialEvent) -> Void) throws -> SequentialOutcome {
+    func runSegments(counter: RowCounter, events: @escaping @Sendable (SequentialEvent) -> Void) throws -> SequentialOutcome {
         let lock = try RunLock(path: csv + ".lock")
         defer { lock.release() }
-        let paths = (1...count).map { Self.segmentPath(csv, segment: $0, of: count) }
+        let paths = segmentFiles, count = paths.count
         let fm = FileManager.default
         // A finished run (merged, its segments gone) resumes as one CSV with its state file: nothing to refine.
         if resume && fm.fileExists(atPath: csv) && !paths.contains(where: { fm.fileExists(atPath: $0) }) {

@@ -115,9 +115,7 @@ struct SequentialCommand: ParsableCommand {
             job.keptPhases = keepPhase
             job.stopAfter = stopAfter
             let counter = RowCounter()
-            let segments = !independent && job.jobs > 1 && job.shard == nil ? min(job.jobs, files.count) : 1
-            let interrupts = InterruptNotice(csv: csv, counter: counter,
-                                             segments: segments > 1 ? (1...segments).map { SequentialJob.segmentPath(csv, segment: $0, of: segments) } : [])
+            let interrupts = InterruptNotice(csv: csv, counter: counter, segments: job.segmentFiles)
             defer { interrupts.cancel() }
             let progress = SequentialProgress(quiet: quiet)
             let outcome: SequentialOutcome
