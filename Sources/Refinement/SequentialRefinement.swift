@@ -168,13 +168,15 @@ public struct SequentialChain: Sendable {
         var candidates = [Self.extrapolate([last, before], weights: [2, -1], parameters: parameters)]
         if let older { candidates.append(Self.extrapolate([last, before, older], weights: [3, -3, 1], parameters: parameters)) }
         candidates.append(last)
-        // Compared on every 4th point: ranking the starts needs no more, and a yc costs as many points as it has.
+        // Compared on every 4th point (taken once for all candidates): ranking the starts needs no more, and a
+        // yc costs as many points as it has.
         let weights = options.settings.weights(pattern)
+        let kept = Array(Swift.stride(from: 0, to: pattern.count, by: Self.startComparisonStride))
+        let x = kept.map { pattern.twoTheta[$0] }, observed = kept.map { pattern.intensity[$0] }, w = kept.map { weights[$0] }
         let misfit = candidates.map { m -> Double in
-            // Taken apart first: indexing the tuple's members inside the loop copied the whole tuple (the model
-            // and the pattern, each array retained) at every point — 12 % of a chained run's instructions.
-            let (model, thin, w) = StageRun.everyKth(Self.model(m, on: pattern), pattern, weights: weights, stride: Self.startComparisonStride)
-            let y = model.evaluate().calculated, observed = thin.intensity
+            var model = Self.model(m, on: pattern)  // (the background's range is the whole pattern's)
+            model.twoTheta = x
+            let y = model.evaluate().calculated
             var chi2 = 0.0
             for i in y.indices where w[i] > 0 { let d = observed[i] - y[i]; chi2 += w[i] * d * d }
             return chi2.isFinite ? chi2 : .infinity
