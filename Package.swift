@@ -11,7 +11,7 @@ let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configura
 // its SIMD level: 1,000 chained patterns 2.23–2.29 → 1.80–2.00 s (the compiler contracts nothing into FMA and
 // reassociates nothing: the same arithmetic in wider instructions). On that build the normal matrix's sums
 // (JᵀJ, Jᵀr) are formed with fused multiply-adds (RIETVELD_FMA: the product 1.5× faster; its sums then differ
-// from the portable build's in the last bits, ≤ 1e-12 relative in refined values). A program linking them
+// from the portable build's in the last bits: refined values ≤ 1e-8 relative apart, esds ≤ 1e-6). A program linking them
 // checks the CPU before main (CPUCheck) and stops with one line on a CPU without them. RIETVELD_PORTABLE=1 (with
 // a clean build) compiles for any x86-64, for a binary copied to older machines.
 let buildForHaswell: Bool = {
