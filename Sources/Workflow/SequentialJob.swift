@@ -129,6 +129,8 @@ public final class RowCounter: @unchecked Sendable {
     /// Rows covered by the last state file written.
     private var saved = 0
     private var unsaved: (rows: Int, save: () throws -> Void)?
+    /// Set by `keepPending`: the run is being interrupted and writes no more rows.
+    private var closed = false
     private var lastSave = DispatchTime(uptimeNanoseconds: 0)
     private let lock = NSLock()
     /// Seconds between state files.
@@ -151,10 +153,15 @@ public final class RowCounter: @unchecked Sendable {
     /// Rows already on disk with their state (a resumed run's start).
     func set(_ n: Int) { lock.lock(); value = n; saved = n; lock.unlock() }
 
-    /// `n` rows are in the CSV; `save` writes the state that resumes after them — now when `force` or when the
+    /// Writes row `n` to the CSV (`write`) and counts it, unless the run has been interrupted: after
+    /// `keepPending` no row is written, so that the CSV holds exactly the rows the interrupt notice counts (the
+    /// refinement goes on until the process exits, and a fast chain wrote two more rows in that moment). Returns
+    /// whether the row was written. `save` writes the state that resumes after it — now when `force` or when the
     /// last state is older than `saveInterval`, else when `keepPending` asks for it.
-    func record(_ n: Int, force: Bool, save: @escaping () throws -> Void) throws {
+    func deliver(_ n: Int, force: Bool, write: () throws -> Void, save: @escaping () throws -> Void) throws -> Bool {
         lock.lock(); defer { lock.unlock() }
+        guard !closed else { return false }
+        try write()
         value = n
         let now = DispatchTime.now()
         if force || Double(now.uptimeNanoseconds &- lastSave.uptimeNanoseconds) >= Self.saveInterval * 1e9 {
@@ -165,11 +172,14 @@ public final class RowCounter: @unchecked Sendable {
         } else {
             unsaved = (n, save)
         }
+        return true
     }
 
     /// Writes the state of the rows counted if it is not on disk yet; returns how many rows a resume keeps.
+    /// No row is written after it (see `deliver`).
     public func keepPending() -> Int {
         lock.lock(); defer { lock.unlock() }
+        closed = true
         if !parts.isEmpty { return parts.reduce(0) { $0 + $1.keepPending() } }
         if let pending = unsaved {
             unsaved = nil
@@ -252,11 +262,12 @@ extension SequentialJob {
                 summary = SummaryRow(unreadable: index, file: file, reason: error, phases: phaseNames.count)
             }
             line.removeLast()
-            try writer.write(line + "," + CSV.line(tail))
-            let n = collected.add(summary)
+            let n = collected.count + 1
             let s = SequentialStateFile(fingerprint: fingerprint, shard: shardLabel, rowsDone: done + n, chain: chain)
             let stopping = stopAfter.map { n >= $0 } ?? false
-            try counter.record(done + n, force: n == items.count || stopping) { try OutputFile.write(try JSONEncoder().encode(s), to: statePath) }
+            guard try counter.deliver(done + n, force: n == items.count || stopping, write: { try writer.write(line + "," + CSV.line(tail)) },
+                                      save: { try OutputFile.write(try JSONEncoder().encode(s), to: statePath) }) else { return }
+            collected.add(summary)
             if case .refined(let row) = item { events(.row(row, done: done + n, total: range.count)) }
             if let stop = stopAfter, n >= stop { throw SequentialStop(rowsKept: done + n) }
         }
@@ -398,6 +409,7 @@ final class Counter: @unchecked Sendable {
 final class RowCollector: @unchecked Sendable {
     private var stored: [SummaryRow] = []
     private let lock = NSLock()
-    func add(_ r: SummaryRow) -> Int { lock.lock(); stored.append(r); let n = stored.count; lock.unlock(); return n }
+    func add(_ r: SummaryRow) { lock.lock(); stored.append(r); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return stored.count }
     var rows: [SummaryRow] { lock.lock(); defer { lock.unlock() }; return stored }
 }
