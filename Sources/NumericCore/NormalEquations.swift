@@ -11,7 +11,7 @@ import Foundation
 public enum LinearAlgebra {
     /// Rows handled together in the normal-matrix product: 512 rows of 24 columns (96 kB) stream from L2,
     /// and a tile's fixed work (its partial sums' totals, the pairs it holds) is spread over 128 steps: against
-    /// 128 rows (24 kB, in L1) a 3,001 × 24 product 56 → 47 µs (best of 7), 200 chained patterns 6.76 → 6.52 G
+    /// 128 rows (24 kB, in L1) a 3,001 × 24 product 56 → 47 µs (best of 7), 200 chained patterns 3.38 → 3.26 G
     /// instructions.
     static let rowBlock = 512
 
