@@ -47,18 +47,15 @@ public struct Statistics: Sendable, Equatable {
         var io = 0.0, ioMinusIc = 0.0
         var phaseIo = [Double](repeating: 0, count: phases), phaseDiff = phaseIo
         // Each point's observed Bragg intensity per calculated one, (yo − yb)/(yc − yb), once per point (the
-        // lines' windows cover the points many times over); 0 where the point is not fitted or has no Bragg
-        // intensity, and `fitted` says whether a line's share there counts at all.
+        // lines' windows cover the points many times over); 0 where the point has no Bragg intensity.
         var ratio = [Double](repeating: 0, count: reflectionShares.isEmpty ? 0 : observed.count)
-        var fitted = [Bool](repeating: false, count: ratio.count)
         for i in ratio.indices where weights[i] > 0 {
-            fitted[i] = true
             let net = calculated[i] - background[i]
             if net > 0 { ratio[i] = (observed[i] - background[i]) / net }
         }
         for (k, shares) in reflectionShares.enumerated() {
             var ic = 0.0, obs = 0.0
-            for (i, v) in shares where fitted[i] {
+            for (i, v) in shares where weights[i] > 0 {
                 ic += v
                 obs += v * ratio[i]
             }
