@@ -92,6 +92,8 @@ public enum TerminationReason: Equatable, Sendable, CustomStringConvertible {
     case iterationLimit
     /// The normal matrix is singular: these parameters or combinations are not determined by the data.
     case singular([Degeneracy])
+    /// χ² at the start values is not a finite number (yc overflowed or is NaN): nothing was refined.
+    case notFinite
 
     public var description: String {
         switch self {
@@ -99,6 +101,7 @@ public enum TerminationReason: Equatable, Sendable, CustomStringConvertible {
         case .stalled: return "stalled (no step lowers χ² further)"
         case .iterationLimit: return "iteration limit reached"
         case .singular(let d): return "singular normal matrix (\(d.count) undetermined direction\(d.count == 1 ? "" : "s"))"
+        case .notFinite: return "the model is not finite at its start values (yc overflows or is NaN; check the start values)"
         }
     }
 
@@ -165,6 +168,12 @@ public struct LevenbergMarquardt: Sendable {
         _ = problem.setParameters(p)
         var (r, jOpt) = problem.residuals(jacobian: true)
         var chi2 = r.reduce(0) { $0 + $1 * $1 }
+        // No step can be judged from a χ² that is not a number: say so instead of "refining" (the scale of a
+        // model that overflowed then looked like an undetected phase's).
+        guard chi2.isFinite else {
+            return Outcome(parameters: p, chiSquared: chi2, iterations: 0, termination: .notFinite,
+                           inverseNormalMatrix: Matrix(rows: n, columns: n), atBound: [], residuals: r, jacobian: nil)
+        }
         var lambda = Self.initialDamping
         var iterations = 0
         var termination: TerminationReason = .iterationLimit

@@ -93,6 +93,7 @@ public enum Refiner {
             summaries.append(summary)
             events?(.stageFinished(index: index, of: stages.count, summary: summary))
             last = (outcome, stage.parameters, run.weights)
+            if outcome.termination == .notFinite { break }
             undetected = undetectedPhases(current, stage: stage, run: run, outcome: outcome, settings: settings)
             if !undetected.isEmpty { break }
         }

@@ -187,6 +187,7 @@ public struct SequentialChain: Sendable {
     /// Why a result should not be trusted, or nil.
     static func failure(_ r: RefinementResult, reference: Double?, best: Double?, options: SequentialOptions) -> SequentialFailure? {
         if case .singular = r.termination { return .singular }
+        if r.termination == .notFinite { return .notConverged(r.termination) }
         if !r.undetected.isEmpty { return .undetected(r.undetected.map(\.phase)) }
         if !r.statistics.rwp.isFinite { return .rwpNotFinite }
         if let ref = reference, r.statistics.rwp > options.rwpJump * ref {

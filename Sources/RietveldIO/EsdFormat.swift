@@ -28,9 +28,21 @@ public enum EsdFormat {
 
     /// A plain number with about `digits` significant digits, without trailing noise.
     public static func plain(_ value: Double, digits: Int = 6) -> String {
-        guard value.isFinite else { return "\(value)" }
+        guard value.isFinite else { return value.isNaN ? "nan" : value > 0 ? "inf" : "-inf" }
         if value == 0 { return "0" }
         let magnitude = Int(floor(log10(abs(value))))
+        // Beyond these a fixed-point number is a wall of digits (a start value of 1e308 printed 309 of them).
+        if magnitude > 12 || magnitude < -9 {
+            var mantissa = String(format: "%.\(max(0, digits - 1))e", value)
+            let exponent = mantissa.range(of: "e")!
+            var head = String(mantissa[..<exponent.lowerBound])
+            if head.contains(".") {
+                while head.hasSuffix("0") { head.removeLast() }
+                if head.hasSuffix(".") { head.removeLast() }
+            }
+            mantissa = head + mantissa[exponent.lowerBound...]
+            return mantissa
+        }
         let decimals = max(0, digits - 1 - magnitude)
         var s = String(format: "%.\(decimals)f", value)
         if s.contains(".") {

@@ -64,8 +64,29 @@ public enum RefinementReport {
         root["cautions"] = r.cautions.map(\.description)
         root["undetected_phases"] = r.undetected.map { ["name": r.model.phases[$0.phase].name, "scale": estimateJSON($0.scale)] }
         root["undetermined"] = r.degeneracies.map { d in d.parameters.map { r.model.name(of: $0) } }
-        let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        return serialized(root)
+    }
+
+    /// The report as JSON text. JSON has no NaN or infinity: a number that is not finite (the Rwp of a model
+    /// that overflowed) is written as null. Before, one such number made the serializer fail and the whole
+    /// report came out as `{}`.
+    static func serialized(_ root: [String: Any]) -> String {
+        let clean = withoutNonFiniteNumbers(root)
+        // With every number finite the serializer cannot fail on these types (strings, numbers, booleans,
+        // nulls, arrays and dictionaries with string keys); the fallback still says what happened.
+        let data = (try? JSONSerialization.data(withJSONObject: clean, options: [.prettyPrinted, .sortedKeys]))
+            ?? Data(#"{"converged": false, "termination": "the report could not be serialized"}"#.utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static func withoutNonFiniteNumbers(_ value: Any) -> Any {
+        switch value {
+        case is Bool, is Int: return value
+        case let d as Double: return d.isFinite ? d : NSNull()
+        case let dict as [String: Any]: return dict.mapValues(withoutNonFiniteNumbers)
+        case let list as [Any]: return list.map(withoutNonFiniteNumbers)
+        default: return value
+        }
     }
 
     static func phaseJSON(_ p: Int, _ input: RefinementReportInput) -> [String: Any] {

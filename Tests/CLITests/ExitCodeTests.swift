@@ -53,6 +53,24 @@ import Testing
         #expect((object["termination"] as? String)?.contains("iteration limit") == true)
     }
 
+    /// A start value that makes the model overflow (scale 1e308): exit 3, one line saying the model is not
+    /// finite, and a JSON report that is whole, with null for the numbers JSON cannot hold. Before, the run
+    /// "stopped: phase LiNiO2 not detected (scale 1000…0)" with 309 digits, and the JSON report was `{}`: its
+    /// serializer refused the infinite Rwp.
+    @Test func aModelThatOverflowsSaysSoAndItsReportIsWhole() throws {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-overflow-\(ProcessInfo.processInfo.processIdentifier).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let r = try CLI.run(Self.refine + ["--recipe", "\(Self.fixtures)/scale-overflows.toml", "--json", json.path, "--quiet"])
+        #expect(r.status == 3, "exit \(r.status): \(r.stderr)")
+        #expect(r.stderr.contains("not finite") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stdout.contains("1e+308") && !r.stdout.contains("not detected"), "\(r.stdout.prefix(600))")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
+        #expect(object["converged"] as? Bool == false)
+        #expect((object["termination"] as? String)?.contains("not finite") == true)
+        let statistics = try #require(object["statistics"] as? [String: Any])
+        #expect(statistics["Rwp"] is NSNull && (statistics["points"] as? Int) == 3001)
+    }
+
     /// Calibrating on the wrong material (Si named as the standard of a LaB6 pattern) writes no instrument file.
     @Test func calibrationOnTheWrongMaterialWritesNothing() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-wrong-\(ProcessInfo.processInfo.processIdentifier).instprm")

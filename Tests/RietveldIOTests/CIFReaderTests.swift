@@ -104,4 +104,14 @@ import _TestSupport
     func iucrConvention(value: Double, esd: Double, expected: String) {
         #expect(EsdFormat.string(value, esd: esd) == expected)
     }
+
+    /// Without an esd: six significant digits, no trailing zeros; beyond 10¹² and below 10⁻⁹ with an exponent
+    /// (a scale of 1e308 printed 309 digits); not-a-number and infinities by name.
+    @Test(arguments: [
+        (2.8780041, "2.878"), (0.002, "0.002"), (1000, "1000"), (123456789012.0, "123456789012"), (1e308, "1e+308"),
+        (-2.5e-12, "-2.5e-12"), (6.02214076e23, "6.02214e+23"), (Double.nan, "nan"), (-Double.nan, "nan"), (-Double.infinity, "-inf"),
+    ])
+    func plainNumbers(value: Double, expected: String) {
+        #expect(EsdFormat.plain(value) == expected)
+    }
 }
