@@ -33,22 +33,19 @@ public enum EsdFormat {
         let magnitude = Int(floor(log10(abs(value))))
         // Beyond these a fixed-point number is a wall of digits (a start value of 1e308 printed 309 of them).
         if magnitude > 12 || magnitude < -9 {
-            var mantissa = String(format: "%.\(max(0, digits - 1))e", value)
-            let exponent = mantissa.range(of: "e")!
-            var head = String(mantissa[..<exponent.lowerBound])
-            if head.contains(".") {
-                while head.hasSuffix("0") { head.removeLast() }
-                if head.hasSuffix(".") { head.removeLast() }
-            }
-            mantissa = head + mantissa[exponent.lowerBound...]
-            return mantissa
+            let parts = String(format: "%.\(max(0, digits - 1))e", value).split(separator: "e", maxSplits: 1)
+            return withoutTrailingZeros(String(parts[0])) + "e" + (parts.count > 1 ? String(parts[1]) : "")
         }
         let decimals = max(0, digits - 1 - magnitude)
-        var s = String(format: "%.\(decimals)f", value)
-        if s.contains(".") {
-            while s.hasSuffix("0") { s.removeLast() }
-            if s.hasSuffix(".") { s.removeLast() }
-        }
+        return withoutTrailingZeros(String(format: "%.\(decimals)f", value))
+    }
+
+    /// `2.50000` → `2.5`, `3.000` → `3`; a number without a decimal point stays as it is.
+    static func withoutTrailingZeros(_ number: String) -> String {
+        guard number.contains(".") else { return number }
+        var s = number
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
         return s
     }
 }

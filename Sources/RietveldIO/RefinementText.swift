@@ -11,7 +11,7 @@ public enum RefinementText {
         let phases = r.model.phases
         var out = "Rietveld refinement of \(r.pattern.name) with "
         out += phases.map { "\($0.name) (\($0.structure.spaceGroup)\($0.mode == .leBail ? ", Le Bail" : ""))" }.joined(separator: " and ") + "\n"
-        out += "\(status(r)) after \(r.iterations) cycles in \(r.stages.count) stages, \(String(format: "%.3f", r.seconds)) s\n\n"
+        out += "\(status(r)) after \(r.iterations) cycle\(r.iterations == 1 ? "" : "s") in \(r.stages.count) stage\(r.stages.count == 1 ? "" : "s"), \(String(format: "%.3f", r.seconds)) s\n\n"
         out += pad("parameter", 28) + pad("value(esd)", 20) + "refined\n"
         let all = RefinementReport.allParameters(r)
         for p in all where p.phase == nil { out += row(r, p) }
