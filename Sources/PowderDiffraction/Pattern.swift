@@ -8,11 +8,8 @@ public struct Pattern: Sendable, Equatable {
     public var intensity: [Double]
     /// σ of each intensity (from the file, else √max(y, 1)).
     public var sigma: [Double]
-    /// The wavelengths (Å) the file states for its radiation, strongest line first: [Kα1] or [Kα1, Kα2]; empty
-    /// when the file states none. Metadata only: the model takes its radiation from the instrument file.
-    public var statedWavelengths: [Double] = []
-    /// The intensity ratio I(Kα2)/I(Kα1) the file states, if any.
-    public var statedSecondLineRatio: Double?
+    /// What the file states about the instrument it was measured on.
+    public var stated = StatedInstrument()
 
     public init(name: String, twoTheta: [Double], intensity: [Double], sigma: [Double]? = nil) {
         precondition(twoTheta.count == intensity.count, "2θ and intensity differ in length")
@@ -50,8 +47,45 @@ public struct Pattern: Sendable, Equatable {
     public func restricted(to low: Double, _ high: Double) -> Pattern {
         let keep = twoTheta.indices.filter { twoTheta[$0] >= low && twoTheta[$0] <= high }
         var part = Pattern(name: name, twoTheta: keep.map { twoTheta[$0] }, intensity: keep.map { intensity[$0] }, sigma: keep.map { sigma[$0] })
-        part.statedWavelengths = statedWavelengths
-        part.statedSecondLineRatio = statedSecondLineRatio
+        part.stated = stated
         return part
+    }
+}
+
+/// What a pattern file states about the instrument it was measured on. Metadata: the model takes its
+/// instrument from the instrument file; where a stated item fills a gap in it, the setup says so.
+public struct StatedInstrument: Sendable, Equatable {
+    /// The wavelengths (Å) of the radiation, strongest line first: [Kα1] or [Kα1, Kα2]; empty when not stated.
+    public var wavelengths: [Double] = []
+    /// The intensity ratio I(Kα2)/I(Kα1), if stated.
+    public var secondLineRatio: Double?
+    /// The axial geometry of a Bragg–Brentano diffractometer, if stated (powder CIF `_pd_instr_*` items).
+    public var axial: StatedAxialGeometry?
+
+    public init() {}
+}
+
+/// The axial geometry a powder CIF states (`_pd_instr_source_size_ax`, `_pd_instr_beam_size_ax`,
+/// `_pd_instr_divg_ax_src/spec`, `_pd_instr_divg_ax_spec/detc`): the axial lengths of the source and of the
+/// beam on the specimen (mm) and the beam's axial divergence before and after the specimen (degrees, the full
+/// angle a Soller slit passes). The receiving slit's axial length is not among the CIF's items.
+public struct StatedAxialGeometry: Sendable, Equatable {
+    public var sourceLength: Double, sampleLength: Double
+    public var incidentDivergence: Double, diffractedDivergence: Double
+
+    public init(sourceLength: Double, sampleLength: Double, incidentDivergence: Double, diffractedDivergence: Double) {
+        self.sourceLength = sourceLength; self.sampleLength = sampleLength
+        self.incidentDivergence = incidentDivergence; self.diffractedDivergence = diffractedDivergence
+    }
+
+    /// The full axial model's geometry at goniometer radius R (mm): Soller slits passing ±half the stated
+    /// divergence (transmission 1 − |β|/Δ, zero at Δ), and a receiver as long as the rays the secondary slit
+    /// passes from the specimen reach, sample length + 2R tan Δ₂, so that the stated slits, not a guessed
+    /// receiver length, limit the rays.
+    public func geometry(radius: Double) -> AxialGeometry {
+        let primary = incidentDivergence / 2, secondary = diffractedDivergence / 2
+        let receiver = sampleLength + 2 * radius * tan(secondary * .pi / 180)
+        return AxialGeometry(radius: radius, sourceLength: sourceLength, sampleLength: sampleLength, receiverLength: receiver,
+                             primarySoller: primary, secondarySoller: secondary)
     }
 }

@@ -88,8 +88,7 @@ extension Pattern {
             s.append(variance.squareRoot() / n)
         }
         var out = Pattern(name: name, twoTheta: kept.map { twoTheta[$0] }, intensity: y, sigma: s)
-        out.statedWavelengths = statedWavelengths
-        out.statedSecondLineRatio = statedSecondLineRatio
+        out.stated = stated
         return out
     }
 }

@@ -58,8 +58,15 @@ public enum ParameterSelector {
         // SH/L, on the full axial model — columns of zeros.)
         case "instrument": return DefaultStrategy.profileWidths(of: model.instrument) + DefaultStrategy.asymmetryParameters(of: model.instrument)
         case "u", "v", "w", "x", "y", "z": return [.profile(ProfileTerm(rawValue: key.uppercased())!)]
-        case "sh/l", "shl": return [.profile(.shl)]
-        case "s/l", "sl": return [.profile(.sl)]
+        case "sh/l", "shl", "s/l", "sl":
+            // FCJ's terms draw nothing on an FP profile or under the full axial model (columns of zeros).
+            if model.instrument.fundamentalParameters != nil {
+                throw UnknownName(name: name, reason: "the fundamental-parameters profile draws the axial divergence: name 'axial divergence' (or 'soller' with Axial.* keys)")
+            }
+            if model.instrument.fullAxial != nil {
+                throw UnknownName(name: name, reason: "the full axial model draws the axial divergence (the instrument's Axial.* keys, or the geometry the pattern states): name 'soller', or give --ignore-stated-geometry")
+            }
+            return [.profile(key.hasPrefix("sh") ? .shl : .sl)]
         case "receiving slit", "divergence", "axial divergence":
             guard model.instrument.fundamentalParameters != nil else {
                 throw UnknownName(name: name, reason: "the instrument has no fundamental-parameters profile (FP.* keys)")

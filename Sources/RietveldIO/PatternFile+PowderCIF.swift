@@ -39,6 +39,32 @@ extension PatternFile {
             }
             x.append(a.value); y.append(v.value); e.append(sigma ?? max(v.value, 1).squareRoot())
         }
-        return Pattern(name: "\(name):\(chosen.name)", twoTheta: x, intensity: y, sigma: e)
+        var pattern = Pattern(name: "\(name):\(chosen.name)", twoTheta: x, intensity: y, sigma: e)
+        let instrumentBlocks = doc.blocks.filter { $0.value(axialTags[0]) != nil }
+        if let block = chosen.value(axialTags[0]) != nil ? chosen : (instrumentBlocks.count == 1 ? instrumentBlocks[0] : nil) {
+            pattern.stated.axial = try statedAxialGeometry(block, file: file)
+        }
+        return pattern
+    }
+
+    /// The axial lengths of source and beam and the axial divergences before and after the specimen, in the
+    /// order `StatedAxialGeometry` takes them.
+    static let axialTags = ["_pd_instr_source_size_ax", "_pd_instr_beam_size_ax", "_pd_instr_divg_ax_src/spec", "_pd_instr_divg_ax_spec/detc"]
+
+    /// The axial geometry a block states: nil unless it states all four items (placeholders `?` and `.` state
+    /// nothing); a stated item that is not a positive length, or an angle in (0°, 90°), is an error naming its line. The pattern blocks
+    /// of a pdCIF refer to an instrument block: the pattern's own block is read first, else the file's one
+    /// block that states them (with several, which one a pattern refers to is not read: none).
+    static func statedAxialGeometry(_ block: CIFBlock, file: String) throws(FileError) -> StatedAxialGeometry? {
+        var values: [Double] = []
+        for (i, tag) in axialTags.enumerated() {
+            guard let v = block.value(tag), !v.isPlaceholder else { return nil }
+            let limit = i < 2 ? Double.infinity : 90
+            guard let n = v.number?.value, n > 0, n < limit else {
+                throw .malformed(file: file, line: v.line, "\(tag) '\(v.text)' is not a positive \(i < 2 ? "length (mm)" : "angle below 90°")")
+            }
+            values.append(n)
+        }
+        return StatedAxialGeometry(sourceLength: values[0], sampleLength: values[1], incidentDivergence: values[2], diffractedDivergence: values[3])
     }
 }

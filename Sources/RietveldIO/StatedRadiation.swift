@@ -18,8 +18,8 @@ struct StatedRadiation {
     /// `p` with this radiation stated.
     func applied(to p: Pattern) -> Pattern {
         var p = p
-        p.statedWavelengths = wavelengths
-        p.statedSecondLineRatio = secondLineRatio
+        p.stated.wavelengths = wavelengths
+        p.stated.secondLineRatio = secondLineRatio
         return p
     }
 }

@@ -89,6 +89,9 @@ public struct ModelOptions: Sendable {
     public var textureHarmonics: [String: Int] = [:]
     /// What the instrument file's profile is taken for, whatever it says of itself (nil: what it says).
     public var profileStatus: ProfileStatus?
+    /// Whether a start instrument without an axial geometry takes the one the pattern file states (see
+    /// `RefinementSetup.statedAxialGeometry`).
+    public var useStatedGeometry = true
 
     public init() {}
 }
@@ -100,6 +103,9 @@ public struct RefinementSetup: Sendable {
     public var settings: RefinementSettings
     /// Each phase's structure file, in phase order (for reports).
     public var phaseFiles: [String]
+    /// How the model differs from what the instrument file alone would give, one sentence each (for the
+    /// command to say).
+    public var notes: [String] = []
 
     /// GSAS-II's defaults for a new phase: size 1 µm, microstrain 1000 × 10⁻⁶.
     public static let defaultSize = 1.0, defaultMicrostrain = 1000.0
@@ -136,6 +142,11 @@ public struct RefinementSetup: Sendable {
         let fitted = pattern.restricted(to: low, high)
         var inst = instrument
         inst.asymmetryQuadrature = options.convention.asymmetryQuadrature
+        var notes: [String] = []
+        if options.useStatedGeometry, let axial = statedAxialGeometry(for: inst, pattern: pattern) {
+            inst.fullAxial = axial
+            notes.append(statedAxialNote(axial, source: source))
+        }
         let dMin = PatternModel.dMin(wavelength: inst.radiation.wavelength, lastTwoTheta: fitted.twoTheta.last ?? high,
                                      margin: options.convention.reflectionMargin)
         var models: [Phase] = []
@@ -173,7 +184,26 @@ public struct RefinementSetup: Sendable {
         model.reflectionMargin = options.convention.reflectionMargin
         model.threads = options.threads
         StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: options.backgroundTerms)
-        return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings(), phaseFiles: phases.map(\.0.file))
+        return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings(), phaseFiles: phases.map(\.0.file), notes: notes)
+    }
+
+    /// The full axial model's geometry from what the pattern file states, for a Bragg–Brentano instrument
+    /// whose file is a start with no axial geometry of its own. FCJ's SH/L alone (GSAS-II's model) does not
+    /// follow a measured asymmetry over a wide range: NIST's SRM 660c scan by default gives a +19 ppm from
+    /// NIST's value with it, +5 ppm with the full axial model of the geometry its CIF states. A calibrated file, a
+    /// fundamental-parameters profile or a file with `Axial.*` keys is used as it is. Nil: nothing to take.
+    static func statedAxialGeometry(for instrument: Instrument, pattern: Pattern) -> AxialGeometry? {
+        guard instrument.geometry == .braggBrentano, instrument.profileStatus == .start, instrument.fullAxial == nil,
+              instrument.fundamentalParameters == nil, let stated = pattern.stated.axial else { return nil }
+        return stated.geometry(radius: instrument.goniometerRadius)
+    }
+
+    /// The note saying so, with the values used.
+    static func statedAxialNote(_ a: AxialGeometry, source: String) -> String {
+        let mm = { (v: Double) in String(format: "%.4g mm", v) }, deg = { (v: Double) in String(format: "±%.4g°", v) }
+        return "axial divergence by the full axial model of the geometry \(source) states (source \(mm(a.sourceLength)), specimen "
+            + "\(mm(a.sampleLength)), Soller slits \(deg(a.primarySoller)) and \(deg(a.secondarySoller)); receiver not stated: "
+            + "\(mm(a.receiverLength)), all the slit passes): the Soller angle is refined in place of SH/L (--ignore-stated-geometry keeps SH/L)"
     }
 
     /// The broadening and texture models the options ask for a phase (each starts where the plain model is:

@@ -56,6 +56,7 @@ public struct SequentialJob: Sendable {
         text += "\n\(options.geometry.rawValue) \(options.muR) \(options.convention.rawValue) \(options.backgroundTerms) \(options.range.low ?? -1) \(options.range.high ?? -1) \(options.leBail) \(independent)"
         if !keptPhases.isEmpty { text += " kept:" + keptPhases.joined(separator: ",") }
         if let s = options.profileStatus { text += " profile:" + s.rawValue }
+        if !options.useStatedGeometry { text += " ignore-stated-geometry" }
         if !options.uniaxial.isEmpty { text += " uniaxial:" + options.uniaxial.joined(separator: ",") }
         if !options.stephens.isEmpty { text += " stephens:" + options.stephens.joined(separator: ",") }
         if !options.textureHarmonics.isEmpty {
@@ -107,6 +108,8 @@ public struct SequentialStop: Error, CustomStringConvertible {
 /// What the caller hears while a sequential run goes on.
 public enum SequentialEvent: Sendable {
     case started(total: Int, alreadyDone: Int)
+    /// How the model differs from what the instrument file alone would give (`RefinementSetup.notes`).
+    case note(String)
     case row(SequentialRow, done: Int, total: Int)
     case unreadable(index: Int, file: String, error: String)
 }
@@ -241,6 +244,7 @@ extension SequentialJob {
         let writer = try RowWriter(path: csv, header: CSV.line(header), append: done > 0, keepRows: done)
         let items = Array(range).dropFirst(done).map { (index: $0, file: files[$0]) }
         events(.started(total: range.count, alreadyDone: done))
+        for note in setup.notes { events(.note(note)) }
         counter.set(done)
         let tail = [fingerprint, "\(files.count)", shardLabel]
         let collected = RowCollector()

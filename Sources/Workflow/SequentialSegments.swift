@@ -92,6 +92,8 @@ final class SegmentProgress: @unchecked Sendable {
             events(.row(row, done: alreadyDone + rows, total: total))
         case .unreadable:
             events(event)
+        case .note:
+            if segment == 0 { events(event) }  // every segment's model is built alike: said once
         }
     }
 }

@@ -30,15 +30,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            var options = Workflow.ModelOptions()
-            options.geometry = model.geometry
-            options.muR = model.muR
-            options.convention = model.convention
+            var options = model.options
             options.backgroundTerms = inputs.backgroundTerms
-            options.peakWindow = model.peakWindow
-            if let t = model.threads { options.threads = t }
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
+            options.useStatedGeometry = !inputs.ignoreStatedGeometry
             options.uniaxial = inputs.uniaxial
             options.stephens = inputs.stephens
             options.textureHarmonics = try inputs.harmonicOrders()

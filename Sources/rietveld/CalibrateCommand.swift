@@ -45,6 +45,9 @@ struct CalibrateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .instprm file.")
     var output: String
 
+    @Flag(name: .customLong("ignore-stated-geometry"), help: "Keep the start instrument file's SH/L (FCJ asymmetry) even when the pattern states its axial geometry (a powder CIF's _pd_instr_* lengths and divergences), which otherwise draws the asymmetry by the full axial model.")
+    var ignoreStatedGeometry = false
+
     @Flag(help: "Do not print stage progress.")
     var quiet = false
 
@@ -61,13 +64,12 @@ struct CalibrateCommand: ParsableCommand {
             job.impurities = try phases.map { try PhaseInput(argument: $0) }
             job.instrument = instrument
             job.wavelength = wavelength
-            job.options.geometry = model.geometry
-            job.options.muR = model.muR
-            job.options.convention = model.convention
+            job.options = model.options
             job.options.backgroundTerms = backgroundTerms
             job.options.block = block
-            if let t = model.threads { job.options.threads = t }
+            job.options.useStatedGeometry = !ignoreStatedGeometry
             let outcome = try job.run(events: ProgressLines(quiet: quiet).callback { _ in "" })
+            for note in outcome.setup.notes where !quiet { StandardStreams.err("note: \(note)\n") }
             let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil)
             StandardStreams.out(RefinementText.text(report))
             if let why = outcome.rejection {

@@ -26,6 +26,17 @@ struct ModelArguments: ParsableArguments {
     @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (3–200; GSAS-II: 50 below, 75 above).")
     var peakWindow: Double?
 
+    /// The model options these arguments set (the others at their defaults).
+    var options: Workflow.ModelOptions {
+        var o = Workflow.ModelOptions()
+        o.geometry = geometry
+        o.muR = muR
+        o.convention = convention
+        o.peakWindow = peakWindow
+        if let threads { o.threads = threads }
+        return o
+    }
+
     func validate() throws {
         guard muR.isFinite, muR >= 0, muR <= 50 else { throw ValidationError("--mu-r must lie between 0 and 50") }
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must lie between 1 and 64") }
@@ -58,6 +69,9 @@ struct PhaseArguments: ParsableArguments {
 
     @Option(name: .customLong("instrument-profile"), help: ArgumentHelp("What the instrument file's profile is: calibrated (held; the sample's size and strain are refined) or start (U V W X Y and SH/L refined with the sample, size and strain held). Default: what the file says ('#rietveld profile: start'), else calibrated.", valueName: "calibrated|start"))
     var profileStatus: ProfileStatus?
+
+    @Flag(name: .customLong("ignore-stated-geometry"), help: "Keep a start instrument file's SH/L (FCJ asymmetry) even when the pattern states its axial geometry (a powder CIF's _pd_instr_* lengths and divergences), which otherwise draws the asymmetry by the full axial model.")
+    var ignoreStatedGeometry = false
 
     func validate() throws {
         guard !phases.isEmpty else { throw ValidationError("give at least one --phase [NAME=]FILE.cif") }

@@ -92,21 +92,21 @@ struct RefineCommand: ParsableCommand {
         var status = ""
         try reportingFailures {
             let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
-            var options = Workflow.ModelOptions()
+            var options = model.options
             options.geometry = plan?.geometry ?? model.geometry
             options.muR = plan?.muR ?? model.muR
             options.convention = plan?.convention ?? model.convention
             options.backgroundTerms = plan?.backgroundTerms ?? inputs.backgroundTerms
             options.range = (plan?.range.0 ?? fitted.twoThetaMin, plan?.range.1 ?? fitted.twoThetaMax)
             options.block = block
-            options.peakWindow = model.peakWindow
-            if let t = model.threads { options.threads = t }
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
+            options.useStatedGeometry = !inputs.ignoreStatedGeometry
             options.uniaxial = inputs.uniaxial
             options.stephens = inputs.stephens
             options.textureHarmonics = try inputs.harmonicOrders()
             var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
+            for note in setup.notes where !quiet { StandardStreams.err("note: \(note)\n") }
             let qpa = try quantitativeAnalysis(setup)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }
                 ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms, searchCell: searchCell)

@@ -94,16 +94,13 @@ struct SequentialCommand: ParsableCommand {
             guard !files.isEmpty else { throw UsageError("no pattern files found in \(patterns.joined(separator: " "))") }
             var job = SequentialJob(files: files, phases: try inputs.inputs(), instrument: inputs.instrument, csv: csv)
             job.recipe = recipe
-            job.options.geometry = model.geometry
-            job.options.muR = model.muR
-            job.options.convention = model.convention
+            job.options = model.options
             job.options.backgroundTerms = inputs.backgroundTerms
             job.options.range = (fitted.twoThetaMin, fitted.twoThetaMax)
             job.options.block = block
-            job.options.peakWindow = model.peakWindow
-            if let t = model.threads { job.options.threads = t }
             job.options.leBail = inputs.leBail
             job.options.profileStatus = inputs.profileStatus
+            job.options.useStatedGeometry = !inputs.ignoreStatedGeometry
             job.options.uniaxial = inputs.uniaxial
             job.options.stephens = inputs.stephens
             job.options.textureHarmonics = try inputs.harmonicOrders()
@@ -200,6 +197,8 @@ final class SequentialProgress: @unchecked Sendable {
         switch event {
         case let .started(total, done):
             if done > 0 { write("resuming: \(done) of \(total) patterns already in the CSV\n") }
+        case .note(let text):
+            write("note: \(text)\n")
         case let .unreadable(index, file, error):
             write("\(terminal ? "\r\u{1B}[K" : "")pattern \(index) \(file): unreadable, flagged: \(error)\n")
         case let .row(row, done, total):

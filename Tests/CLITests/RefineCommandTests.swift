@@ -41,6 +41,22 @@ import Testing
         #expect(quiet.status == 0 && !quiet.stderr.contains(": cycle "), "\(quiet.stderr)")
     }
 
+    /// A start instrument file without an axial geometry, on a powder CIF that states one: the run says on
+    /// standard error that the full axial model draws the asymmetry (its table has the Soller angle, no SH/L);
+    /// `--ignore-stated-geometry` keeps the file's SH/L and says nothing.
+    @Test func statedGeometryIsSaidAndCanBeIgnored() throws {
+        let base = ["refine", "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", "--phase", "structures/LaB6.cif",
+                    "--instrument", "patterns/nist-srm660c-lab6/start.instprm", "--geometry", "bragg-brentano"]
+        let stated = try CLI.run(base)
+        #expect(stated.status == 0, "\(stated.stderr)")
+        let notes = stated.stderr.split(separator: "\n").filter { $0.hasPrefix("note: ") }
+        #expect(notes.count == 1 && notes[0].contains("full axial model") && notes[0].contains("nist_srm660c_100a.cif"), "\(stated.stderr)")
+        #expect(stated.stdout.contains("  Soller /°") && !stated.stdout.contains("  SH/L"), "\(stated.stdout)")
+        let ignored = try CLI.run(base + ["--ignore-stated-geometry"])
+        #expect(ignored.status == 0 && !ignored.stderr.contains("note: "), "\(ignored.stderr)")
+        #expect(ignored.stdout.contains("  SH/L") && !ignored.stdout.contains("  Soller"), "\(ignored.stdout)")
+    }
+
     @Test func reportsParseWithStandardTools() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-cli-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

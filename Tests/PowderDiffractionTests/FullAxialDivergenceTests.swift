@@ -83,6 +83,26 @@ import Testing
         #expect(abs(model.moments(twoTheta: p).mean - mean) < 2e-4 * abs(mean) + 1e-9, "mean \(model.moments(twoTheta: p).mean) vs \(mean), cells \(model.weights.count)")
     }
 
+    /// A powder CIF states no receiver length: the geometry taken from its items (`StatedAxialGeometry`) gives
+    /// the receiver the length the secondary Soller slit lets rays reach from the specimen's ends, so that the
+    /// stated slits alone limit the rays. The defining integral (brute force) then gives the same aberration
+    /// with a receiver twice as long, and another one with a receiver half as long (20 mm, still longer than the specimen: it cuts rays off).
+    @Test(arguments: [21.36, 148.9]) func statedGeometryLetsTheSlitsLimitTheRays(twoThetaDegrees: Double) {
+        let stated = StatedAxialGeometry(sourceLength: 12, sampleLength: 15, incidentDivergence: 6.776, diffractedDivergence: 6.776)
+        let g = stated.geometry(radius: 217.5)
+        #expect(g.primarySoller == 3.388 && g.secondarySoller == 3.388 && g.sourceLength == 12 && g.sampleLength == 15)
+        func mean(receiver factor: Double) -> Double {
+            var h = g
+            h.receiverLength *= factor
+            let rays = Self.direct(h, twoTheta: twoThetaDegrees * .pi / 180, n: 60)
+            return rays.reduce(0) { $0 + $1.0 * $1.1 } / rays.reduce(0) { $0 + $1.1 }
+        }
+        let m = mean(receiver: 1), longer = mean(receiver: 2), shorter = mean(receiver: 0.5)
+        // The longer receiver's grid is coarser over the rays that pass: equal to the grid's accuracy.
+        #expect(abs(longer - m) < 3e-3 * abs(m), "\(twoThetaDegrees)°: mean shift \(m) vs \(longer) with a longer receiver")
+        #expect(abs(shorter - m) > 0.01 * abs(m), "\(twoThetaDegrees)°: mean shift \(m) vs \(shorter) with a shorter receiver")
+    }
+
     /// ∂ε/∂2θ₀ of every node against a central difference.
     @Test func offsetSlopes() {
         let model = FullAxialDivergence(Self.geometry)

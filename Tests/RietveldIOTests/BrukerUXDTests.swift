@@ -22,8 +22,8 @@ import _TestSupport
         #expect(uxd.sigma == raw.sigma)
         #expect(uxd.intensity.prefix(3) == [649, 609, 622] && uxd.intensity.last == 401)
         // _WL1, _WL2, _WLRATIO; the RAW v1 range header states the two wavelengths (to float32) and no ratio.
-        #expect(uxd.statedWavelengths == [1.5406, 1.54443] && uxd.statedSecondLineRatio == 0.514)
-        #expect(raw.statedWavelengths.count == 2 && zip(raw.statedWavelengths, uxd.statedWavelengths).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(uxd.stated.wavelengths == [1.5406, 1.54443] && uxd.stated.secondLineRatio == 0.514)
+        #expect(raw.stated.wavelengths.count == 2 && zip(raw.stated.wavelengths, uxd.stated.wavelengths).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
     func read(_ text: String) throws(FileError) -> Pattern {
@@ -33,7 +33,7 @@ import _TestSupport
     @Test func countRatesAndAnglePairs() throws {
         let cps = try read("_FILEVERSION=1\n_WL1=0.70930\n_STEPTIME=2.0\n_STEPSIZE=0.5\n_START=10\n_CPS\n  5.0  6.5\n 7.0\n")
         #expect(cps.twoTheta == [10, 10.5, 11] && cps.intensity == [10, 13, 14])
-        #expect(cps.statedWavelengths == [0.7093] && cps.statedSecondLineRatio == nil)
+        #expect(cps.stated.wavelengths == [0.7093] && cps.stated.secondLineRatio == nil)
         let pairs = try read("_FILEVERSION=1\n_2THETACOUNTS\n 20.0 100\n 20.1 120\n 20.2 90\n; (Data for Range number 2)\n_2THETACOUNTS\n 30 1\n")
         #expect(pairs.twoTheta == [20, 20.1, 20.2] && pairs.intensity == [100, 120, 90])
     }

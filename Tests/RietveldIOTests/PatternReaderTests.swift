@@ -44,6 +44,46 @@ import _TestSupport
         #expect(calc.name.hasSuffix("_calc") && calc.count == 5332)
         // Cu Kα, LaB6 110 at 30.38°.
         #expect(abs(twoThetaOfMaximum(p) - 30.38) < 0.1)
+        // The axial geometry its instrument block states (a block of its own, the file's only one): 12 mm
+        // source, 15 mm beam, 6.776° axial divergence on both sides; both pattern blocks refer to it.
+        let stated = StatedAxialGeometry(sourceLength: 12, sampleLength: 15, incidentDivergence: 6.776, diffractedDivergence: 6.776)
+        #expect(p.stated.axial == stated && calc.stated.axial == stated)
+    }
+
+    /// A pdCIF's axial items: all four or none stated (a placeholder states nothing); a value that is not a
+    /// positive length or an angle below 90° is one line naming the file, its line and the item.
+    @Test(arguments: [("?", nil), ("2.5", "2.5"), ("none", "'none' is not a positive angle below 90°"), ("120", "'120' is not a positive angle below 90°")] as [(String, String?)])
+    func powderCIFAxialItems(divergence: String, outcome: String?) throws {
+        let text = """
+            data_instrument
+            _pd_instr_source_size_ax 12
+            _pd_instr_beam_size_ax 15
+            _pd_instr_divg_ax_src/spec \(divergence)
+            _pd_instr_divg_ax_spec/detc 6
+            data_scan
+            loop_
+            _pd_meas_2theta_scan
+            _pd_meas_counts_total
+            20.0 10
+            20.1 12
+            20.2 11
+
+            """
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("axial-\(UUID().uuidString).cif")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        switch outcome {
+        case nil: #expect(try PatternFile.read(url).stated.axial == nil)
+        case "2.5"?: #expect(try PatternFile.read(url).stated.axial?.incidentDivergence == 2.5)
+        case let mention?:
+            do {
+                _ = try PatternFile.read(url)
+                Issue.record("\(divergence) was accepted")
+            } catch {
+                let message = "\(error)"
+                #expect(message.contains(url.lastPathComponent + ":4") && message.contains("_pd_instr_divg_ax_src/spec") && message.contains(mention), "\(message)")
+            }
+        }
     }
 
     @Test func twoColumnFiles() throws {

@@ -17,8 +17,8 @@ import _TestSupport
         #expect(p.count == 5404)
         #expect(p.twoTheta[0] == 10 && abs(p.twoTheta[1] - 10.015) < 1e-12)
         #expect(abs(p.twoTheta.last! - 91.045) < 1e-9)
-        #expect(p.statedWavelengths == [1.20793, 1.20839])
-        #expect(p.statedSecondLineRatio == nil)
+        #expect(p.stated.wavelengths == [1.20793, 1.20839])
+        #expect(p.stated.secondLineRatio == nil)
         #expect(abs(p.sigma[0] - max(p.intensity[0], 1).squareRoot()) < 1e-12)
         #expect(PatternFormat.allCases.contains(.stoeRAW))
     }
@@ -50,8 +50,8 @@ import _TestSupport
         #expect(dx.max()! <= 0.015 + 1e-9, "2θ differs by \(dx.max()!)°")
         #expect(dx.last! > 0.0149, "the planned and measured ends no longer differ: has the reader changed?")
         // It reports the float32 fields as they are (1.2079299688…); ours are their decimals (1.20793).
-        #expect(wavelengths.count == 2 && zip(wavelengths.sorted(), p.statedWavelengths.sorted()).allSatisfy { abs($0 - $1) < 1e-6 },
-                "xrdpattern \(wavelengths) vs \(p.statedWavelengths)")
+        #expect(wavelengths.count == 2 && zip(wavelengths.sorted(), p.stated.wavelengths.sorted()).allSatisfy { abs($0 - $1) < 1e-6 },
+                "xrdpattern \(wavelengths) vs \(p.stated.wavelengths)")
     }
 
     /// Cut anywhere — inside the header, the range header or the counts — the file is one line naming it and

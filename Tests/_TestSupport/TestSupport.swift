@@ -12,8 +12,10 @@ public func repositoryPath(_ relative: String) -> String { relative.hasPrefix("/
 /// A refinement set-up from repository files, as `rietveld refine` makes it.
 public func loadSetup(pattern: String, phases: [String], instrument: String, geometry: Geometry = .debyeScherrer,
                       convention: ModelConvention = .exact, backgroundTerms: Int = 13, range: (Double?, Double?) = (nil, nil),
-                      muR: Double = 0, leBail: [String] = [], uniaxial: [String] = []) throws -> RefinementSetup {
+                      muR: Double = 0, leBail: [String] = [], uniaxial: [String] = [],
+                      statedGeometry: Bool = true) throws -> RefinementSetup {
     var options = Workflow.ModelOptions()
+    options.useStatedGeometry = statedGeometry
     options.geometry = geometry
     options.convention = convention
     options.backgroundTerms = backgroundTerms
