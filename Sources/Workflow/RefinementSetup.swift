@@ -143,6 +143,9 @@ public struct RefinementSetup: Sendable {
         var inst = instrument
         inst.asymmetryQuadrature = options.convention.asymmetryQuadrature
         var notes: [String] = []
+        if let stated = pattern.stated.wavelengths.first, abs(stated - inst.radiation.wavelength) > 1e-4 * stated {
+            notes.append("\(source) states a wavelength of \(EsdFormat.plain(stated)) Å; the instrument file's \(EsdFormat.plain(inst.radiation.wavelength)) Å is used")
+        }
         if options.useStatedGeometry, let axial = statedAxialGeometry(for: inst, pattern: pattern) {
             inst.fullAxial = axial
             notes.append(statedAxialNote(axial, source: source))

@@ -216,6 +216,18 @@ import _TestSupport
         for p in 0..<3 { #expect(abs(wc[p]!.value - weighed[p]) < tolerance[p], "calibrated: phase \(p) \(wc[p]!.value) vs \(weighed[p])") }
     }
 
+    /// A pattern that states its radiation (the UXD header: Cu Kα1 1.5406 Å) refined with an instrument file of
+    /// another (Mo Kα1, 0.70926 Å): the setup says which wavelength is used, in one note; with the generic Cu
+    /// file made from that header it says nothing.
+    @Test func statedWavelengthThatDiffersIsSaid() throws {
+        let mo = try loadSetup(pattern: "patterns/licoo2-powbase/LiCoO2.UXD", phases: ["structures/LiCoO2.cif"],
+                               instrument: "patterns/gsas2-sim-linio2/MoKa1_capillary.instprm", geometry: .debyeScherrer)
+        #expect(mo.notes.count == 1 && mo.notes[0].contains("LiCoO2.UXD states a wavelength of 1.5406 Å") && mo.notes[0].contains("0.70926 Å is used"), "\(mo.notes)")
+        let cu = try loadSetup(pattern: "patterns/licoo2-powbase/LiCoO2.UXD", phases: ["structures/LiCoO2.cif"],
+                               instrument: "patterns/licoo2-powbase/generic-cu.instprm", geometry: .braggBrentano)
+        #expect(cu.notes.isEmpty, "\(cu.notes)")
+    }
+
     /// PowBase's LiCoO2 scan (Bruker RAW/UXD, Cu Kα1/Kα2) over 32.76–86.56°, by default with a generic start file
     /// (λ and ratio from the UXD header, GSAS-II's default profile, `#rietveld profile: start`). The same scan
     /// and range were refined with GSAS-II by a human expert (Rwp 8.958 %) and by Bayesian optimisation of the
