@@ -52,9 +52,10 @@ extension PatternFile {
     static let axialTags = ["_pd_instr_source_size_ax", "_pd_instr_beam_size_ax", "_pd_instr_divg_ax_src/spec", "_pd_instr_divg_ax_spec/detc"]
 
     /// The axial geometry a block states: nil unless it states all four items (placeholders `?` and `.` state
-    /// nothing); a stated item that is not a positive length, or an angle in (0°, 90°), is an error naming its line. The pattern blocks
-    /// of a pdCIF refer to an instrument block: the pattern's own block is read first, else the file's one
-    /// block that states them (with several, which one a pattern refers to is not read: none).
+    /// nothing); a stated item that is not a positive length, or an angle in (0°, 90°), is an error naming its
+    /// line. The pattern blocks of a pdCIF refer to an instrument block: the pattern's own block is read first,
+    /// else the file's one block that states them (with several, which one a pattern refers to is not read:
+    /// none).
     static func statedAxialGeometry(_ block: CIFBlock, file: String) throws(FileError) -> StatedAxialGeometry? {
         var values: [Double] = []
         for (i, tag) in axialTags.enumerated() {

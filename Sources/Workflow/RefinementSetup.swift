@@ -193,8 +193,9 @@ public struct RefinementSetup: Sendable {
     /// The full axial model's geometry from what the pattern file states, for a Bragg–Brentano instrument
     /// whose file is a start with no axial geometry of its own. FCJ's SH/L alone (GSAS-II's model) does not
     /// follow a measured asymmetry over a wide range: NIST's SRM 660c scan by default gives a +19 ppm from
-    /// NIST's value with it, +5 ppm with the full axial model of the geometry its CIF states. A calibrated file, a
-    /// fundamental-parameters profile or a file with `Axial.*` keys is used as it is. Nil: nothing to take.
+    /// NIST's value with it, +5 ppm with the full axial model of the geometry its CIF states. A calibrated
+    /// file, a fundamental-parameters profile or a file with `Axial.*` keys is used as it is. Nil: nothing to
+    /// take.
     static func statedAxialGeometry(for instrument: Instrument, pattern: Pattern) -> AxialGeometry? {
         guard instrument.geometry == .braggBrentano, instrument.profileStatus == .start, instrument.fullAxial == nil,
               instrument.fundamentalParameters == nil, let stated = pattern.stated.axial else { return nil }
