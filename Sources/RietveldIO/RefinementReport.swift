@@ -9,11 +9,14 @@ public struct RefinementReportInput: Sendable {
     /// The structure file of each phase, in phase order.
     public let phaseFiles: [String]
     public let quantities: PhaseQuantities?
+    /// How the model differs from what the instrument file alone would give (`RefinementSetup.notes`).
+    public let notes: [String]
 
-    public init(result: RefinementResult, phaseFiles: [String], quantities: PhaseQuantities?) {
+    public init(result: RefinementResult, phaseFiles: [String], quantities: PhaseQuantities?, notes: [String] = []) {
         self.result = result
         self.phaseFiles = phaseFiles
         self.quantities = quantities
+        self.notes = notes
     }
 }
 
@@ -34,8 +37,8 @@ public enum RefinementReport {
     }
 
     /// The JSON report (see DESIGN.md): converged, termination, iterations, seconds, statistics (R in %), cell
-    /// and cation_mixing of the first phase, parameters, stages, correlations, at_bound, and `phases[]` in
-    /// command-line order with name, file, mode, cell, weight_fraction, cation_mixing, RBragg.
+    /// and cation_mixing of the first phase, parameters, stages, correlations, at_bound, cautions, notes, and
+    /// `phases[]` in command-line order with name, file, mode, cell, weight_fraction, cation_mixing, RBragg.
     public static func json(_ input: RefinementReportInput) -> String {
         let r = input.result
         var root: [String: Any] = [:]
@@ -62,6 +65,7 @@ public enum RefinementReport {
         root["correlations"] = r.correlations.map { ["a": r.model.name(of: $0.0), "b": r.model.name(of: $0.1), "r": $0.2] }
         root["at_bound"] = r.atBound.map { r.model.name(of: $0) }
         root["cautions"] = r.cautions.map(\.description)
+        root["notes"] = input.notes
         root["undetected_phases"] = r.undetected.map { ["name": r.model.phases[$0.phase].name, "scale": estimateJSON($0.scale)] }
         root["undetermined"] = r.degeneracies.map { d in d.parameters.map { r.model.name(of: $0) } }
         return serialized(root)

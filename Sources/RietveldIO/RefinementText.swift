@@ -24,6 +24,7 @@ public enum RefinementText {
             out += "\n  " + pad("amorphous + unidentified", 26) + EsdFormat.string(amorphous.value, esd: amorphous.esd) + "\n"
         }
         out += statistics(r)
+        for n in input.notes { out += "Note: \(n)\n" }
         return out
     }
 

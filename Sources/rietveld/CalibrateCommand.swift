@@ -69,8 +69,7 @@ struct CalibrateCommand: ParsableCommand {
             job.options.block = block
             job.options.useStatedGeometry = !ignoreStatedGeometry
             let outcome = try job.run(events: ProgressLines(quiet: quiet).callback { _ in "" })
-            for note in outcome.setup.notes where !quiet { StandardStreams.err("note: \(note)\n") }
-            let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil)
+            let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil, notes: outcome.setup.notes)
             StandardStreams.out(RefinementText.text(report))
             if let why = outcome.rejection {
                 rejection = why

@@ -106,7 +106,6 @@ struct RefineCommand: ParsableCommand {
             options.stephens = inputs.stephens
             options.textureHarmonics = try inputs.harmonicOrders()
             var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
-            for note in setup.notes where !quiet { StandardStreams.err("note: \(note)\n") }
             let qpa = try quantitativeAnalysis(setup)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }
                 ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms, searchCell: searchCell)
@@ -114,7 +113,7 @@ struct RefineCommand: ParsableCommand {
             let names = setup.model.phases.map(\.name)
             let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings,
                                         events: ProgressLines(quiet: quiet, cycleLinesAfter: cycleLinesAfter).callback { names[$0] })
-            let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: try? result.quantities(qpa))
+            let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: try? result.quantities(qpa), notes: setup.notes)
             var outputs = OutputGroup()
             if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }
             if let cif { try outputs.add(Data(RefinementReport.cif(result).utf8), to: cif) }

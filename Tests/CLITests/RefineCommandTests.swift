@@ -41,20 +41,25 @@ import Testing
         #expect(quiet.status == 0 && !quiet.stderr.contains(": cycle "), "\(quiet.stderr)")
     }
 
-    /// A start instrument file without an axial geometry, on a powder CIF that states one: the run says on
-    /// standard error that the full axial model draws the asymmetry (its table has the Soller angle, no SH/L);
-    /// `--ignore-stated-geometry` keeps the file's SH/L and says nothing.
+    /// A start instrument file without an axial geometry, on a powder CIF that states one: the report says that
+    /// the full axial model draws the asymmetry (a `Note:` line, `notes` in the JSON) and its table has the
+    /// Soller angle, no SH/L; `--ignore-stated-geometry` keeps the file's SH/L and notes nothing.
     @Test func statedGeometryIsSaidAndCanBeIgnored() throws {
         let base = ["refine", "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", "--phase", "structures/LaB6.cif",
-                    "--instrument", "patterns/nist-srm660c-lab6/start.instprm", "--geometry", "bragg-brentano"]
+                    "--instrument", "patterns/nist-srm660c-lab6/start.instprm", "--geometry", "bragg-brentano", "--quiet"]
         let stated = try CLI.run(base)
         #expect(stated.status == 0, "\(stated.stderr)")
-        let notes = stated.stderr.split(separator: "\n").filter { $0.hasPrefix("note: ") }
-        #expect(notes.count == 1 && notes[0].contains("full axial model") && notes[0].contains("nist_srm660c_100a.cif"), "\(stated.stderr)")
+        let notes = stated.stdout.split(separator: "\n").filter { $0.hasPrefix("Note: ") }
+        #expect(notes.count == 1 && notes[0].contains("full axial model") && notes[0].contains("nist_srm660c_100a.cif"), "\(stated.stdout)")
         #expect(stated.stdout.contains("  Soller /°") && !stated.stdout.contains("  SH/L"), "\(stated.stdout)")
-        let ignored = try CLI.run(base + ["--ignore-stated-geometry"])
-        #expect(ignored.status == 0 && !ignored.stderr.contains("note: "), "\(ignored.stderr)")
-        #expect(ignored.stdout.contains("  SH/L") && !ignored.stdout.contains("  Soller"), "\(ignored.stdout)")
+        let json = try CLI.run(base + ["--json", "-"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["notes"] as? [String])?.first?.contains("full axial model") == true, "\(json.stdout.prefix(300))")
+        let ignored = try CLI.run(base + ["--ignore-stated-geometry", "--json", "-"])
+        let plain = try #require(try JSONSerialization.jsonObject(with: Data(ignored.stdout.utf8)) as? [String: Any])
+        #expect(ignored.status == 0 && (plain["notes"] as? [String]) == [], "\(ignored.stderr)")
+        let names = (plain["parameters"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names.contains("SH/L") && !names.contains("Soller"), "\(names)")
     }
 
     @Test func reportsParseWithStandardTools() throws {
