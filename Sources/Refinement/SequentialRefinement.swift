@@ -196,9 +196,12 @@ public struct SequentialChain: Sendable {
         if let best, r.statistics.rwp > options.rwpDrift * best {
             return .rwpDrift(rwp: r.statistics.rwp, factor: options.rwpDrift, best: best)
         }
-        // A size at its upper bound or a microstrain at zero means "no broadening measurable", not a failure.
+        // A size at its upper bound or a microstrain at zero means "no broadening measurable", not a failure;
+        // so does a start profile's width term on its physical limit (U, W, X, Y at zero, V where the Gaussian
+        // variance touches zero: that kind of broadening is not needed).
         let structural = r.atBound.filter { p in
             if p.isBackground { return false }
+            if case .pattern(.profile) = p { return false }
             if case .phase(_, .size) = p, r.model.value(of: p) >= RefinementSettings.defaultBounds(p).upperBound { return false }
             if case .phase(_, .microstrain) = p, r.model.value(of: p) <= 0 { return false }
             return true

@@ -108,8 +108,6 @@ public struct SequentialStop: Error, CustomStringConvertible {
 /// What the caller hears while a sequential run goes on.
 public enum SequentialEvent: Sendable {
     case started(total: Int, alreadyDone: Int)
-    /// How the model differs from what the instrument file alone would give (`RefinementSetup.notes`).
-    case note(String)
     case row(SequentialRow, done: Int, total: Int)
     case unreadable(index: Int, file: String, error: String)
 }
@@ -119,6 +117,8 @@ public struct SequentialOutcome: Sendable {
     public let rows: [SummaryRow]
     public let skipped: Int
     public let phaseNames: [String]
+    /// How the model differs from what the instrument file alone would give (`RefinementSetup.notes`).
+    public var notes: [String] = []
 }
 
 /// Rows handed to the CSV so far, and how many of them a resume keeps (`keepPending`, asked by the interrupt handler).
@@ -244,7 +244,6 @@ extension SequentialJob {
         let writer = try RowWriter(path: csv, header: CSV.line(header), append: done > 0, keepRows: done)
         let items = Array(range).dropFirst(done).map { (index: $0, file: files[$0]) }
         events(.started(total: range.count, alreadyDone: done))
-        for note in setup.notes { events(.note(note)) }
         counter.set(done)
         let tail = [fingerprint, "\(files.count)", shardLabel]
         let collected = RowCollector()
@@ -280,7 +279,7 @@ extension SequentialJob {
         } else {
             try runChained(items: items, setup: setup, stages: stages, sequential: sequential, chain: state.chain, load: load, deliver: deliver, events: events)
         }
-        return SequentialOutcome(rows: collected.rows, skipped: done, phaseNames: phaseNames)
+        return SequentialOutcome(rows: collected.rows, skipped: done, phaseNames: phaseNames, notes: setup.notes)
     }
 
     /// The pattern restricted to the fitted range.

@@ -63,7 +63,7 @@ extension SequentialJob {
         for path in paths { for suffix in ["", ".state"] { try? fm.removeItem(atPath: path + suffix) } }
         let parts = outcomes.all
         return SequentialOutcome(rows: parts.flatMap(\.rows).sorted { $0.index < $1.index }, skipped: parts.reduce(0) { $0 + $1.skipped },
-                                 phaseNames: parts.first?.phaseNames ?? [])
+                                 phaseNames: parts.first?.phaseNames ?? [], notes: parts.first?.notes ?? [])
     }
 }
 
@@ -92,8 +92,6 @@ final class SegmentProgress: @unchecked Sendable {
             events(.row(row, done: alreadyDone + rows, total: total))
         case .unreadable:
             events(event)
-        case .note:
-            if segment == 0 { events(event) }  // every segment's model is built alike: said once
         }
     }
 }

@@ -154,6 +154,7 @@ struct SequentialCommand: ParsableCommand {
         }
         if outcome.phaseNames.count > 1 { out += PresenceSummary.text(rows, phaseNames: outcome.phaseNames) }
         for f in flagged.sorted(by: { $0.index < $1.index }) { out += "flagged \(f.index) \(f.file): \(f.reason ?? "")\n" }
+        for n in outcome.notes { out += "Note: \(n)\n" }
         return out
     }
 }
@@ -197,8 +198,6 @@ final class SequentialProgress: @unchecked Sendable {
         switch event {
         case let .started(total, done):
             if done > 0 { write("resuming: \(done) of \(total) patterns already in the CSV\n") }
-        case .note(let text):
-            write("note: \(text)\n")
         case let .unreadable(index, file, error):
             write("\(terminal ? "\r\u{1B}[K" : "")pattern \(index) \(file): unreadable, flagged: \(error)\n")
         case let .row(row, done, total):

@@ -86,6 +86,22 @@ import Testing
         #expect(ok.stdout.contains("LiNiO2: a: ") && ok.stdout.contains(" c: "))
     }
 
+    /// A series of powder CIFs that state their axial geometry, refined with a start instrument file: the summary
+    /// says once, with `--quiet` too, that the full axial model of that geometry draws the asymmetry.
+    @Test func statedGeometryIsSaidOnce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-seq-stated-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = CLI.root.appendingPathComponent("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif")
+        for k in 1...2 { try FileManager.default.copyItem(at: source, to: dir.appendingPathComponent("scan\(k).cif")) }
+        let r = try CLI.run(["sequential", dir.appendingPathComponent("scan1.cif").path, dir.appendingPathComponent("scan2.cif").path,
+                             "--phase", "structures/LaB6.cif", "--instrument", "patterns/nist-srm660c-lab6/start.instprm",
+                             "--geometry", "bragg-brentano", "--csv", dir.appendingPathComponent("out.csv").path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let notes = r.stdout.split(separator: "\n").filter { $0.hasPrefix("Note: ") }
+        #expect(notes.count == 1 && notes[0].contains("full axial model") && notes[0].contains("scan1.cif"), "\(r.stdout)")
+    }
+
     /// A row cut in half by a kill is dropped and its pattern refined again.
     @Test func partialLastRowIsCutBeforeResuming() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-seq-cut-\(ProcessInfo.processInfo.processIdentifier)")
