@@ -62,6 +62,28 @@ import Testing
         #expect(names.contains("SH/L") && !names.contains("Soller"), "\(names)")
     }
 
+    /// The README's recipe, as written there, on the bundled example: converged, and a, c, O z and the mixing
+    /// within 3 esd of the truth GSAS-II simulated the pattern with.
+    @Test func readmeRecipeRuns() throws {
+        let readme = try String(contentsOf: CLI.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let marker = try #require(readme.range(of: "<!-- recipe-example -->\n```toml\n"), "README has no recipe example")
+        let end = try #require(readme.range(of: "```", range: marker.upperBound..<readme.endIndex))
+        let recipe = FileManager.default.temporaryDirectory.appendingPathComponent("readme-recipe-\(ProcessInfo.processInfo.processIdentifier).toml")
+        try String(readme[marker.upperBound..<end.lowerBound]).write(to: recipe, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: recipe) }
+        let r = try CLI.run(["refine", "\(Self.folder)/LiNiO2_sim.xye", "--phase", "\(Self.folder)/LiNiO2_start.cif",
+                             "--instrument", "\(Self.folder)/MoKa1_capillary.instprm", "--recipe", recipe.path, "--json", "-", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let truth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: CLI.root.appendingPathComponent("\(Self.folder)/LiNiO2_sim_truth.json"))) as? [String: Any])
+        let parameters = (report["parameters"] as? [[String: Any]]) ?? []
+        for (name, key) in [("a", "a"), ("c", "c"), ("O1 z", "Oz"), ("cation mixing", "x_mix")] {
+            let p = try #require(parameters.first { $0["name"] as? String == name }, "\(name) not in the report")
+            let (value, esd, expected) = (p["value"] as? Double ?? .nan, p["esd"] as? Double ?? .nan, truth[key] as? Double ?? .nan)
+            #expect(abs(value - expected) <= 3 * esd, "\(name) \(value) ± \(esd) vs GSAS-II's truth \(expected)")
+        }
+    }
+
     @Test func reportsParseWithStandardTools() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rietveld-cli-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
