@@ -61,6 +61,10 @@ public struct StatedInstrument: Sendable, Equatable {
     public var secondLineRatio: Double?
     /// The axial geometry of a Bragg–Brentano diffractometer, if stated (powder CIF `_pd_instr_*` items).
     public var axial: StatedAxialGeometry?
+    /// Why a stated axial geometry cannot be used (one line naming the file, its line and the item), if so.
+    public var axialProblem: String?
+    /// The goniometer radius (specimen–detector distance, mm), if stated (powder CIF `_pd_instr_dist_spec/detc`).
+    public var radius: Double?
 
     public init() {}
 }

@@ -64,7 +64,7 @@ public enum ParameterSelector {
                 throw UnknownName(name: name, reason: "the fundamental-parameters profile draws the axial divergence: name 'axial divergence' (or 'soller' with Axial.* keys)")
             }
             if model.instrument.fullAxial != nil {
-                throw UnknownName(name: name, reason: "the full axial model draws the axial divergence (the instrument's Axial.* keys, or the geometry the pattern states): name 'soller', or give --ignore-stated-geometry")
+                throw UnknownName(name: name, reason: "the full axial model draws the axial divergence: name 'soller' (when its geometry is the one the pattern states, --ignore-stated-geometry keeps SH/L instead)")
             }
             return [.profile(key.hasPrefix("sh") ? .shl : .sl)]
         case "receiving slit", "divergence", "axial divergence":

@@ -197,14 +197,13 @@ public struct SequentialChain: Sendable {
             return .rwpDrift(rwp: r.statistics.rwp, factor: options.rwpDrift, best: best)
         }
         // A size at its upper bound or a microstrain at zero means "no broadening measurable", not a failure;
-        // so does a start profile's width term on its physical limit (U, W, X, Y at zero, V where the Gaussian
-        // variance touches zero: that kind of broadening is not needed).
+        // so does a start profile's width term on its limit (that kind of broadening is not needed).
         let structural = r.atBound.filter { p in
-            if p.isBackground { return false }
-            if case .pattern(.profile) = p { return false }
-            if case .phase(_, .size) = p, r.model.value(of: p) >= RefinementSettings.defaultBounds(p).upperBound { return false }
-            if case .phase(_, .microstrain) = p, r.model.value(of: p) <= 0 { return false }
-            return true
+            if p.isBackground || isSizeOnUpperBound(p, r, options.settings) || isWidthOnItsLimit(p, r, options.settings) { return false }
+            switch p {
+            case .phase(_, .microstrain), .phase(_, .axialMicrostrain): return r.model.value(of: p) > 0
+            default: return true
+            }
         }
         if !structural.isEmpty { return .atBound(structural) }
         if r.termination == .stalled && r.statistics.gof > 3 { return .stalled(gof: r.statistics.gof) }
@@ -212,12 +211,26 @@ public struct SequentialChain: Sendable {
         return nil
     }
 
-    /// Whether a refined size (isotropic or axial) of an active phase ended at its upper bound.
-    func sizeAtBound(_ r: RefinementResult) -> Bool {
-        r.atBound.contains { p in
-            guard case .phase(let i, let q) = p, q == .size || q == .axialSize, r.model.phases[i].isActive else { return false }
-            return r.model.value(of: p) >= options.settings.bounds(of: p).upperBound
+    /// Whether `p` is a crystallite size (isotropic or axial) on its upper bound in `r`: no broadening measurable.
+    static func isSizeOnUpperBound(_ p: ModelParameter, _ r: RefinementResult, _ settings: RefinementSettings) -> Bool {
+        guard case .phase(_, let q) = p, q == .size || q == .axialSize else { return false }
+        return r.model.value(of: p) >= settings.bounds(of: p).upperBound
+    }
+
+    /// Whether `p` is a pseudo-Voigt width term on its physical limit in `r`: U, W, X or Y at zero, or V where
+    /// the Gaussian variance touches zero (V's only limit).
+    static func isWidthOnItsLimit(_ p: ModelParameter, _ r: RefinementResult, _ settings: RefinementSettings) -> Bool {
+        guard case .pattern(.profile(let t)) = p else { return false }
+        switch t {
+        case .v: return true
+        case .u, .w, .x, .y: return r.model.value(of: p) <= settings.bounds(of: p).lowerBound
+        default: return false
         }
+    }
+
+    /// Whether an active phase's crystallite size ended on its upper bound in `r`.
+    func sizeOnUpperBound(_ r: RefinementResult) -> Bool {
+        r.atBound.contains { p in Self.isSizeOnUpperBound(p, r, options.settings) && p.phase.map { r.model.phases[$0].isActive } == true }
     }
 
     mutating func restored(_ s: ModelSnapshot?) -> PatternModel? {
@@ -254,8 +267,6 @@ public struct SequentialChain: Sendable {
             return why == nil
         }
         var ok = false
-        /// The attempt taken when one passes: the last one, unless a retry below fitted worse.
-        var taken: Int?
         let lastGood = restored(state.lastGood)
         if let good = lastGood, let before = restored(state.previousGood) {
             // Operando series change smoothly: start from the straight-line extrapolation of the last two good
@@ -268,24 +279,29 @@ public struct SequentialChain: Sendable {
             // Only what was refined moves: absent phases keep their values.
             let moving = good.allParameters.filter { p in !p.isBackground && p.phase.map { good.phases[$0].isActive } != false }
             ok = attempt(start(for: pattern, last: good, before: before, older: restored(state.olderGood), parameters: moving), quick)
-            // A size at its upper bound has no slope there (the broadening goes as 1/D): a chained start that
-            // reached the bound stays on it, and the phase's peaks, drawn sharp, can pull its cell onto a
-            // neighbour's shoulder (the in situ LiNiO2 + Al scans 72–78: Al at 100 µm, a 4.053–4.056 Å, Rwp
-            // 6.0–6.3 %, where the scans refined on their own give 4.042–4.046 Å, 5.4–5.7 %). Resetting
-            // the size alone returns to the bound (the cell holds it there): such a pattern is refined once more
-            // from the template with the full strategy, and the better of the two fits is taken.
-            if ok, let first = attempts.last, sizeAtBound(first.0) {
-                taken = attempts.count - 1
-                if attempt(template, stages), attempts.last!.0.statistics.rwp < first.0.statistics.rwp { taken = nil }
-            }
         }
         if !ok, let good = lastGood {
             ok = attempt(good, Self.chainedStages(from: stages, coarse: Self.isCoarse(good, pattern)))
             if !ok { ok = attempt(good, stages) }
         }
-        if !ok { ok = attempt(template, stages) }
+        var fromTemplate = false
+        if !ok {
+            ok = attempt(template, stages)
+            fromTemplate = true
+        }
+        var taken = attempts.count - 1
+        // A size on its upper bound has no slope there (the broadening goes as 1/D): a chained start that
+        // reached the bound stays on it, and the phase's peaks, drawn sharp, can pull its cell onto a
+        // neighbour's shoulder (the in situ LiNiO2 + Al scans 72–78: Al at 100 µm, a 4.053–4.056 Å, Rwp
+        // 6.0–6.3 %, where the scans refined on their own give 4.042–4.046 Å, 5.4–5.7 %). Resetting the size
+        // alone returns to the bound (the cell holds it there): such a pattern is refined once more from the
+        // template with the full strategy, and the better of the two fits is taken.
+        if ok, !fromTemplate, sizeOnUpperBound(attempts[taken].0) {
+            let first = attempts[taken].0
+            if attempt(template, stages), attempts.last!.0.statistics.rwp < first.statistics.rwp { taken = attempts.count - 1 }
+        }
         let best = attempts.min { $0.0.statistics.rwp < $1.0.statistics.rwp }!
-        let accepted = ok ? attempts[taken ?? attempts.count - 1] : best
+        let accepted = ok ? attempts[taken] : best
         if ok {
             state.olderGood = state.previousGood
             state.previousGood = state.lastGood
@@ -295,7 +311,8 @@ public struct SequentialChain: Sendable {
             state.recentRwp = Array((state.recentRwp + [accepted.0.statistics.rwp]).suffix(3))
             state.bestRwp = min(state.bestRwp ?? .infinity, accepted.0.statistics.rwp)
         }
-        return SequentialRow(index: index, file: file, result: accepted.0, retries: attempts.count - 1, flagged: !ok, reason: accepted.1)
+        // Retries: the attempts before the one taken (a template fit tried and not taken does not count).
+        return SequentialRow(index: index, file: file, result: accepted.0, retries: ok ? taken : attempts.count - 1, flagged: !ok, reason: accepted.1)
     }
 }
 

@@ -40,9 +40,19 @@ extension PatternFile {
             x.append(a.value); y.append(v.value); e.append(sigma ?? max(v.value, 1).squareRoot())
         }
         var pattern = Pattern(name: "\(name):\(chosen.name)", twoTheta: x, intensity: y, sigma: e)
-        let instrumentBlocks = doc.blocks.filter { $0.value(axialTags[0]) != nil }
-        if let block = chosen.value(axialTags[0]) != nil ? chosen : (instrumentBlocks.count == 1 ? instrumentBlocks[0] : nil) {
-            pattern.stated.axial = try statedAxialGeometry(block, file: file)
+        let radii = doc.blocks.compactMap { $0.value("_pd_instr_dist_spec/detc")?.number?.value }.filter { $0 > 0 && $0.isFinite }
+        if let r = chosen.value("_pd_instr_dist_spec/detc")?.number?.value, r > 0, r.isFinite {
+            pattern.stated.radius = r
+        } else if radii.count == 1 {
+            pattern.stated.radius = radii[0]
+        }
+        // The pattern's own block first, else the file's one block that states the whole geometry.
+        let stating = doc.blocks.filter { b in axialTags.allSatisfy { b.value($0).map { !$0.isPlaceholder } ?? false } }
+        if let block = stating.contains(where: { $0.name == chosen.name }) ? chosen : (stating.count == 1 ? stating[0] : nil) {
+            switch statedAxialGeometry(block, file: file) {
+            case .success(let geometry): pattern.stated.axial = geometry
+            case .failure(let problem): pattern.stated.axialProblem = problem.description
+            }
         }
         return pattern
     }
@@ -51,21 +61,19 @@ extension PatternFile {
     /// order `StatedAxialGeometry` takes them.
     static let axialTags = ["_pd_instr_source_size_ax", "_pd_instr_beam_size_ax", "_pd_instr_divg_ax_src/spec", "_pd_instr_divg_ax_spec/detc"]
 
-    /// The axial geometry a block states: nil unless it states all four items (placeholders `?` and `.` state
-    /// nothing); a stated item that is not a positive length, or an angle in (0°, 90°), is an error naming its
-    /// line. The pattern blocks of a pdCIF refer to an instrument block: the pattern's own block is read first,
-    /// else the file's one block that states them (with several, which one a pattern refers to is not read:
-    /// none).
-    static func statedAxialGeometry(_ block: CIFBlock, file: String) throws(FileError) -> StatedAxialGeometry? {
+    /// The axial geometry a block states with all four items, or why it cannot be used: an item that is not a
+    /// positive length, or an angle in (0°, 90°) (one line naming file, line and item). The pattern is read
+    /// either way; the problem matters only to a model that would take the geometry (`RefinementSetup`).
+    static func statedAxialGeometry(_ block: CIFBlock, file: String) -> Result<StatedAxialGeometry, FileError> {
         var values: [Double] = []
         for (i, tag) in axialTags.enumerated() {
-            guard let v = block.value(tag), !v.isPlaceholder else { return nil }
+            guard let v = block.value(tag) else { continue }
             let limit = i < 2 ? Double.infinity : 90
             guard let n = v.number?.value, n > 0, n < limit else {
-                throw .malformed(file: file, line: v.line, "\(tag) '\(v.text)' is not a positive \(i < 2 ? "length (mm)" : "angle below 90°")")
+                return .failure(.malformed(file: file, line: v.line, "\(tag) '\(v.text)' is not a positive \(i < 2 ? "length (mm)" : "angle below 90°")"))
             }
             values.append(n)
         }
-        return StatedAxialGeometry(sourceLength: values[0], sampleLength: values[1], incidentDivergence: values[2], diffractedDivergence: values[3])
+        return .success(StatedAxialGeometry(sourceLength: values[0], sampleLength: values[1], incidentDivergence: values[2], diffractedDivergence: values[3]))
     }
 }

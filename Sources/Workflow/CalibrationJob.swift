@@ -31,15 +31,20 @@ public struct CalibrationJob: Sendable {
     /// Refines the instrument on the standard; the result says whether its instrument may be written.
     public func run(events: ((RefinementEvent) -> Void)? = nil) throws -> CalibrationOutcome {
         let (standardStructure, source) = try standardStructure()
+        let patternValue = try PatternFile.read(URL(fileURLWithPath: pattern), block: options.block)
         let instrument: Instrument
         if let path = self.instrument {
             instrument = try InstrumentFile.read(URL(fileURLWithPath: path), geometry: options.geometry)
         } else if let wavelength {
-            instrument = Instrument(radiation: Radiation(wavelength: wavelength), geometry: options.geometry, u: 2, v: -1, w: 4, y: 1)
+            // No file: the goniometer radius the pattern states, if any (displacements in real µm, the stated
+            // axial geometry at its true scale), else GSAS-II's.
+            instrument = Instrument(radiation: Radiation(wavelength: wavelength), geometry: options.geometry, u: 2, v: -1, w: 4, y: 1,
+                                    goniometerRadius: patternValue.stated.radius ?? Instrument.gsas2GoniometerRadius)
         } else {
             throw WorkflowError.invalid("give a starting instrument file or a wavelength")
         }
-        let patternValue = try PatternFile.read(URL(fileURLWithPath: pattern), block: options.block)
+        var options = self.options
+        options.calibration = true
         var phases: [(PhaseInput, CrystalStructure)] = [(PhaseInput(name: PhaseInput.name(fromBlock: standardStructure.name), file: source), standardStructure)]
         for p in impurities { phases.append((p, try StructureCIF.read(URL(fileURLWithPath: p.file)))) }
         var setup = try RefinementSetup.make(pattern: patternValue, source: pattern, phases: phases, instrument: instrument, options: options)

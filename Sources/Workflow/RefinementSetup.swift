@@ -92,6 +92,9 @@ public struct ModelOptions: Sendable {
     /// Whether a start instrument without an axial geometry takes the one the pattern file states (see
     /// `RefinementSetup.statedAxialGeometry`).
     public var useStatedGeometry = true
+    /// Whether the model is built to calibrate its instrument: the profile is refined whatever the file says
+    /// of itself (as for a start).
+    public var calibration = false
 
     public init() {}
 }
@@ -146,7 +149,8 @@ public struct RefinementSetup: Sendable {
         if let stated = pattern.stated.wavelengths.first, abs(stated - inst.radiation.wavelength) > 1e-4 * stated {
             notes.append("\(source) states a wavelength of \(EsdFormat.plain(stated)) Å; the instrument file's \(EsdFormat.plain(inst.radiation.wavelength)) Å is used")
         }
-        if options.useStatedGeometry, let axial = statedAxialGeometry(for: inst, pattern: pattern) {
+        if options.useStatedGeometry,
+           let axial = try statedAxialGeometry(for: inst, pattern: pattern, refinesProfile: inst.profileStatus == .start || options.calibration) {
             inst.fullAxial = axial
             notes.append(statedAxialNote(axial, source: source))
         }
@@ -191,15 +195,16 @@ public struct RefinementSetup: Sendable {
     }
 
     /// The full axial model's geometry from what the pattern file states, for a Bragg–Brentano instrument
-    /// whose file is a start with no axial geometry of its own. FCJ's SH/L alone (GSAS-II's model) does not
+    /// whose profile is refined (a start, or a calibration) with no axial geometry of its own; a stated
+    /// geometry that cannot be used is then an error. FCJ's SH/L alone (GSAS-II's model) does not
     /// follow a measured asymmetry over a wide range: NIST's SRM 660c scan by default gives a +19 ppm from
     /// NIST's value with it, +5 ppm with the full axial model of the geometry its CIF states. A calibrated
     /// file, a fundamental-parameters profile or a file with `Axial.*` keys is used as it is. Nil: nothing to
     /// take.
-    static func statedAxialGeometry(for instrument: Instrument, pattern: Pattern) -> AxialGeometry? {
-        guard instrument.geometry == .braggBrentano, instrument.profileStatus == .start, instrument.fullAxial == nil,
-              instrument.fundamentalParameters == nil, let stated = pattern.stated.axial else { return nil }
-        return stated.geometry(radius: instrument.goniometerRadius)
+    static func statedAxialGeometry(for instrument: Instrument, pattern: Pattern, refinesProfile: Bool) throws(WorkflowError) -> AxialGeometry? {
+        guard instrument.geometry == .braggBrentano, refinesProfile, instrument.fullAxial == nil, instrument.fundamentalParameters == nil else { return nil }
+        if let problem = pattern.stated.axialProblem { throw .invalid("\(problem); or give --ignore-stated-geometry") }
+        return pattern.stated.axial.map { $0.geometry(radius: instrument.goniometerRadius) }
     }
 
     /// The note saying so, with the values used.

@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
             options.backgroundTerms = inputs.backgroundTerms
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
-            options.useStatedGeometry = !inputs.ignoreStatedGeometry
+            options.useStatedGeometry = !inputs.statedGeometry.ignore
             options.uniaxial = inputs.uniaxial
             options.stephens = inputs.stephens
             options.textureHarmonics = try inputs.harmonicOrders()

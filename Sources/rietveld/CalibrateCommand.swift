@@ -13,8 +13,10 @@ struct CalibrateCommand: ParsableCommand {
         discussion: """
             The standard's certified lattice parameter is held fixed (LaB6 SRM 660a/b/c, Si 640c–g, CeO2 674b, \
             Al2O3 676a: e.g. --standard LaB6:660b; without a number the newest LaB6 and Si 640f), or give a CIF. \
-            Refined: zero (and specimen displacement for Bragg–Brentano), U, V, W, X, Y, SH/L and the \
-            standard's Uiso; sample broadening is set to none so the profile is the instrument's. An impurity \
+            Refined: zero (and specimen displacement for Bragg–Brentano), U, V, W, X, Y, SH/L (the Soller \
+            angle with a full axial geometry: the instrument file's Axial.* keys, or the one a powder CIF \
+            states) and the standard's Uiso; a fundamental-parameters file's slit, divergence, axial terms and \
+            tube tails instead of U … SH/L. Sample broadening is set to none so the profile is the instrument's. An impurity \
             in the standard can be given with --phase (its scale, cell, size and strain refine). No file is \
             written when the fit failed or does not describe the standard (exit code 3).
             """)
@@ -45,8 +47,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .instprm file.")
     var output: String
 
-    @Flag(name: .customLong("ignore-stated-geometry"), help: "Keep the start instrument file's SH/L (FCJ asymmetry) even when the pattern states its axial geometry (a powder CIF's _pd_instr_* lengths and divergences), which otherwise draws the asymmetry by the full axial model.")
-    var ignoreStatedGeometry = false
+    @OptionGroup var statedGeometry: StatedGeometryArguments
 
     @Flag(help: "Do not print stage progress.")
     var quiet = false
@@ -67,7 +68,7 @@ struct CalibrateCommand: ParsableCommand {
             job.options = model.options
             job.options.backgroundTerms = backgroundTerms
             job.options.block = block
-            job.options.useStatedGeometry = !ignoreStatedGeometry
+            job.options.useStatedGeometry = !statedGeometry.ignore
             let outcome = try job.run(events: ProgressLines(quiet: quiet).callback { _ in "" })
             let report = RefinementReportInput(result: outcome.result, phaseFiles: [standard] + phases, quantities: nil, notes: outcome.setup.notes)
             StandardStreams.out(RefinementText.text(report))

@@ -44,6 +44,12 @@ struct ModelArguments: ParsableArguments {
     }
 }
 
+/// Whether the model takes the axial geometry a pattern states (refine, sequential, bench, calibrate).
+struct StatedGeometryArguments: ParsableArguments {
+    @Flag(name: .customLong("ignore-stated-geometry"), help: "Keep the instrument file's SH/L (FCJ asymmetry) even when the pattern states its axial geometry (a powder CIF's _pd_instr_* lengths and divergences), which otherwise draws the asymmetry of a start profile, or of one being calibrated, by the full axial model.")
+    var ignore = false
+}
+
 /// The phases, instrument and background every refinement command needs.
 struct PhaseArguments: ParsableArguments {
     @Option(name: .customLong("phase"), help: ArgumentHelp("A phase: [NAME=]FILE.cif; repeat for several, in the order reports use. NAME (a plain word) defaults to the CIF data block.", valueName: "[NAME=]FILE"))
@@ -70,8 +76,7 @@ struct PhaseArguments: ParsableArguments {
     @Option(name: .customLong("instrument-profile"), help: ArgumentHelp("What the instrument file's profile is: calibrated (held; the sample's size and strain are refined) or start (U V W X Y and SH/L refined with the sample, size and strain held). Default: what the file says ('#rietveld profile: start'), else calibrated.", valueName: "calibrated|start"))
     var profileStatus: ProfileStatus?
 
-    @Flag(name: .customLong("ignore-stated-geometry"), help: "Keep a start instrument file's SH/L (FCJ asymmetry) even when the pattern states its axial geometry (a powder CIF's _pd_instr_* lengths and divergences), which otherwise draws the asymmetry by the full axial model.")
-    var ignoreStatedGeometry = false
+    @OptionGroup var statedGeometry: StatedGeometryArguments
 
     func validate() throws {
         guard !phases.isEmpty else { throw ValidationError("give at least one --phase [NAME=]FILE.cif") }

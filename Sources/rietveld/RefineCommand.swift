@@ -101,7 +101,7 @@ struct RefineCommand: ParsableCommand {
             options.block = block
             options.leBail = inputs.leBail
             options.profileStatus = inputs.profileStatus
-            options.useStatedGeometry = !inputs.ignoreStatedGeometry
+            options.useStatedGeometry = !inputs.statedGeometry.ignore
             options.uniaxial = inputs.uniaxial
             options.stephens = inputs.stephens
             options.textureHarmonics = try inputs.harmonicOrders()

@@ -100,7 +100,7 @@ struct SequentialCommand: ParsableCommand {
             job.options.block = block
             job.options.leBail = inputs.leBail
             job.options.profileStatus = inputs.profileStatus
-            job.options.useStatedGeometry = !inputs.ignoreStatedGeometry
+            job.options.useStatedGeometry = !inputs.statedGeometry.ignore
             job.options.uniaxial = inputs.uniaxial
             job.options.stephens = inputs.stephens
             job.options.textureHarmonics = try inputs.harmonicOrders()

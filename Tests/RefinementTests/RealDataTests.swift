@@ -110,6 +110,35 @@ import _TestSupport
         #expect(r.model.instrument.unphysicalProfile(over: setup.pattern.range) == nil)
     }
 
+    /// Where the stated geometry is taken, and where not: a Debye–Scherrer model or `--ignore-stated-geometry`
+    /// never takes it; a stated item that cannot be used is one line (file, line, item) only for a model that
+    /// would take it; `calibrate` from a wavelength alone takes it and the pdCIF's 217.5 mm radius.
+    @Test func statedGeometryOnlyWhereItIsUsed() throws {
+        let original = try String(contentsOf: repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif"), encoding: .utf8)
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("nist-broken-\(UUID().uuidString).cif")
+        try original.replacingOccurrences(of: "_pd_instr_divg_ax_src/spec              6.776", with: "_pd_instr_divg_ax_src/spec              none")
+            .write(to: broken, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: broken) }
+        do {
+            _ = try loadSetup(pattern: broken.path, phases: ["structures/LaB6.cif"], instrument: "patterns/nist-srm660c-lab6/start.instprm", geometry: .braggBrentano)
+            Issue.record("a stated geometry that cannot be used was accepted")
+        } catch {
+            #expect("\(error)".contains("_pd_instr_divg_ax_src/spec 'none'") && "\(error)".contains("--ignore-stated-geometry"), "\(error)")
+        }
+        let ignored = try loadSetup(pattern: broken.path, phases: ["structures/LaB6.cif"], instrument: "patterns/nist-srm660c-lab6/start.instprm",
+                                    geometry: .braggBrentano, statedGeometry: false)
+        #expect(ignored.model.instrument.fullAxial == nil && ignored.notes.isEmpty)
+        let capillary = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
+                                      instrument: "patterns/nist-srm660c-lab6/start.instprm", geometry: .debyeScherrer)
+        #expect(capillary.model.instrument.fullAxial == nil && capillary.notes.isEmpty)
+        var job = CalibrationJob(pattern: repositoryPath("patterns/nist-srm660c-lab6/nist_srm660c_100a.cif"), standard: "LaB6:660c")
+        job.wavelength = 1.5405929
+        job.options.geometry = .braggBrentano
+        let outcome = try job.run()
+        #expect(outcome.setup.model.instrument.goniometerRadius == 217.5 && outcome.setup.model.instrument.fullAxial?.radius == 217.5)
+        #expect(outcome.setup.notes.count == 1, "\(outcome.setup.notes)")
+    }
+
     /// NIST SRM 660c by default from `axial.instprm`: the full axial model's geometry in the instrument file
     /// (the pdCIF's lengths, a 40 mm receiver), which the pattern's stated geometry does not replace. The
     /// default refines the Soller angle: a within 10 ppm of NIST's 4.156780 Å, a better fit than FCJ's 8.88 %,
