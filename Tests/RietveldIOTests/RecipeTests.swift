@@ -66,6 +66,18 @@ import _TestSupport
         for name in ["tube tails", "Soller"] {
             #expect(throws: (any Error).self) { _ = try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"\(name)\"]\n", file: "r.toml"), to: &s) }
         }
+        // FCJ's SH/L and S/L draw nothing under the full axial model or an FP profile: refused, naming what to use.
+        for (setup, use) in [(axial, "'soller'"), (nist, "'axial divergence'")] {
+            for name in ["SH/L", "S/L"] {
+                var copy = setup
+                do {
+                    _ = try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"\(name)\"]\n", file: "r.toml"), to: &copy)
+                    Issue.record("\(name) accepted")
+                } catch {
+                    #expect("\(error)".contains(name) && "\(error)".contains(use), "\(error)")
+                }
+            }
+        }
     }
 
     @Test(arguments: [
