@@ -40,19 +40,14 @@ extension PatternFile {
             x.append(a.value); y.append(v.value); e.append(sigma ?? max(v.value, 1).squareRoot())
         }
         var pattern = Pattern(name: "\(name):\(chosen.name)", twoTheta: x, intensity: y, sigma: e)
-        let radii = doc.blocks.compactMap { $0.value("_pd_instr_dist_spec/detc")?.number?.value }.filter { $0 > 0 && $0.isFinite }
-        if let r = chosen.value("_pd_instr_dist_spec/detc")?.number?.value, r > 0, r.isFinite {
-            pattern.stated.radius = r
-        } else if radii.count == 1 {
-            pattern.stated.radius = radii[0]
+        pattern.stated.radius = stated(in: doc, for: chosen) { b -> Double? in
+            guard let r = b.value("_pd_instr_dist_spec/detc")?.number?.value, r > 0, r.isFinite else { return nil }
+            return r
         }
-        // The pattern's own block first, else the file's one block that states the whole geometry.
-        let stating = doc.blocks.filter { b in axialTags.allSatisfy { b.value($0).map { !$0.isPlaceholder } ?? false } }
-        if let block = stating.contains(where: { $0.name == chosen.name }) ? chosen : (stating.count == 1 ? stating[0] : nil) {
-            switch statedAxialGeometry(block, file: file) {
-            case .success(let geometry): pattern.stated.axial = geometry
-            case .failure(let problem): pattern.stated.axialProblem = problem.description
-            }
+        switch stated(in: doc, for: chosen, { statedAxialGeometry($0, file: file) }) {
+        case .success(let geometry)?: pattern.stated.axial = geometry
+        case .failure(let problem)?: pattern.stated.axialProblem = problem.description
+        case nil: break
         }
         return pattern
     }
@@ -61,13 +56,24 @@ extension PatternFile {
     /// order `StatedAxialGeometry` takes them.
     static let axialTags = ["_pd_instr_source_size_ax", "_pd_instr_beam_size_ax", "_pd_instr_divg_ax_src/spec", "_pd_instr_divg_ax_spec/detc"]
 
-    /// The axial geometry a block states with all four items, or why it cannot be used: an item that is not a
-    /// positive length, or an angle in (0°, 90°) (one line naming file, line and item). The pattern is read
-    /// either way; the problem matters only to a model that would take the geometry (`RefinementSetup`).
-    static func statedAxialGeometry(_ block: CIFBlock, file: String) -> Result<StatedAxialGeometry, FileError> {
+    /// What the pattern's own block states, else what the file's one block that states it does: a pdCIF's
+    /// pattern blocks refer to an instrument block (with several, which one a pattern refers to is not read:
+    /// nil).
+    static func stated<T>(in doc: CIFDocument, for chosen: CIFBlock, _ read: (CIFBlock) -> T?) -> T? {
+        if let own = read(chosen) { return own }
+        let all = doc.blocks.compactMap(read)
+        return all.count == 1 ? all[0] : nil
+    }
+
+    /// The axial geometry a block states, nil unless it states all four items (a placeholder states nothing),
+    /// or why it cannot be used: an item that is not a positive length, or an angle in (0°, 90°) (one line
+    /// naming file, line and item). The pattern is read either way; the problem matters only to a model that
+    /// would take the geometry (`RefinementSetup`).
+    static func statedAxialGeometry(_ block: CIFBlock, file: String) -> Result<StatedAxialGeometry, FileError>? {
+        let items = axialTags.compactMap { tag in block.value(tag).flatMap { $0.isPlaceholder ? nil : (tag, $0) } }
+        guard items.count == axialTags.count else { return nil }
         var values: [Double] = []
-        for (i, tag) in axialTags.enumerated() {
-            guard let v = block.value(tag) else { continue }
+        for (i, (tag, v)) in items.enumerated() {
             let limit = i < 2 ? Double.infinity : 90
             guard let n = v.number?.value, n > 0, n < limit else {
                 return .failure(.malformed(file: file, line: v.line, "\(tag) '\(v.text)' is not a positive \(i < 2 ? "length (mm)" : "angle below 90°")"))

@@ -31,13 +31,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             var options = model.options
-            options.backgroundTerms = inputs.backgroundTerms
-            options.leBail = inputs.leBail
-            options.profileStatus = inputs.profileStatus
-            options.useStatedGeometry = !inputs.statedGeometry.ignore
-            options.uniaxial = inputs.uniaxial
-            options.stephens = inputs.stephens
-            options.textureHarmonics = try inputs.harmonicOrders()
+            try inputs.apply(to: &options)
             let setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let stages = DefaultStrategy.stages(for: setup.model, backgroundTerms: inputs.backgroundTerms)
             try setup.checkDetermined(by: stages)

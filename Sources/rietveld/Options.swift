@@ -97,6 +97,18 @@ struct PhaseArguments: ParsableArguments {
         return out
     }
 
+    /// Sets what these arguments say of the model: background terms, Le Bail phases, the instrument profile's
+    /// status, the stated geometry, uniaxial, Stephens and harmonic phases.
+    func apply(to o: inout Workflow.ModelOptions) throws {
+        o.backgroundTerms = backgroundTerms
+        o.leBail = leBail
+        o.profileStatus = profileStatus
+        o.useStatedGeometry = !statedGeometry.ignore
+        o.uniaxial = uniaxial
+        o.stephens = stephens
+        o.textureHarmonics = try harmonicOrders()
+    }
+
     /// The phases as parsed (Le Bail phases are named in `leBail`, checked once the CIFs give the names).
     func inputs() throws -> [PhaseInput] { try phases.map { try PhaseInput(argument: $0) } }
 }

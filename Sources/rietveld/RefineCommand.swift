@@ -93,18 +93,14 @@ struct RefineCommand: ParsableCommand {
         try reportingFailures {
             let plan = try recipe.map { try Recipe.read(URL(fileURLWithPath: $0)) }
             var options = model.options
-            options.geometry = plan?.geometry ?? model.geometry
-            options.muR = plan?.muR ?? model.muR
-            options.convention = plan?.convention ?? model.convention
-            options.backgroundTerms = plan?.backgroundTerms ?? inputs.backgroundTerms
+            try inputs.apply(to: &options)
+            // A recipe's settings take precedence over the command line's.
+            options.geometry = plan?.geometry ?? options.geometry
+            options.muR = plan?.muR ?? options.muR
+            options.convention = plan?.convention ?? options.convention
+            options.backgroundTerms = plan?.backgroundTerms ?? options.backgroundTerms
             options.range = (plan?.range.0 ?? fitted.twoThetaMin, plan?.range.1 ?? fitted.twoThetaMax)
             options.block = block
-            options.leBail = inputs.leBail
-            options.profileStatus = inputs.profileStatus
-            options.useStatedGeometry = !inputs.statedGeometry.ignore
-            options.uniaxial = inputs.uniaxial
-            options.stephens = inputs.stephens
-            options.textureHarmonics = try inputs.harmonicOrders()
             var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
             let qpa = try quantitativeAnalysis(setup)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }

@@ -95,15 +95,9 @@ struct SequentialCommand: ParsableCommand {
             var job = SequentialJob(files: files, phases: try inputs.inputs(), instrument: inputs.instrument, csv: csv)
             job.recipe = recipe
             job.options = model.options
-            job.options.backgroundTerms = inputs.backgroundTerms
+            try inputs.apply(to: &job.options)
             job.options.range = (fitted.twoThetaMin, fitted.twoThetaMax)
             job.options.block = block
-            job.options.leBail = inputs.leBail
-            job.options.profileStatus = inputs.profileStatus
-            job.options.useStatedGeometry = !inputs.statedGeometry.ignore
-            job.options.uniaxial = inputs.uniaxial
-            job.options.stephens = inputs.stephens
-            job.options.textureHarmonics = try inputs.harmonicOrders()
             job.independent = independent
             job.jobs = jobs ?? (independent ? ProcessInfo.processInfo.activeProcessorCount : 1)
             job.resume = resume
