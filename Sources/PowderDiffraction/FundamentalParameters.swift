@@ -6,7 +6,8 @@ import NumericCore
 /// a fine 2θ grid and convolved by real FFTs (FFTW), plans reused across peaks.
 ///
 /// Components (offsets in 2θ from the Bragg angle of the strongest emission line, θ its Bragg angle):
-/// - emission: Lorentzian lines at 2 asin(λᵢ/2d) with FWHM 2 tanθ · wᵢ/λᵢ (rad), intensities Iᵢ;
+/// - emission: Lorentzian lines at 2 asin(λᵢ/2d) with FWHM 2 tanθ · wᵢ/λᵢ (rad), intensities Iᵢ (or, with
+///   `dispersion` linear, at 2 tanθ · (λᵢ − λ₁)/λ₁ from the primary line λ₁: see `Dispersion`);
 /// - receiving slit (or detector strip): a top-hat of width w_r / R (rad);
 /// - flat specimen (Bragg–Brentano equatorial divergence α): density ∝ 1/√(−ε) on −α² cotθ / 2 ≤ ε ≤ 0 (rad);
 /// - axial divergence: the FCJ distribution with S/L and H/L (see `AxialDivergence`), or the full axial model
@@ -53,6 +54,17 @@ public struct FundamentalParameters: Sendable, Hashable {
         .init(wavelength: 1.5443873, intensity: 1.53, width: 0.487e-3), .init(wavelength: 1.5446782, intensity: 0.754, width: 0.630e-3),
     ]
 
+    /// Where the emission lines fall in 2θ.
+    public enum Dispersion: String, Sendable, Hashable, CaseIterable {
+        /// Bragg's law for each line: 2 asin(λᵢ / 2d) (the physics; the default).
+        case exact
+        /// The first-order dispersion about the primary line: 2θ₁ + 2 tanθ₁ · (λᵢ − λ₁)/λ₁. NIST's windowed-emission
+        /// FPA (their TOPAS macro; NIST's Python `atan_windowed_FP_profile`) places the lines so, and made SRM
+        /// 660c's calculated pattern with it; the second-order term it leaves out, tanθ/cos²θ · ((λᵢ − λ₁)/λ₁)²,
+        /// puts Kα2 17 mdeg closer to Kα1 at 149° 2θ. Only for reproducing such a refinement.
+        case linear
+    }
+
     /// The emission spectra an instrument file may name (`FP.emission`).
     public static let namedEmission: [String: [Line]] = ["CuKa5": copperKAlpha5, "CuKa-Mendenhall2017": copperKAlphaMendenhall]
 
@@ -77,6 +89,8 @@ public struct FundamentalParameters: Sendable, Hashable {
     public var size: Double
     /// Grid step of the convolution, degrees.
     public var step = 0.0005
+    /// Where the emission lines fall (`FP.dispersion`).
+    public var dispersion = Dispersion.exact
 
     public init(emission: [Line], radius: Double, receivingSlit: Double, equatorialDivergence: Double,
                 sOverL: Double, hOverL: Double, size: Double = .infinity) {
@@ -86,6 +100,18 @@ public struct FundamentalParameters: Sendable, Hashable {
 
     /// The primary (strongest) line.
     public var primary: Line { emission.max { $0.intensity < $1.intensity }! }
+
+    /// Offsets (degrees 2θ) of the emission lines from the primary line's Bragg angle for spacing d (Å), by
+    /// `dispersion`.
+    public func lineOffsets(d: Double) -> [Double] {
+        let rad = Double.pi / 180
+        let primary = primary.wavelength
+        let theta = asin(min(1, primary / (2 * d)))
+        switch dispersion {
+        case .exact: return emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - 2 * theta / rad }
+        case .linear: return emission.map { 2 * tan(theta) * ($0.wavelength - primary) / primary / rad }
+        }
+    }
 }
 
 /// A quantity a fundamental-parameters profile is drawn with and whose derivative is a difference of
@@ -189,12 +215,8 @@ public final class FundamentalParametersProfiler {
     public func reach(_ fp: FundamentalParameters, d: Double) -> Double {
         let rad = Double.pi / 180
         let theta = asin(min(1, fp.primary.wavelength / (2 * d)))
-        var lorentz = 0.0, lineSpread = 0.0
-        for line in fp.emission {
-            lorentz = max(lorentz, 2 * tan(theta) * line.width / line.wavelength / rad)
-            let position: Double = 2 * asin(min(1, line.wavelength / (2 * d))) / rad
-            lineSpread = max(lineSpread, abs(position - 2 * theta / rad))
-        }
+        let lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }.max() ?? 0
+        let lineSpread = fp.lineOffsets(d: d).map(abs).max() ?? 0
         let size: Double = fp.size.isFinite ? fp.primary.wavelength / (fp.size * 1e4 * cos(theta)) / rad : 0
         let divergence = fp.equatorialDivergence * rad
         let flat: Double = fp.equatorialDivergence > 0 ? divergence * divergence / (2 * tan(theta)) / rad : 0
@@ -293,7 +315,7 @@ public final class FundamentalParametersProfiler {
             theta = asin(fp.primary.wavelength / (2 * d))
             let center = 2 * theta / rad
             self.center = center
-            lineOffsets = fp.emission.map { 2 * asin(min(1, $0.wavelength / (2 * d))) / rad - center }
+            lineOffsets = fp.lineOffsets(d: d)
             let theta = theta
             lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }
             flat = fp.equatorialDivergence > 0 ? pow(fp.equatorialDivergence * rad, 2) / (2 * tan(theta)) / rad : 0
@@ -356,7 +378,7 @@ public final class FundamentalParametersProfiler {
     /// it, the reflection): its transform is kept under this key, so that a change of one term — a refinement's
     /// trial value, a central difference — recomputes that component alone.
     enum Component: Hashable {
-        case emission([FundamentalParameters.Line], d: Double)
+        case emission([FundamentalParameters.Line], FundamentalParameters.Dispersion, d: Double)
         case slit(Double)
         case flat(Double)
         /// FCJ's S/L, H/L and the slit (its quadrature is laid out for the slit's width), or the full geometry.
@@ -391,7 +413,7 @@ public final class FundamentalParametersProfiler {
         let h = fp.step
         func offset(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) * h }
         // Emission.
-        var spectrum = componentSpectrum(.emission(fp.emission, d: d), length: m, step: h) {
+        var spectrum = componentSpectrum(.emission(fp.emission, fp.dispersion, d: d), length: m, step: h) {
             var emission = [Double](repeating: 0, count: m)
             let total = fp.emission.reduce(0) { $0 + $1.intensity }
             for (i, line) in fp.emission.enumerated() {

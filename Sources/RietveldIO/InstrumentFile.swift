@@ -67,6 +67,7 @@ public enum InstrumentFile {
         var values: [String: (Double, Int)] = [:]
         var type: String?
         var emission: (name: String, lines: [FundamentalParameters.Line])?
+        var dispersion: (FundamentalParameters.Dispersion, Int)?
         var status = ProfileStatus.calibrated
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -105,6 +106,16 @@ public enum InstrumentFile {
                     values[key] = (1, n + 1)
                     continue
                 }
+                if key == "FP.dispersion" {
+                    guard let d = FundamentalParameters.Dispersion(rawValue: parts[1]) else {
+                        throw .malformed(file: file, line: n + 1, "FP.dispersion '\(parts[1])' is not known (expected exact or linear)")
+                    }
+                    if let earlier = dispersion {
+                        throw .malformed(file: file, line: n + 1, "FP.dispersion is given twice (lines \(earlier.1) and \(n + 1)); which one is meant?")
+                    }
+                    dispersion = (d, n + 1)
+                    continue
+                }
                 guard let v = Double(parts[1]), v.isFinite else {
                     throw .malformed(file: file, line: n + 1, "\(key) = '\(parts[1])' is not a number")
                 }
@@ -140,10 +151,14 @@ public enum InstrumentFile {
             throw .malformed(file: file, line: r.1, "Gonio. radius must be a positive length in mm")
         }
         // Fundamental-parameters profile (this project's keys): FP.emission (CuKa5, CuKa-Mendenhall2017);
+        // FP.dispersion (exact, the default, or linear: where the emission lines fall, see `Dispersion`);
         // FP.radius (mm), FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths
         // of specimen and source/detector window, mm; S/L and H/L are these over the radius; with Axial.* keys
         // the full axial model replaces them); FP.tailMain, FP.tailLeft, FP.tailRight (mm), FP.tailHeight (TOPAS's
         // Tube_Tails: main focus width, the tails' reach left (≤ 0) and right, their height relative to the focus).
+        if let dispersion, emission == nil {
+            throw .malformed(file: file, line: dispersion.1, "FP.dispersion belongs to a fundamental-parameters profile, and the file has no FP.emission")
+        }
         if let (_, lines) = emission {
             // One goniometer: FP.radius is its radius for the displacement too, unless `Gonio. radius` says otherwise.
             let radius = v("FP.radius", values["Gonio.radius"]?.0 ?? 217.5)
@@ -159,6 +174,7 @@ public enum InstrumentFile {
                 }
                 fp.tubeTails = .init(mainWidth: t[0], left: t[1], right: t[2], height: t[3])
             }
+            fp.dispersion = dispersion?.0 ?? .exact
             instrument.fundamentalParameters = fp
             instrument.radiation = Radiation(wavelength: fp.primary.wavelength)
         }
@@ -213,7 +229,8 @@ public enum InstrumentFile {
         if let fp = i.fundamentalParameters {
             let name = FundamentalParameters.namedEmission.first { $0.value == fp.emission }?.key ?? "CuKa5"
             out += "FP.emission:\(name);FP.radius:\(fp.radius);FP.receivingSlit:\(fp.receivingSlit);FP.divergence:\(fp.equatorialDivergence);"
-            out += "FP.axialS:\(fp.sOverL * fp.radius);FP.axialH:\(fp.hOverL * fp.radius)\n"
+            out += "FP.axialS:\(fp.sOverL * fp.radius);FP.axialH:\(fp.hOverL * fp.radius)"
+            out += fp.dispersion == .exact ? "\n" : ";FP.dispersion:\(fp.dispersion.rawValue)\n"
             if let t = fp.tubeTails {
                 out += "FP.tailMain:\(t.mainWidth);FP.tailLeft:\(t.left);FP.tailRight:\(t.right);FP.tailHeight:\(t.height)\n"
             }

@@ -154,6 +154,9 @@ public struct RefinementSetup: Sendable {
             inst.fullAxial = axial
             notes.append(statedAxialNote(axial, source: source))
         }
+        if inst.fundamentalParameters?.dispersion == .linear {
+            notes.append("emission lines placed by the linear dispersion about the primary line (FP.dispersion:linear, NIST's FPA convention), not by Bragg's law per line")
+        }
         let dMin = PatternModel.dMin(wavelength: inst.radiation.wavelength, lastTwoTheta: fitted.twoTheta.last ?? high,
                                      margin: options.convention.reflectionMargin)
         var models: [Phase] = []

@@ -151,6 +151,29 @@ import _TestSupport
         #expect(abs(x[peak2] - ka2) < 0.01)
     }
 
+    /// Where the emission lines fall: by Bragg's law per line (`dispersion` exact), Kα2 at 2 asin(λ₂/2d); by
+    /// NIST's windowed-emission convention (linear), at 2θ₁ + 2 tanθ₁ (λ₂ − λ₁)/λ₁ — at 148.7° (LaB6 511/333)
+    /// closer to Kα1 by the second-order term tanθ/cos²θ · ((λ₂ − λ₁)/λ₁)² rad (17 mdeg). Each line's centroid
+    /// within 0.3 mdeg of its own placement; fails with either placement used for both.
+    @Test func emissionLinesFallByTheDispersion() {
+        let (l1, l2) = (1.5405925, 1.5443873)
+        let d = 4.15678 / 27.0.squareRoot()
+        let theta = asin(l1 / (2 * d))
+        let exact = 2 * asin(l2 / (2 * d)) * 180 / .pi
+        let linear = (2 * theta + 2 * tan(theta) * (l2 - l1) / l1) * 180 / .pi
+        let secondOrder = tan(theta) / pow(cos(theta), 2) * pow((l2 - l1) / l1, 2) * 180 / .pi
+        #expect(abs((exact - linear) - secondOrder) < 0.05 * secondOrder, "\(exact - linear) vs \(secondOrder)")
+        let profiler = FundamentalParametersProfiler()
+        for (dispersion, expected) in [(FundamentalParameters.Dispersion.exact, exact), (.linear, linear)] {
+            var fp = FundamentalParameters(emission: [.init(wavelength: l1, intensity: 2, width: 1e-6), .init(wavelength: l2, intensity: 1, width: 1e-6)],
+                                           radius: 217.5, receivingSlit: 0.01, equatorialDivergence: 0, sOverL: 0, hOverL: 0)
+            fp.dispersion = dispersion
+            let x = stride(from: expected - 0.05, through: expected + 0.05, by: 0.0002).map { $0 }
+            let line = centroid(profiler.profile(fp, d: d, at: x), x)
+            #expect(abs(line - expected) < 3e-4, "\(dispersion): Kα2 at \(line)°, expected \(expected)°")
+        }
+    }
+
     /// The cached profile — instrument spectra on a lattice of angles `angleStep` apart, interpolated, the size
     /// applied in Fourier space — against the profile convolved afresh at the exact d, for LaB6 peaks from 21° to
     /// 142°, halfway between lattice angles where the interpolation is worst; and its size derivative against a

@@ -257,6 +257,18 @@ import _TestSupport
         #expect(again.fundamentalParameters == f && again.fullAxial == full.fullAxial)
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.tailMain:0.04;FP.tailLeft:0.5;FP.tailRight:1;FP.tailHeight:0.001\n", file: "tails.instprm",
                       says: "tails.instprm:3: tube tails need FP.tailMain > 0, FP.tailLeft ≤ 0, FP.tailRight ≥ 0 (mm) and FP.tailHeight ≥ 0")
+        // Where the emission lines fall: Bragg's law unless the file says linear (NIST's convention), kept on the way back.
+        #expect(f.dispersion == .exact)
+        let linear = try InstrumentFile.read(repositoryRoot.appendingPathComponent("patterns/nist-srm660c-lab6/nist-fp-linear.instprm"))
+        let l = try #require(linear.fundamentalParameters)
+        #expect(l.dispersion == .linear && l.emission == f.emission && l.tubeTails == f.tubeTails)
+        #expect(try InstrumentFile.parse(InstrumentFile.text(linear), file: "round-trip").fundamentalParameters == l)
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.dispersion:quadratic\n", file: "d.instprm",
+                      says: "d.instprm:3: FP.dispersion 'quadratic' is not known (expected exact or linear)")
+        expectRefusal("Type:PXC\nLam:1.54\nFP.dispersion:linear\n", file: "d.instprm",
+                      says: "d.instprm:3: FP.dispersion belongs to a fundamental-parameters profile, and the file has no FP.emission")
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.dispersion:linear\nFP.dispersion:exact\n", file: "d.instprm",
+                      says: "d.instprm:4: FP.dispersion is given twice (lines 3 and 4); which one is meant?")
     }
 
     @Test func badValuesAreNamed() {

@@ -13,8 +13,9 @@ public func repositoryPath(_ relative: String) -> String { relative.hasPrefix("/
 public func loadSetup(pattern: String, phases: [String], instrument: String, geometry: Geometry = .debyeScherrer,
                       convention: ModelConvention = .exact, backgroundTerms: Int = 13, range: (Double?, Double?) = (nil, nil),
                       muR: Double = 0, leBail: [String] = [], uniaxial: [String] = [],
-                      statedGeometry: Bool = true) throws -> RefinementSetup {
+                      statedGeometry: Bool = true, block: String? = nil) throws -> RefinementSetup {
     var options = Workflow.ModelOptions()
+    options.block = block
     options.useStatedGeometry = statedGeometry
     options.geometry = geometry
     options.convention = convention
