@@ -28,9 +28,13 @@ public enum Simulation {
     }
 
     /// The pattern of several phases.
+    /// `peakWindow` (FWHMs each side) overrides the convention's windows; `threads` shares one evaluation out.
     public static func pattern(phases: [SimulatedPhase], instrument: Instrument, twoTheta: [Double], background: [Double], muR: Double = 0,
-                               noiseSeed: UInt64? = nil, convention: ModelConvention = .exact) throws(CrystallographyError) -> Pattern {
-        let model = try makeModel(phases: phases, instrument: instrument, twoTheta: twoTheta, background: background, muR: muR, convention: convention)
+                               noiseSeed: UInt64? = nil, convention: ModelConvention = .exact, peakWindow: Double? = nil,
+                               threads: Int = 1) throws(CrystallographyError) -> Pattern {
+        var model = try makeModel(phases: phases, instrument: instrument, twoTheta: twoTheta, background: background, muR: muR, convention: convention)
+        if let peakWindow { (model.windowLowFWHMs, model.windowHighFWHMs) = (peakWindow, peakWindow) }
+        model.threads = threads
         var y = model.evaluate().calculated
         var sigma = y.map { max($0, 1).squareRoot() }
         if let seed = noiseSeed {

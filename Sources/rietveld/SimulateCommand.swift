@@ -102,7 +102,8 @@ struct SimulateCommand: ParsableCommand {
             }
             let simulated = (0..<n).map { SimulatedPhase(structure: crystals[$0], name: inputs[$0].name, scale: scales[$0], size: sizes[$0], microstrain: strains[$0]) }
             let pattern = try Simulation.pattern(phases: simulated, instrument: inst, twoTheta: twoTheta.points, background: coefficients,
-                                                 muR: model.muR, noiseSeed: noise, convention: model.convention)
+                                                 muR: model.muR, noiseSeed: noise, convention: model.convention,
+                                                 peakWindow: model.peakWindow, threads: model.options.threads)
             let source = inputs.map(\.file).joined(separator: " + ")
             let text = PatternWriter.xye(pattern, header: ["simulated by rietveld from \(source) with \(instrument)",
                                                           "scale=\(scales.map { EsdFormat.plain($0) }.joined(separator: ",")) size=\(size)um microstrain=\(microstrain) zero=\(inst.zero)"
