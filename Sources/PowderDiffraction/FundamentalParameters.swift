@@ -17,6 +17,8 @@ import NumericCore
 /// - specimen transparency of a thick flat specimen: an exponential (1/δ) e^(ε/δ), ε ≤ 0, δ = sin 2θ / (2μR)
 ///   (Cheary, Coelho & Cline, J. Res. NIST 109 (2004) 1, eq. 12), with 1/(2μ) = 0.05 T mm for GSAS-II's
 ///   transparency T — the exact shape whose centroid is GSAS-II's transparency shift;
+/// - an analyser's passband, when given: the emission multiplied by a Gaussian window in Δλ/λ (FWHM `width`,
+///   centred `offset` from the primary line), as NIST's FPA draws a graphite analyser's;
 /// - crystallite size: a Lorentzian of FWHM λ / (D cosθ) (rad), D in µm.
 /// Units at the boundary: mm, degrees, µm, Å.
 public struct FundamentalParameters: Sendable, Hashable {
@@ -65,6 +67,20 @@ public struct FundamentalParameters: Sendable, Hashable {
         case linear
     }
 
+    /// A crystal analyser's (or monochromator's) passband on the spectrum: a Gaussian window in Δλ/λ from the
+    /// primary line, of FWHM `width`, centred at `offset` (both relative). NIST's pdCIF of SRM 660c describes its
+    /// graphite analyser's so ("Gaussian, with a width assumed to be roughly the mosaic angle, and an offset").
+    public struct Passband: Sendable, Hashable {
+        public var width: Double, offset: Double
+        public init(width: Double, offset: Double = 0) { self.width = width; self.offset = offset }
+
+        /// The window's transmission at relative wavelength `relative` (Δλ/λ from the primary line).
+        public func transmission(_ relative: Double) -> Double {
+            let z = (relative - offset) / width
+            return exp(-4 * log(2.0) * z * z)
+        }
+    }
+
     /// The emission spectra an instrument file may name (`FP.emission`).
     public static let namedEmission: [String: [Line]] = ["CuKa5": copperKAlpha5, "CuKa-Mendenhall2017": copperKAlphaMendenhall]
 
@@ -91,6 +107,8 @@ public struct FundamentalParameters: Sendable, Hashable {
     public var step = 0.0005
     /// Where the emission lines fall (`FP.dispersion`).
     public var dispersion = Dispersion.exact
+    /// The analyser's passband (nil: the whole spectrum passes).
+    public var passband: Passband?
 
     public init(emission: [Line], radius: Double, receivingSlit: Double, equatorialDivergence: Double,
                 sOverL: Double, hOverL: Double, size: Double = .infinity) {
@@ -100,6 +118,18 @@ public struct FundamentalParameters: Sendable, Hashable {
 
     /// The primary (strongest) line.
     public var primary: Line { emission.max { $0.intensity < $1.intensity }! }
+
+    /// Δλ/λ (from the primary line) of the rays at `offset` degrees 2θ from the primary line's Bragg angle for
+    /// spacing d (Å), by `dispersion` (the inverse of `lineOffsets`).
+    public func relativeWavelength(offset: Double, d: Double) -> Double {
+        let rad = Double.pi / 180
+        let primary = primary.wavelength
+        let theta = asin(min(1, primary / (2 * d)))
+        switch dispersion {
+        case .exact: return 2 * d * sin(theta + offset * rad / 2) / primary - 1
+        case .linear: return offset * rad / (2 * tan(theta))
+        }
+    }
 
     /// Offsets (degrees 2θ) of the emission lines from the primary line's Bragg angle for spacing d (Å), by
     /// `dispersion`.
@@ -140,6 +170,7 @@ enum FundamentalTerm: Equatable {
         switch self {
         case .transparency, .profile(.receivingSlit), .profile(.divergence), .profile(.axialDivergence), .profile(.tailRight), .profile(.tailHeight): return 0
         case .profile(.soller): return 1e-3
+        case .profile(.passbandWidth): return 1e-6
         default: return -.infinity
         }
     }
@@ -156,6 +187,8 @@ extension FundamentalParameters {
         case .tailLeft: return tubeTails?.left ?? .nan
         case .tailRight: return tubeTails?.right ?? .nan
         case .tailHeight: return tubeTails?.height ?? .nan
+        case .passbandWidth: return passband?.width ?? .nan
+        case .passbandOffset: return passband?.offset ?? .nan
         default: return .nan
         }
     }
@@ -172,6 +205,8 @@ extension FundamentalParameters {
         case .tailLeft: tubeTails?.left = value
         case .tailRight: tubeTails?.right = value
         case .tailHeight: tubeTails?.height = value
+        case .passbandWidth: passband?.width = value
+        case .passbandOffset: passband?.offset = value
         default: break
         }
     }
@@ -378,7 +413,7 @@ public final class FundamentalParametersProfiler {
     /// it, the reflection): its transform is kept under this key, so that a change of one term — a refinement's
     /// trial value, a central difference — recomputes that component alone.
     enum Component: Hashable {
-        case emission([FundamentalParameters.Line], FundamentalParameters.Dispersion, d: Double)
+        case emission([FundamentalParameters.Line], FundamentalParameters.Dispersion, FundamentalParameters.Passband?, d: Double)
         case slit(Double)
         case flat(Double)
         /// FCJ's S/L, H/L and the slit (its quadrature is laid out for the slit's width), or the full geometry.
@@ -413,7 +448,7 @@ public final class FundamentalParametersProfiler {
         let h = fp.step
         func offset(_ k: Int) -> Double { Double(k <= m / 2 ? k : k - m) * h }
         // Emission.
-        var spectrum = componentSpectrum(.emission(fp.emission, fp.dispersion, d: d), length: m, step: h) {
+        var spectrum = componentSpectrum(.emission(fp.emission, fp.dispersion, fp.passband, d: d), length: m, step: h) {
             var emission = [Double](repeating: 0, count: m)
             let total = fp.emission.reduce(0) { $0 + $1.intensity }
             for (i, line) in fp.emission.enumerated() {
@@ -422,6 +457,11 @@ public final class FundamentalParametersProfiler {
                     let x = offset(k) - lineOffsets[i]
                     emission[k] += line.intensity / total * g / (Double.pi * (x * x + g * g)) * h
                 }
+            }
+            // The analyser's passband: each ray weighted by the window at its wavelength (the profile is brought
+            // to unit area at the end: what the analyser takes from every reflection alike is the scale's).
+            if let passband = fp.passband {
+                for k in 0..<m { emission[k] *= passband.transmission(fp.relativeWavelength(offset: offset(k), d: d)) }
             }
             return emission
         }

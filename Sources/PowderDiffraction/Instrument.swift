@@ -144,7 +144,8 @@ extension Instrument {
         case .shl: return shl
         case .sl: return sOverL ?? shl / 2
         case .soller: return fullAxial?.sollerAngle ?? .infinity
-        case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight: return fundamentalParameters?.value(of: t) ?? .nan
+        case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight, .passbandWidth, .passbandOffset:
+            return fundamentalParameters?.value(of: t) ?? .nan
         }
     }
 
@@ -159,7 +160,8 @@ extension Instrument {
         case .shl: shl = value
         case .sl: sOverL = value
         case .soller: fullAxial?.sollerAngle = value
-        case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight: fundamentalParameters?.setValue(value, for: t)
+        case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight, .passbandWidth, .passbandOffset:
+            fundamentalParameters?.setValue(value, for: t)
         }
     }
 }

@@ -15,10 +15,15 @@ public enum ProfileTerm: String, Sendable, CaseIterable, Hashable {
     /// A fundamental-parameters profile's tube tails (`FundamentalParameters.TubeTails`): how far they reach
     /// to either side of the focus (mm, left ≤ 0 ≤ right) and their height relative to the main focus's.
     case tailLeft = "tube tail left", tailRight = "tube tail right", tailHeight = "tube tail height"
+    /// A fundamental-parameters profile's analyser passband (`FundamentalParameters.Passband`): its FWHM and
+    /// its centre's offset from the primary line, both relative (Δλ/λ).
+    case passbandWidth = "passband width", passbandOffset = "passband offset"
 
     /// Whether the term belongs to a fundamental-parameters profile (the others shape the pseudo-Voigt; the
     /// Soller angle belongs to the full axial model, which either path draws).
-    public var isFundamental: Bool { [.receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight].contains(self) }
+    public var isFundamental: Bool {
+        [.receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight, .passbandWidth, .passbandOffset].contains(self)
+    }
 }
 
 /// Quantities of the measured pattern that every phase shares (GSAS-II's histogram parameters): background,

@@ -414,7 +414,8 @@ struct EvaluationWork {
             case .shl: e.dAsymmetry = 1
             case .sl: e.dAsymmetry2 = 1
             case .soller: e.dAsymmetry = 1
-            case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight: break  // see `fillFundamentalParameters`
+            case .receivingSlit, .divergence, .axialDivergence, .tailLeft, .tailRight, .tailHeight, .passbandWidth, .passbandOffset:
+                break  // see `fillFundamentalParameters`
             }
             sensitivities.append(e)
         }

@@ -63,7 +63,7 @@ extension PatternModel {
             case .shl, .sl, .axialDivergence: return ""
             case .soller, .divergence: return "°"
             case .receivingSlit, .tailLeft, .tailRight: return "mm"
-            case .tailHeight: return ""
+            case .tailHeight, .passbandWidth, .passbandOffset: return ""
             }
         case .phase(_, .lattice(let l)): return l.isLength ? "Å" : "°"
         case .phase(_, .uIso): return "Å²"

@@ -51,6 +51,8 @@ public enum DefaultStrategy {
     /// fundamental-parameters profile its receiving slit, divergence and axial divergence — (S + H)/L, or the
     /// Soller angle when the full axial model draws the axial divergence — and its tube tails, those it has
     /// (a zero width, as a capillary's divergence, has no slope; tails of zero height or extent are left alone).
+    /// An analyser's passband is held unless a recipe names it: a window much wider than the Kα doublet barely
+    /// acts on the peaks, and its width and offset are then undetermined.
     public static func profileWidths(of instrument: Instrument) -> [ModelParameter] {
         guard let fp = instrument.fundamentalParameters else { return [ProfileTerm.u, .v, .w, .x, .y].map { .profile($0) } }
         var terms: [ProfileTerm] = [.receivingSlit, .divergence]

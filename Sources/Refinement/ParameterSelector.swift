@@ -77,6 +77,11 @@ public enum ParameterSelector {
                 throw UnknownName(name: name, reason: "the instrument has no tube tails (FP.tailMain, FP.tailLeft, FP.tailRight, FP.tailHeight)")
             }
             return key == "tube tails" ? [.profile(.tailLeft), .profile(.tailRight), .profile(.tailHeight)] : [.profile(ProfileTerm(rawValue: key)!)]
+        case "passband", "passband width", "passband offset":
+            guard model.instrument.fundamentalParameters?.passband != nil else {
+                throw UnknownName(name: name, reason: "the instrument has no analyser passband (FP.passbandWidth)")
+            }
+            return key == "passband" ? [.profile(.passbandWidth), .profile(.passbandOffset)] : [.profile(ProfileTerm(rawValue: key)!)]
         case "soller":
             guard model.instrument.fullAxial?.hasSoller == true else {
                 throw UnknownName(name: name, reason: "the instrument has no full axial geometry with a Soller slit (Axial.* keys with Axial.primarySoller or Axial.secondarySoller)")

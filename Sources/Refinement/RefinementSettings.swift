@@ -65,6 +65,10 @@ public struct RefinementSettings: Sendable {
         case .pattern(.profile(.tailLeft)): return -5...0
         case .pattern(.profile(.tailRight)): return 0...5
         case .pattern(.profile(.tailHeight)): return 0...1
+        // An analyser's passband: from narrower than the Kα doublet's splitting to wider than the spectrum, its
+        // centre within ±5 % of the primary line.
+        case .pattern(.profile(.passbandWidth)): return 1e-4...0.5
+        case .pattern(.profile(.passbandOffset)): return -0.05...0.05
         case .pattern: return -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         }
     }

@@ -152,6 +152,7 @@ public enum InstrumentFile {
         }
         // Fundamental-parameters profile (this project's keys): FP.emission (CuKa5, CuKa-Mendenhall2017);
         // FP.dispersion (exact, the default, or linear: where the emission lines fall, see `Dispersion`);
+        // FP.passbandWidth and FP.passbandOffset (an analyser's Gaussian passband, FWHM and centre in Δλ/λ);
         // FP.radius (mm), FP.receivingSlit (mm), FP.divergence (°), FP.axialS and FP.axialH (axial half-lengths
         // of specimen and source/detector window, mm; S/L and H/L are these over the radius; with Axial.* keys
         // the full axial model replaces them); FP.tailMain, FP.tailLeft, FP.tailRight (mm), FP.tailHeight (TOPAS's
@@ -173,6 +174,18 @@ public enum InstrumentFile {
                     throw .malformed(file: file, line: given.1, "tube tails need FP.tailMain > 0, FP.tailLeft ≤ 0, FP.tailRight ≥ 0 (mm) and FP.tailHeight ≥ 0")
                 }
                 fp.tubeTails = .init(mainWidth: t[0], left: t[1], right: t[2], height: t[3])
+            }
+            if let width = values["FP.passbandWidth"] {
+                guard width.0 > 0, width.0 <= 0.5 else {
+                    throw .malformed(file: file, line: width.1, "FP.passbandWidth must be a relative width (Δλ/λ) above 0 and at most 0.5")
+                }
+                let offset = values["FP.passbandOffset"]
+                if let offset, !(abs(offset.0) <= 0.05) {
+                    throw .malformed(file: file, line: offset.1, "FP.passbandOffset must be a relative offset (Δλ/λ) within ±0.05")
+                }
+                fp.passband = .init(width: width.0, offset: offset?.0 ?? 0)
+            } else if let offset = values["FP.passbandOffset"] {
+                throw .malformed(file: file, line: offset.1, "FP.passbandOffset needs FP.passbandWidth (the passband's FWHM, Δλ/λ)")
             }
             fp.dispersion = dispersion?.0 ?? .exact
             instrument.fundamentalParameters = fp
@@ -234,6 +247,7 @@ public enum InstrumentFile {
             if let t = fp.tubeTails {
                 out += "FP.tailMain:\(t.mainWidth);FP.tailLeft:\(t.left);FP.tailRight:\(t.right);FP.tailHeight:\(t.height)\n"
             }
+            if let p = fp.passband { out += "FP.passbandWidth:\(p.width);FP.passbandOffset:\(p.offset)\n" }
         }
         return out
     }

@@ -208,6 +208,37 @@ import _TestSupport
         }
     }
 
+    /// An analyser's passband weighs each line by its Gaussian window at the line's Δλ/λ: with two narrow lines
+    /// (Cu Kα1 2 : Kα2 1) at 148.7°, a window of FWHM w centred at o (relative) leaves the Kα2 : Kα1 areas
+    /// 1/2 · exp(−4 ln2 [((Δ − o)/w)² − (o/w)²]), Δ = (λ₂ − λ₁)/λ₁ (within 1 %), and the total area 1 (within
+    /// 1.5 %: the lines' far tails lie beyond ±0.1°) for windows from 0.5 % to 2 %, centred and offset, under
+    /// both dispersions. Fails with the window taken in 2θ offsets instead of Δλ/λ.
+    @Test func passbandWeighsTheLinesByTheirWavelength() {
+        let (l1, l2) = (1.5405925, 1.5443873)
+        let d = 4.15678 / 27.0.squareRoot()
+        let delta = (l2 - l1) / l1
+        let profiler = FundamentalParametersProfiler()
+        for dispersion in FundamentalParameters.Dispersion.allCases {
+            for (w, o) in [(0.005, 0.0), (0.01, 0.001), (0.02, -0.002)] {
+                // Lines of 10⁻⁵ Å (FWHM 0.0027° here, five grid steps), nearly all their area within ±0.1°.
+                var fp = FundamentalParameters(emission: [.init(wavelength: l1, intensity: 2, width: 1e-5), .init(wavelength: l2, intensity: 1, width: 1e-5)],
+                                               radius: 217.5, receivingSlit: 0.01, equatorialDivergence: 0, sOverL: 0, hOverL: 0)
+                fp.dispersion = dispersion
+                fp.passband = .init(width: w, offset: o)
+                let offsets = fp.lineOffsets(d: d)
+                let bragg = 2 * asin(l1 / (2 * d)) * 180 / .pi
+                let area = { (centre: Double) -> Double in
+                    let x = stride(from: centre - 0.1, through: centre + 0.1, by: 0.0002).map { $0 }
+                    return profiler.profile(fp, d: d, at: x).reduce(0, +) * 0.0002
+                }
+                let (a1, a2) = (area(bragg + offsets[0]), area(bragg + offsets[1]))
+                let expected = 0.5 * exp(-4 * log(2.0) * (pow((delta - o) / w, 2) - pow(o / w, 2)))
+                #expect(abs(a2 / a1 - expected) < 0.01 * expected, "\(dispersion) w \(w) o \(o): Kα2/Kα1 \(a2 / a1) vs \(expected)")
+                #expect(abs(a1 + a2 - 1) < 0.015, "area \(a1 + a2)")
+            }
+        }
+    }
+
     /// The cached profile — instrument spectra on a lattice of angles `angleStep` apart, interpolated, the size
     /// applied in Fourier space — against the profile convolved afresh at the exact d, for LaB6 peaks from 21° to
     /// 142°, halfway between lattice angles where the interpolation is worst; and its size derivative against a

@@ -252,8 +252,8 @@ import _TestSupport
         try check(model, [.profile(.axialDivergence)], tolerance: 0.01, step: step)
     }
 
-    /// An FP profile with the full axial model (Soller slits), tube tails and a flat specimen's transparency
-    /// drawn inside its convolution: those columns (central differences of the convolved profile) against
+    /// An FP profile with the full axial model (Soller slits), tube tails, an analyser's passband and a flat
+    /// specimen's transparency drawn inside its convolution: those columns (central differences of the convolved profile) against
     /// finite differences of yc, with the specimen displacement, zero and cell (rigid shifts) beside them. The
     /// Soller angle's quadrature is laid out afresh on either side (cells move: ~1 % noise, as on the TCH
     /// path), and a tail's edge is shared between grid cells linearly (kinks at cell edges), hence 3 %.
@@ -263,6 +263,7 @@ import _TestSupport
         var fp = FundamentalParameters(emission: FundamentalParameters.copperKAlphaMendenhall, radius: 217.5, receivingSlit: 0.2,
                                        equatorialDivergence: 1.05, sOverL: 7.5 / 217.5, hOverL: 6 / 217.5)
         fp.tubeTails = .init(mainWidth: 0.04, left: -1.1, right: 1.2, height: 0.002)
+        fp.passband = .init(width: 0.006, offset: 0.001)
         inst.fundamentalParameters = fp
         inst.fullAxial = AxialGeometry(radius: 217.5, sourceLength: 12, sampleLength: 15, receiverLength: 20, primarySoller: 2.6, secondarySoller: 2.6)
         let x = stride(from: 20.5, through: 31.5, by: 0.01).map { $0 }
@@ -280,6 +281,7 @@ import _TestSupport
         // axial model's, fast at 21°) is left out: 2·10⁻³ of the column.
         try check(model, [.lattice(phase: 0, .a)], tolerance: 5e-3, step: step)
         try check(model, [.profile(.soller), .profile(.tailLeft), .profile(.tailRight), .profile(.tailHeight)], tolerance: 0.03, step: step)
+        try check(model, [.profile(.passbandWidth), .profile(.passbandOffset)], tolerance: 0.01, step: step)
     }
 
     @Test func textureRatio() throws {

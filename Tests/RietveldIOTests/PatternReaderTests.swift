@@ -263,6 +263,17 @@ import _TestSupport
         let l = try #require(linear.fundamentalParameters)
         #expect(l.dispersion == .linear && l.emission == f.emission && l.tubeTails == f.tubeTails)
         #expect(try InstrumentFile.parse(InstrumentFile.text(linear), file: "round-trip").fundamentalParameters == l)
+        // An analyser's passband: read, written back, and refused out of range or without its width.
+        let banded = try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0.02;FP.passbandOffset:-0.001\n", file: "p.instprm")
+        #expect(banded.fundamentalParameters?.passband == .init(width: 0.02, offset: -0.001))
+        #expect(try InstrumentFile.parse(InstrumentFile.text(banded), file: "round-trip").fundamentalParameters == banded.fundamentalParameters)
+        #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0.02\n", file: "p.instprm").fundamentalParameters?.passband?.offset == 0)
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0\n", file: "p.instprm",
+                      says: "p.instprm:3: FP.passbandWidth must be a relative width (Δλ/λ) above 0 and at most 0.5")
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0.02;FP.passbandOffset:0.2\n", file: "p.instprm",
+                      says: "p.instprm:3: FP.passbandOffset must be a relative offset (Δλ/λ) within ±0.05")
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandOffset:0.001\n", file: "p.instprm",
+                      says: "p.instprm:3: FP.passbandOffset needs FP.passbandWidth (the passband's FWHM, Δλ/λ)")
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.dispersion:quadratic\n", file: "d.instprm",
                       says: "d.instprm:3: FP.dispersion 'quadratic' is not known (expected exact or linear)")
         expectRefusal("Type:PXC\nLam:1.54\nFP.dispersion:linear\n", file: "d.instprm",

@@ -63,8 +63,20 @@ import _TestSupport
         var axial = try loadSetup(pattern: "patterns/nist-srm660c-lab6/nist_srm660c_100a.cif", phases: ["structures/LaB6.cif"],
                                   instrument: "patterns/nist-srm660c-lab6/axial.instprm", geometry: .braggBrentano)
         #expect(try instrument(&axial) == [ProfileTerm.u, .v, .w, .x, .y, .soller].map { .profile($0) })
-        for name in ["tube tails", "Soller"] {
+        for name in ["tube tails", "Soller", "passband"] {
             #expect(throws: (any Error).self) { _ = try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"\(name)\"]\n", file: "r.toml"), to: &s) }
+        }
+        // An analyser's passband is named by a recipe ("passband": its width and offset), never by `instrument`.
+        var withPassband = nist
+        withPassband.model.instrument.fundamentalParameters?.passband = .init(width: 0.03, offset: 0.001)
+        #expect(try instrument(&withPassband) == [ProfileTerm.receivingSlit, .divergence, .soller, .tailLeft, .tailRight, .tailHeight].map { .profile($0) })
+        #expect(try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"passband\"]\n", file: "r.toml"), to: &withPassband)[0].parameters
+                == [.profile(.passbandWidth), .profile(.passbandOffset)])
+        do {
+            _ = try RecipePlan.apply(try Recipe.parse("[[stage]]\nrefine = [\"passband width\"]\n", file: "r.toml"), to: &nist)
+            Issue.record("a passband width accepted without a passband")
+        } catch {
+            #expect("\(error)".contains("no analyser passband (FP.passbandWidth)"), "\(error)")
         }
         // FCJ's SH/L and S/L draw nothing under the full axial model or an FP profile: refused, naming what to use.
         for (setup, use) in [(axial, "'soller'"), (nist, "'axial divergence'")] {
