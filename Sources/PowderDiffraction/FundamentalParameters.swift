@@ -18,7 +18,7 @@ import NumericCore
 ///   (Cheary, Coelho & Cline, J. Res. NIST 109 (2004) 1, eq. 12), with 1/(2μ) = 0.05 T mm for GSAS-II's
 ///   transparency T — the exact shape whose centroid is GSAS-II's transparency shift;
 /// - an analyser's passband, when given: the emission multiplied by a Gaussian window in Δλ/λ (FWHM `width`,
-///   centred `offset` from the primary line), as NIST's FPA draws a graphite analyser's;
+///   centred `offset` from the primary line), as SRM 660c's pdCIF describes NIST's model of its graphite analyser;
 /// - crystallite size: a Lorentzian of FWHM λ / (D cosθ) (rad), D in µm.
 /// Units at the boundary: mm, degrees, µm, Å.
 public struct FundamentalParameters: Sendable, Hashable {
@@ -61,15 +61,17 @@ public struct FundamentalParameters: Sendable, Hashable {
         /// Bragg's law for each line: 2 asin(λᵢ / 2d) (the physics; the default).
         case exact
         /// The first-order dispersion about the primary line: 2θ₁ + 2 tanθ₁ · (λᵢ − λ₁)/λ₁. NIST's windowed-emission
-        /// FPA (their TOPAS macro; NIST's Python `atan_windowed_FP_profile`) places the lines so, and made SRM
-        /// 660c's calculated pattern with it; the second-order term it leaves out, tanθ/cos²θ · ((λᵢ − λ₁)/λ₁)²,
-        /// puts Kα2 17 mdeg closer to Kα1 at 149° 2θ. Only for reproducing such a refinement.
+        /// FPA (NIST's Python `atan_windowed_FP_profile`, "to match Topas macro notation") places the lines so —
+        /// its monochromator term vanishes for an analyser beside the detector, as SRM 660c's pdCIF says of its
+        /// graphite one — and SRM 660c's calculated pattern follows it; the second-order term it leaves out,
+        /// tan³θ · ((λᵢ − λ₁)/λ₁)², puts Kα2 16 mdeg closer to Kα1 at 149° 2θ. For reproducing such a refinement.
         case linear
     }
 
-    /// A crystal analyser's (or monochromator's) passband on the spectrum: a Gaussian window in Δλ/λ from the
-    /// primary line, of FWHM `width`, centred at `offset` (both relative). NIST's pdCIF of SRM 660c describes its
-    /// graphite analyser's so ("Gaussian, with a width assumed to be roughly the mosaic angle, and an offset").
+    /// A crystal analyser's passband on the spectrum: a Gaussian window in Δλ/λ from the primary line, of FWHM
+    /// `width`, centred at `offset` (both relative). SRM 660c's pdCIF describes NIST's model of its graphite
+    /// analyser so ("Gaussian, with a width assumed to be roughly the mosaic angle, and an offset", the offset's
+    /// unit unstated). No dispersion term: the analyser stands beside the detector.
     public struct Passband: Sendable, Hashable {
         public var width: Double, offset: Double
         public init(width: Double, offset: Double = 0) { self.width = width; self.offset = offset }
@@ -252,7 +254,7 @@ public final class FundamentalParametersProfiler {
         let theta = asin(min(1, fp.primary.wavelength / (2 * d)))
         let lorentz = fp.emission.map { 2 * tan(theta) * $0.width / $0.wavelength / rad }.max() ?? 0
         let lineSpread = fp.lineOffsets(d: d).map(abs).max() ?? 0
-        let size: Double = fp.size.isFinite ? fp.primary.wavelength / (fp.size * 1e4 * cos(theta)) / rad : 0
+        let size = sizeWidth(fp, theta: theta)
         let divergence = fp.equatorialDivergence * rad
         let flat: Double = fp.equatorialDivergence > 0 ? divergence * divergence / (2 * tan(theta)) / rad : 0
         let slit: Double = fp.receivingSlit / fp.radius / rad
@@ -451,7 +453,8 @@ public final class FundamentalParametersProfiler {
         var spectrum = componentSpectrum(.emission(fp.emission, fp.dispersion, fp.passband, d: d), length: m, step: h) {
             var emission = [Double](repeating: 0, count: m)
             let total = fp.emission.reduce(0) { $0 + $1.intensity }
-            for (i, line) in fp.emission.enumerated() {
+            // A line beyond the grid's half-length (the linear dispersion's Kα2 near 180°) would wrap onto it: left out.
+            for (i, line) in fp.emission.enumerated() where abs(lineOffsets[i]) < Double(m / 2) * h {
                 let g = lorentz[i] / 2
                 for k in 0..<m {
                     let x = offset(k) - lineOffsets[i]
@@ -600,7 +603,7 @@ public final class FundamentalParametersCache: @unchecked Sendable {
     static let capacity = 20_000
     /// Numbers kept at most across both (16 M doubles, 128 MB): a refinement's every trial instrument adds a
     /// spectrum per reflection angle, and by count alone NIST's LaB6 scan grew to 0.9–2.9 GB. One evaluation
-    /// with the derivatives of seven FP terms needs ~6 M.
+    /// with the derivatives of nine FP terms needs ~8 M.
     static let capacityValues = 16_000_000
     private var storedValues = 0
 

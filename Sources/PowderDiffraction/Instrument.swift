@@ -98,7 +98,7 @@ extension Instrument {
     /// The profile terms that act on this instrument's peaks (the table, JSON and snapshots list these): for
     /// the pseudo-Voigt path U V W X Y Z and FCJ's SH/L (S/L when it tells S/L from H/L — setting it would
     /// switch that on), or the Soller angle in their place with a full axial geometry that has a Soller slit;
-    /// for a fundamental-parameters profile its own terms (tube tails when it has them), with (S + H)/L or
+    /// for a fundamental-parameters profile its own terms (tube tails and passband when it has them), with (S + H)/L or
     /// the full axial model's Soller angle.
     public var profileTerms: [ProfileTerm] { ProfileTerm.allCases.filter(acts) }
 

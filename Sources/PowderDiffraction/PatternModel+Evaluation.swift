@@ -470,7 +470,7 @@ struct EvaluationWork {
     /// The FP profile of one reflection into the kernel's buffers (per centidegree, as the TCH path): value,
     /// ∂/∂position (rigid shift; the profile's slow change of shape with θ is not differentiated) and, in the
     /// γ slot, ∂/∂size. The FP's own instrument terms, when refined (slit, divergence, axial divergence, Soller
-    /// angle, tube tails, transparency), go to `fundamentalSlopes`, each a central difference of the convolved
+    /// angle, tube tails, passband, transparency), go to `fundamentalSlopes`, each a central difference of the convolved
     /// profile (`fundamentalStep` of the value apart). The instrument's U V W X Y Z and SH/L and the
     /// microstrain do not act on an FP profile: their sensitivities are dropped, the width terms of the
     /// others cleared.

@@ -77,6 +77,10 @@ public struct PatternModel: Sendable {
     public var windowLowFWHMs = 30.0
     /// Peak window, high-angle side, in FWHMs.
     public var windowHighFWHMs = 30.0
+
+    /// Both peak windows `fwhms` FWHMs wide (`--peak-window`, a recipe's `peak_window`); a fundamental-parameters
+    /// profile is drawn over its whole reach whatever they are.
+    public mutating func setPeakWindow(_ fwhms: Double) { (windowLowFWHMs, windowHighFWHMs) = (fwhms, fwhms) }
     /// Threads an evaluation may use (its points shared out in parts of at least `pointsPerThread`; 1 = this thread only).
     public var threads = 1
     /// Fewest points worth a thread of their own in one evaluation. Measured (release, this project's 2-core

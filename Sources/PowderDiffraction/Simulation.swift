@@ -28,13 +28,12 @@ public enum Simulation {
     }
 
     /// The pattern of several phases.
-    /// `peakWindow` (FWHMs each side) overrides the convention's windows; `threads` shares one evaluation out.
+    /// `peakWindow` and `threads` as `makeModel` takes them.
     public static func pattern(phases: [SimulatedPhase], instrument: Instrument, twoTheta: [Double], background: [Double], muR: Double = 0,
                                noiseSeed: UInt64? = nil, convention: ModelConvention = .exact, peakWindow: Double? = nil,
                                threads: Int = 1) throws(CrystallographyError) -> Pattern {
-        var model = try makeModel(phases: phases, instrument: instrument, twoTheta: twoTheta, background: background, muR: muR, convention: convention)
-        if let peakWindow { (model.windowLowFWHMs, model.windowHighFWHMs) = (peakWindow, peakWindow) }
-        model.threads = threads
+        let model = try makeModel(phases: phases, instrument: instrument, twoTheta: twoTheta, background: background, muR: muR,
+                                  convention: convention, peakWindow: peakWindow, threads: threads)
         var y = model.evaluate().calculated
         var sigma = y.map { max($0, 1).squareRoot() }
         if let seed = noiseSeed {
@@ -53,9 +52,11 @@ public enum Simulation {
                       twoTheta: twoTheta, background: background, muR: muR, convention: convention)
     }
 
-    /// A model of several phases over a 2θ grid, with the convention's windows and reflection range.
+    /// A model of several phases over a 2θ grid, with the convention's windows (or `peakWindow` FWHMs each side)
+    /// and reflection range, evaluated on `threads` threads.
     public static func makeModel(phases: [SimulatedPhase], instrument: Instrument, twoTheta: [Double], background: [Double], muR: Double = 0,
-                                 convention: ModelConvention = .exact) throws(CrystallographyError) -> PatternModel {
+                                 convention: ModelConvention = .exact, peakWindow: Double? = nil,
+                                 threads: Int = 1) throws(CrystallographyError) -> PatternModel {
         var instrument = instrument
         instrument.asymmetryQuadrature = convention.asymmetryQuadrature
         let dMin = PatternModel.dMin(wavelength: instrument.radiation.wavelength, lastTwoTheta: twoTheta.last ?? 90, margin: convention.reflectionMargin)
@@ -68,7 +69,9 @@ public enum Simulation {
         var model = PatternModel(twoTheta: twoTheta, instrument: instrument, background: bg, phases: models)
         model.muR = muR
         (model.windowLowFWHMs, model.windowHighFWHMs) = convention.window
+        if let peakWindow { model.setPeakWindow(peakWindow) }
         model.reflectionMargin = convention.reflectionMargin
+        model.threads = threads
         return model
     }
 }

@@ -11,7 +11,8 @@ import PowderDiffraction
 /// `W` `X` `Y` `Z` `SH/L`, `O1 z`, `Uiso(O1)` or `O1 Uiso`, `occupancy(Ni1)` or `Ni1 occupancy`,
 /// `cation mixing`, `texture`, `mu_r`, `displacement x`, `displacement y`, `specimen displacement`,
 /// `transparency`, `I(L2)/I(L1)`, `Soller`, `receiving slit`, `divergence`, `axial divergence`, `tube tails` (or
-/// `tube tail left`, `right`, `height`). Names are case-insensitive for the fixed words; atom labels match exactly.
+/// `tube tail left`, `right`, `height`), `passband` (or `passband width`, `passband offset`). Names are
+/// case-insensitive for the fixed words; atom labels match exactly.
 ///
 /// With several phases a name may be scoped by a phase name, `LPSCl: a`, `NCM85: O1 z`, `H3: scale`; an
 /// unscoped phase name applies to every phase that has it, except an atom label found in two phases, which

@@ -157,8 +157,12 @@ public enum InstrumentFile {
         // of specimen and source/detector window, mm; S/L and H/L are these over the radius; with Axial.* keys
         // the full axial model replaces them); FP.tailMain, FP.tailLeft, FP.tailRight (mm), FP.tailHeight (TOPAS's
         // Tube_Tails: main focus width, the tails' reach left (≤ 0) and right, their height relative to the focus).
-        if let dispersion, emission == nil {
-            throw .malformed(file: file, line: dispersion.1, "FP.dispersion belongs to a fundamental-parameters profile, and the file has no FP.emission")
+        if emission == nil {
+            // An FP key without the profile it belongs to would be read and never used.
+            let stray = values.filter { $0.key.hasPrefix("FP.") }.map { ($0.key, $0.value.1) } + (dispersion.map { [("FP.dispersion", $0.1)] } ?? [])
+            if let (key, line) = stray.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) {
+                throw .malformed(file: file, line: line, "\(key) belongs to a fundamental-parameters profile, and the file has no FP.emission")
+            }
         }
         if let (_, lines) = emission {
             // One goniometer: FP.radius is its radius for the displacement too, unless `Gonio. radius` says otherwise.

@@ -28,7 +28,7 @@ public enum RecipePlan {
             }
         }
         setup.settings.excludedRegions = recipe.excluded
-        if let w = recipe.peakWindow { setup.model.windowLowFWHMs = w; setup.model.windowHighFWHMs = w }
+        if let w = recipe.peakWindow { setup.model.setPeakWindow(w) }
         guard !recipe.stages.isEmpty else {
             return DefaultStrategy.stages(for: setup.model, backgroundTerms: setup.model.background.coefficients.count)
         }

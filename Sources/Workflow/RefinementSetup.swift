@@ -190,7 +190,7 @@ public struct RefinementSetup: Sendable {
         var model = PatternModel(twoTheta: fitted.twoTheta, instrument: inst, background: background, phases: models)
         model.muR = options.muR
         (model.windowLowFWHMs, model.windowHighFWHMs) = options.convention.window
-        if let w = options.peakWindow { (model.windowLowFWHMs, model.windowHighFWHMs) = (w, w) }
+        if let w = options.peakWindow { model.setPeakWindow(w) }
         model.reflectionMargin = options.convention.reflectionMargin
         model.threads = options.threads
         StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: options.backgroundTerms)

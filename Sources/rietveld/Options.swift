@@ -23,7 +23,7 @@ struct ModelArguments: ParsableArguments {
     @Option(help: "Threads for one model evaluation (1–64; the points are shared out in contiguous parts of at least 10,000). Default: the machine's cores — a pattern under 20,000 points is still evaluated on one, where waking a second thread costs more than it saves.")
     var threads: Int?
 
-    @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (3–200; GSAS-II: 50 below, 75 above).")
+    @Option(name: .customLong("peak-window"), help: "Half-width of each peak's window in FWHMs (3–200; GSAS-II: 50 below, 75 above). A fundamental-parameters profile is drawn over its whole reach.")
     var peakWindow: Double?
 
     /// The model options these arguments set (the others at their defaults).

@@ -11,9 +11,10 @@ import Testing
         return r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { Double($0.split(separator: " ")[1]) }
     }
 
-    /// `--peak-window` and `--threads` act on a simulation as on a refinement (both were accepted and ignored):
-    /// peaks cut at 3 FWHMs each side lose their far tails (less intensity in all, none gained anywhere), and
-    /// two threads give the one-thread pattern to the last digit on a grid large enough to be shared out.
+    /// `--peak-window` acts on a simulation as on a refinement (it was accepted and ignored): peaks cut at 3
+    /// FWHMs each side lose their far tails (less intensity in all, none gained anywhere). `--threads 2` gives
+    /// the one-thread pattern to the last digit on a grid large enough to be shared out (that the model takes
+    /// the threads is `SimulationTests.windowAndThreads`).
     @Test func peakWindowAndThreadsAreUsed() throws {
         let full = try intensities([])
         let cut = try intensities(["--peak-window", "3"])

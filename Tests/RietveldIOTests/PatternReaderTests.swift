@@ -278,6 +278,8 @@ import _TestSupport
                       says: "d.instprm:3: FP.dispersion 'quadratic' is not known (expected exact or linear)")
         expectRefusal("Type:PXC\nLam:1.54\nFP.dispersion:linear\n", file: "d.instprm",
                       says: "d.instprm:3: FP.dispersion belongs to a fundamental-parameters profile, and the file has no FP.emission")
+        expectRefusal("Type:PXC\nLam:1.54\nU:1\nFP.passbandWidth:0.02;FP.radius:217.5\n", file: "d.instprm",
+                      says: "d.instprm:4: FP.passbandWidth belongs to a fundamental-parameters profile, and the file has no FP.emission")
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.dispersion:linear\nFP.dispersion:exact\n", file: "d.instprm",
                       says: "d.instprm:4: FP.dispersion is given twice (lines 3 and 4); which one is meant?")
     }
