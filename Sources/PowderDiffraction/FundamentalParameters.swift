@@ -121,15 +121,15 @@ public struct FundamentalParameters: Sendable, Hashable {
     /// The primary (strongest) line.
     public var primary: Line { emission.max { $0.intensity < $1.intensity }! }
 
-    /// Δλ/λ (from the primary line) of the rays at `offset` degrees 2θ from the primary line's Bragg angle for
+    /// Δλ/λ (from the primary line) of the rays at `offsets` degrees 2θ from the primary line's Bragg angle for
     /// spacing d (Å), by `dispersion` (the inverse of `lineOffsets`).
-    public func relativeWavelength(offset: Double, d: Double) -> Double {
+    public func relativeWavelengths(offsets: [Double], d: Double) -> [Double] {
         let rad = Double.pi / 180
         let primary = primary.wavelength
         let theta = asin(min(1, primary / (2 * d)))
         switch dispersion {
-        case .exact: return 2 * d * sin(theta + offset * rad / 2) / primary - 1
-        case .linear: return offset * rad / (2 * tan(theta))
+        case .exact: return offsets.map { 2 * d * sin(theta + $0 * rad / 2) / primary - 1 }
+        case .linear: return offsets.map { $0 * rad / (2 * tan(theta)) }
         }
     }
 
@@ -464,7 +464,8 @@ public final class FundamentalParametersProfiler {
             // The analyser's passband: each ray weighted by the window at its wavelength (the profile is brought
             // to unit area at the end: what the analyser takes from every reflection alike is the scale's).
             if let passband = fp.passband {
-                for k in 0..<m { emission[k] *= passband.transmission(fp.relativeWavelength(offset: offset(k), d: d)) }
+                let relative = fp.relativeWavelengths(offsets: (0..<m).map(offset), d: d)
+                for k in 0..<m { emission[k] *= passband.transmission(relative[k]) }
             }
             return emission
         }

@@ -67,7 +67,7 @@ public enum InstrumentFile {
         var values: [String: (Double, Int)] = [:]
         var type: String?
         var emission: (name: String, lines: [FundamentalParameters.Line])?
-        var dispersion: (FundamentalParameters.Dispersion, Int)?
+        var dispersion: FundamentalParameters.Dispersion?
         var status = ProfileStatus.calibrated
         for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -97,6 +97,9 @@ public enum InstrumentFile {
                     continue
                 }
                 if ["Bank", "Source", "Azimuth"].contains(key) { if let v = Double(parts[1]) { values[key] = (v, n + 1) }; continue }
+                if let earlier = values[key] {
+                    throw .malformed(file: file, line: n + 1, "\(key) is given twice (lines \(earlier.1) and \(n + 1)); which one is meant?")
+                }
                 if key == "FP.emission" {
                     guard let lines = FundamentalParameters.namedEmission[parts[1]] else {
                         let known = FundamentalParameters.namedEmission.keys.sorted().joined(separator: " or ")
@@ -110,17 +113,12 @@ public enum InstrumentFile {
                     guard let d = FundamentalParameters.Dispersion(rawValue: parts[1]) else {
                         throw .malformed(file: file, line: n + 1, "FP.dispersion '\(parts[1])' is not known (expected exact or linear)")
                     }
-                    if let earlier = dispersion {
-                        throw .malformed(file: file, line: n + 1, "FP.dispersion is given twice (lines \(earlier.1) and \(n + 1)); which one is meant?")
-                    }
-                    dispersion = (d, n + 1)
+                    dispersion = d
+                    values[key] = (0, n + 1)
                     continue
                 }
                 guard let v = Double(parts[1]), v.isFinite else {
                     throw .malformed(file: file, line: n + 1, "\(key) = '\(parts[1])' is not a number")
-                }
-                if let earlier = values[key] {
-                    throw .malformed(file: file, line: n + 1, "\(key) is given twice (lines \(earlier.1) and \(n + 1)); which one is meant?")
                 }
                 values[key] = (v, n + 1)
             }
@@ -159,7 +157,7 @@ public enum InstrumentFile {
         // Tube_Tails: main focus width, the tails' reach left (≤ 0) and right, their height relative to the focus).
         if emission == nil {
             // An FP key without the profile it belongs to would be read and never used.
-            let stray = values.filter { $0.key.hasPrefix("FP.") }.map { ($0.key, $0.value.1) } + (dispersion.map { [("FP.dispersion", $0.1)] } ?? [])
+            let stray = values.filter { $0.key.hasPrefix("FP.") }.map { ($0.key, $0.value.1) }
             if let (key, line) = stray.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) {
                 throw .malformed(file: file, line: line, "\(key) belongs to a fundamental-parameters profile, and the file has no FP.emission")
             }
@@ -191,7 +189,7 @@ public enum InstrumentFile {
             } else if let offset = values["FP.passbandOffset"] {
                 throw .malformed(file: file, line: offset.1, "FP.passbandOffset needs FP.passbandWidth (the passband's FWHM, Δλ/λ)")
             }
-            fp.dispersion = dispersion?.0 ?? .exact
+            fp.dispersion = dispersion ?? .exact
             instrument.fundamentalParameters = fp
             instrument.radiation = Radiation(wavelength: fp.primary.wavelength)
         }

@@ -282,6 +282,8 @@ import _TestSupport
                       says: "d.instprm:4: FP.passbandWidth belongs to a fundamental-parameters profile, and the file has no FP.emission")
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.dispersion:linear\nFP.dispersion:exact\n", file: "d.instprm",
                       says: "d.instprm:4: FP.dispersion is given twice (lines 3 and 4); which one is meant?")
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5\nFP.emission:CuKa-Mendenhall2017\n", file: "d.instprm",
+                      says: "d.instprm:4: FP.emission is given twice (lines 3 and 4); which one is meant?")
     }
 
     @Test func badValuesAreNamed() {
