@@ -20,16 +20,44 @@ import PowderDiffraction
 /// W_p ∝ s_p (ZM)_p / τ_p (as TOPAS's `brindley_spherical_r_cm`). τ depends on (μ_p − μ̄) R_p, μ̄ the mean
 /// linear absorption of the solids (volume-fraction weighted), which depends on the fractions: they are
 /// iterated to self-consistency. τ is held fixed in the esds (its uncertainty is that of the particle size).
+///
+/// Phase intensity calibration (the external-standard method of O'Connor & Raven, Powder Diffr. 3 (1988) 2,
+/// with one standard per phase: each phase measured pure on the same instrument). A thick flat specimen of a
+/// phase alone diffracts s (ZM) = K / (μ/ρ) whatever its packing, K the instrument's intensity constant, so the
+/// pure-phase refinement measures K_p = s (ZM) (μ/ρ)_p (`RefinementResult.intensityConstant`). A perfect
+/// structure model gives the same K for every phase; what differs is the model's own error for that phase
+/// (its scattering factors, displacement parameters, extinction), and it is the same error in the mixture.
+/// So W_p ∝ s_p (ZM)_p / (τ_p K_p): Hill & Howard with each phase's intensity per unit mass measured rather
+/// than calculated. Every Rietveld phase must then be calibrated. The K's esds (independent refinements)
+/// add to the fractions' variance through ∂W_p/∂ln K_r = −W_p (δ_pr − W_r).
 public struct QuantitativeAnalysis: Sendable {
     /// The phase added as an internal standard and its weighed fraction in the sample.
     public var internalStandard: (phase: Int, fraction: Double)?
     /// Particle radii (µm) for the Brindley correction, by phase; phases not listed are taken as fine
     /// (τ = 1). Empty: no correction.
     public var particleRadii: [Int: Double] = [:]
+    /// Intensity constants measured on pure-phase scans, by phase. Empty: none (K equal for all phases).
+    public var intensityCalibrations: [Int: IntensityCalibration] = [:]
 
-    public init(internalStandard: (phase: Int, fraction: Double)? = nil, particleRadii: [Int: Double] = [:]) {
+    public init(internalStandard: (phase: Int, fraction: Double)? = nil, particleRadii: [Int: Double] = [:],
+                intensityCalibrations: [Int: IntensityCalibration] = [:]) {
         self.internalStandard = internalStandard
         self.particleRadii = particleRadii
+        self.intensityCalibrations = intensityCalibrations
+    }
+}
+
+/// A phase's intensity per unit mass, K = s (ZM) (μ/ρ), measured by refining a scan of the phase alone.
+public struct IntensityCalibration: Sendable, Equatable {
+    public let constant: Double
+    public let esd: Double?
+    /// Where it was measured (the pure-phase refinement's report).
+    public let source: String
+
+    public init(constant: Double, esd: Double?, source: String) {
+        self.constant = constant
+        self.esd = esd
+        self.source = source
     }
 }
 
@@ -43,15 +71,21 @@ public struct MicroabsorptionTerm: Sendable, Equatable {
 
 /// The quantities of every Rietveld phase (Le Bail phases have none).
 public struct PhaseQuantities: Sendable {
-    /// Weight fraction among the crystalline phases refined (Σ = 1), Brindley-corrected when asked.
+    /// Weight fraction among the crystalline phases refined (Σ = 1), calibrated and Brindley-corrected when
+    /// asked.
     public let weightFractions: [Int: Estimate]
-    /// Without the Brindley correction (equal to `weightFractions` when none was asked).
+    /// Plain Hill & Howard, without calibration or Brindley correction (equal to `weightFractions` when
+    /// neither was asked).
     public let uncorrectedWeightFractions: [Int: Estimate]
     /// Absolute weight fractions in the sample (with an internal standard).
     public let absoluteWeightFractions: [Int: Estimate]
     /// 1 − Σ absolute: amorphous and unidentified content (with an internal standard).
     public let amorphous: Estimate?
     public let microabsorption: [Int: MicroabsorptionTerm]
+    /// The intensity calibrations used, by phase, and each one's K relative to their mean (1 for all when
+    /// the structure models scatter as the phases do).
+    public let intensityCalibrations: [Int: IntensityCalibration]
+    public let relativeIntensityConstants: [Int: Double]
 }
 
 extension RefinementResult {
@@ -59,13 +93,19 @@ extension RefinementResult {
     /// covariance; throws when the internal standard is not a Rietveld phase or the fractions are undefined.
     public func quantities(_ qpa: QuantitativeAnalysis = QuantitativeAnalysis()) throws(CrystallographyError) -> PhaseQuantities {
         let phases = model.phases.indices.filter { model.phases[$0].mode == .rietveld && model.phases[$0].isActive }
-        let plain = hillHoward(phases, tau: [:])
-        var terms: [Int: MicroabsorptionTerm] = [:]
-        var corrected = plain
-        if !qpa.particleRadii.isEmpty {
-            terms = try brindley(phases, start: plain.values, radii: qpa.particleRadii)
-            corrected = hillHoward(phases, tau: terms.mapValues(\.tau))
+        let constants = qpa.intensityCalibrations
+        if !constants.isEmpty, let missing = phases.first(where: { constants[$0] == nil }) {
+            throw .invalidStructure("phase \(model.phases[missing].name) has no intensity calibration: with one, every phase needs its own (a refinement of its pure-phase scan)")
         }
+        let plain = hillHoward(phases, tau: [:], constants: [:])
+        var corrected = constants.isEmpty ? plain : hillHoward(phases, tau: [:], constants: constants)
+        var terms: [Int: MicroabsorptionTerm] = [:]
+        if !qpa.particleRadii.isEmpty {
+            terms = try brindley(phases, start: corrected.values, radii: qpa.particleRadii)
+            corrected = hillHoward(phases, tau: terms.mapValues(\.tau), constants: constants)
+        }
+        let used = constants.filter { phases.contains($0.key) }
+        let meanK = used.values.reduce(0) { $0 + $1.constant } / Double(max(used.count, 1))
         var absolute: [Int: Estimate] = [:]
         var amorphous: Estimate?
         if let (standard, fraction) = qpa.internalStandard {
@@ -83,15 +123,37 @@ extension RefinementResult {
             amorphous = Estimate(1 - fraction / wStd, esd: derivedEsd(gradient: gStd.mapValues { $0 * fraction / (wStd * wStd) }))
         }
         return PhaseQuantities(weightFractions: corrected.estimates(self), uncorrectedWeightFractions: plain.estimates(self),
-                               absoluteWeightFractions: absolute, amorphous: amorphous, microabsorption: terms)
+                               absoluteWeightFractions: absolute, amorphous: amorphous, microabsorption: terms,
+                               intensityCalibrations: used, relativeIntensityConstants: used.mapValues { $0.constant / meanK })
     }
 
-    /// W_p = q_p / Σ q with q_p = s_p (ZM)_p / τ_p, and ∂W_p/∂(refined parameters).
-    func hillHoward(_ phases: [Int], tau: [Int: Double]) -> WeightFractions {
+    /// A phase's intensity per unit mass K = s (ZM) (μ/ρ) (see `QuantitativeAnalysis`), with its esd from the
+    /// scale and occupancies; only for a Rietveld phase refined alone on a flat specimen in reflection, where
+    /// the diffracted intensity does not depend on the packing.
+    public func intensityConstant(phase p: Int) throws(CrystallographyError) -> Estimate {
+        guard model.instrument.geometry == .braggBrentano else {
+            throw .invalidStructure("an intensity calibration needs a flat specimen in reflection (bragg-brentano): a capillary's intensity depends on how much powder is in the beam")
+        }
+        let phase = model.phases[p]
+        guard phase.mode == .rietveld else { throw .invalidStructure("\(phase.name) is a Le Bail phase: its intensities are free, not a measure of its amount") }
+        let others = model.phases.indices.filter { $0 != p && model.phases[$0].mode == .rietveld && model.phases[$0].isActive }
+        guard others.isEmpty else {
+            throw .invalidStructure("an intensity calibration is measured on a phase alone; this refinement has \(others.count + 1) phases with a structure")
+        }
+        let attenuation = try phase.structure.massAttenuation(wavelength: model.instrument.radiation.wavelength)
+        let mass = phase.structure.cellMass
+        var g: [ModelParameter: Double] = [.scale(phase: p): mass * attenuation]
+        for a in phase.structure.atoms.indices { g[.occupancy(phase: p, atom: a)] = phase.scale * phase.structure.cellMassPerOccupancy(atom: a) * attenuation }
+        return Estimate(phase.scale * mass * attenuation, esd: derivedEsd(gradient: g))
+    }
+
+    /// W_p = q_p / Σ q with q_p = s_p (ZM)_p / (τ_p K_p), and ∂W_p/∂(refined parameters); the calibrations'
+    /// esds enter as a variance of their own.
+    func hillHoward(_ phases: [Int], tau: [Int: Double], constants: [Int: IntensityCalibration] = [:]) -> WeightFractions {
         var q: [Int: Double] = [:], dq: [Int: [ModelParameter: Double]] = [:]
         for p in phases {
             let phase = model.phases[p]
-            let t = tau[p] ?? 1
+            let t = (tau[p] ?? 1) * (constants[p]?.constant ?? 1)
             q[p] = phase.scale * phase.structure.cellMass / t
             // ∂q/∂s, ∂q/∂occupancy (through ZM), ∂q/∂mixing (through the occupancies it sets).
             var g: [ModelParameter: Double] = [.scale(phase: p): phase.structure.cellMass / t]
@@ -115,7 +177,15 @@ extension RefinementResult {
             for (k, v) in dq[p]! { g[k, default: 0] += v / total }
             gradients[p] = g
         }
-        return WeightFractions(values: values, gradients: gradients)
+        var calibrationVariance: [Int: Double] = [:]
+        for p in phases where phases.count > 1 {
+            calibrationVariance[p] = phases.reduce(0) { sum, r in
+                guard let c = constants[r], let e = c.esd, c.constant > 0 else { return sum }
+                let d = values[p]! * ((p == r ? 1 : 0) - values[r]!) * e / c.constant
+                return sum + d * d
+            }
+        }
+        return WeightFractions(values: values, gradients: gradients, calibrationVariance: calibrationVariance)
     }
 
     /// τ per phase at self-consistent fractions: μ̄ = Σ v_i μ_i with volume fractions v from W/ρ.
@@ -150,9 +220,16 @@ extension RefinementResult {
 struct WeightFractions {
     var values: [Int: Double]
     var gradients: [Int: [ModelParameter: Double]]
+    /// Variance from the intensity calibrations' esds (measured apart from this refinement).
+    var calibrationVariance: [Int: Double] = [:]
 
     func estimates(_ r: RefinementResult) -> [Int: Estimate] {
-        Dictionary(uniqueKeysWithValues: values.map { ($0.key, Estimate($0.value, esd: r.derivedEsd(gradient: gradients[$0.key]!))) })
+        Dictionary(uniqueKeysWithValues: values.map { p, w in
+            let fit = r.derivedEsd(gradient: gradients[p]!)
+            let extra = calibrationVariance[p] ?? 0
+            let esd = fit.map { ($0 * $0 + extra).squareRoot() } ?? (extra > 0 ? extra.squareRoot() : nil)
+            return (p, Estimate(w, esd: esd))
+        })
     }
 }
 

@@ -38,7 +38,9 @@ public enum RefinementReport {
 
     /// The JSON report (see DESIGN.md): converged, termination, iterations, seconds, statistics (R in %), cell
     /// and cation_mixing of the first phase, parameters, stages, correlations, at_bound, cautions, notes, and
-    /// `phases[]` in command-line order with name, file, mode, cell, weight_fraction, cation_mixing, RBragg.
+    /// `phases[]` in command-line order with name, file, mode, cell, weight_fraction, cation_mixing, RBragg
+    /// (and, for a phase refined alone on a flat specimen, its `intensity_constant`); `instrument` holds what an
+    /// intensity calibration must share with the mixture (geometry, wavelength, Kα2 ratio, polarization).
     public static func json(_ input: RefinementReportInput) -> String {
         let r = input.result
         var root: [String: Any] = [:]
@@ -53,6 +55,9 @@ public enum RefinementReport {
         root["cation_mixing"] = estimateJSON(r.cationMixing(phase: 0))
         root["phase"] = r.model.phases[0].name
         root["pattern"] = r.pattern.name
+        let instrument = r.model.instrument
+        root["instrument"] = ["geometry": instrument.geometry.rawValue, "wavelength": instrument.radiation.wavelength,
+                              "second_line_ratio": instrument.radiation.secondLineRatio, "polarization": instrument.polarization] as [String: Any]
         root["phases"] = r.model.phases.indices.map { phaseJSON($0, input) }
         if let q = input.quantities, let amorphous = q.amorphous { root["amorphous"] = estimateJSON(amorphous) }
         root["parameters"] = allParameters(r).map { p -> [String: Any] in
@@ -104,11 +109,19 @@ public enum RefinementReport {
         if phase.mode == .leBail { out["note"] = "Le Bail phase: free intensities, no structure, no weight fraction" }
         if let q = input.quantities {
             if let a = q.absoluteWeightFractions[p] { out["weight_fraction_absolute"] = estimateJSON(a) }
-            if let t = q.microabsorption[p] {
+            if q.microabsorption[p] != nil || q.intensityCalibrations[p] != nil {
                 out["weight_fraction_uncorrected"] = estimateJSON(q.uncorrectedWeightFractions[p])
+            }
+            if let t = q.microabsorption[p] {
                 out["brindley"] = ["tau": t.tau, "mu_per_cm": t.mu, "mean_mu_per_cm": t.meanMu, "radius_um": t.radius]
             }
+            if let c = q.intensityCalibrations[p] {
+                out["intensity_calibration"] = ["constant": c.constant, "esd": c.esd.map { $0 as Any } ?? NSNull(),
+                                                "relative": q.relativeIntensityConstants[p] ?? NSNull(), "source": c.source] as [String: Any]
+            }
         }
+        // A phase refined alone on a flat specimen: its intensity per unit mass, for calibrating mixtures.
+        if let k = try? r.intensityConstant(phase: p) { out["intensity_constant"] = estimateJSON(k) }
         out["size_um"] = estimateJSON(r.estimate(.size(phase: p)))
         out["microstrain"] = estimateJSON(r.estimate(.microstrain(phase: p)))
         return out

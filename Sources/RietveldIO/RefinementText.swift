@@ -62,10 +62,16 @@ public enum RefinementText {
             out += "    weight fraction: none (Le Bail phase: free intensities, no structure)\n"
         } else if let q = input.quantities, let w = q.weightFractions[p] {
             out += "    " + pad("weight fraction", 24) + EsdFormat.string(w.value, esd: w.esd)
-            if let t = q.microabsorption[p], let u = q.uncorrectedWeightFractions[p] {
-                out += "  (Brindley τ \(String(format: "%.4f", t.tau)); uncorrected \(EsdFormat.string(u.value, esd: u.esd)))"
+            var how: [String] = []
+            if let k = q.relativeIntensityConstants[p] { how.append("calibrated: K \(String(format: "%.4f", k)) × the mean") }
+            if let t = q.microabsorption[p] { how.append("Brindley τ \(String(format: "%.4f", t.tau))") }
+            if !how.isEmpty, let u = q.uncorrectedWeightFractions[p] {
+                out += "  (\(how.joined(separator: ", ")); uncorrected \(EsdFormat.string(u.value, esd: u.esd)))"
             }
             out += "\n"
+            if let c = q.intensityCalibrations[p] {
+                out += "    " + pad("intensity per mass K", 24) + EsdFormat.string(c.constant, esd: c.esd) + "  (from \(c.source))\n"
+            }
             if let a = q.absoluteWeightFractions[p] { out += "    " + pad("absolute weight fraction", 24) + EsdFormat.string(a.value, esd: a.esd) + "\n" }
         }
         if p < r.statistics.rBraggByPhase.count, r.model.phases.count > 1 {

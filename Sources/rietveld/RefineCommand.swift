@@ -42,6 +42,9 @@ struct RefineCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Brindley microabsorption correction: particle radius in µm per phase, e.g. corundum:5,zincite:5.", valueName: "NAME:µm,…"))
     var brindley: String?
 
+    @Option(name: .customLong("intensity-calibration"), help: ArgumentHelp("JSON report of a refinement of one phase's pure-phase scan on the same instrument (flat specimen): its intensity per unit mass calibrates that phase's weight fraction (external standard per phase); repeat for every phase.", valueName: "FILE.json"))
+    var intensityCalibration: [String] = []
+
     @Option(help: "Write the JSON report here (- for standard output).")
     var json: String?
 
@@ -142,7 +145,8 @@ struct RefineCommand: ParsableCommand {
         return o
     }
 
-    /// The internal standard and Brindley radii by phase index (names checked against the phases).
+    /// The internal standard, Brindley radii and intensity calibrations by phase index (names checked against
+    /// the phases, calibrations against the mixture's instrument).
     func quantitativeAnalysis(_ setup: RefinementSetup) throws -> QuantitativeAnalysis {
         var qpa = QuantitativeAnalysis()
         if let s = internalStandard, let (name, fraction) = try namedValues(s, option: "--internal-standard", what: "FRACTION").first {
@@ -155,6 +159,26 @@ struct RefineCommand: ParsableCommand {
         if let b = brindley {
             for (name, radius) in try namedValues(b, option: "--brindley", what: "µm") {
                 qpa.particleRadii[try setup.phaseIndex(name, option: "--brindley")] = radius
+            }
+        }
+        for path in intensityCalibration {
+            let file = try IntensityCalibrationFile.read(path)
+            let p = try setup.phaseIndex(file.phase, option: "--intensity-calibration \(path)")
+            guard setup.model.phases[p].mode == .rietveld else {
+                throw WorkflowError.invalid("--intensity-calibration \(path): \(file.phase) is a Le Bail phase, which has no weight fraction")
+            }
+            guard qpa.intensityCalibrations[p] == nil else { throw WorkflowError.invalid("--intensity-calibration: two calibrations for \(file.phase)") }
+            if let why = file.mismatch(with: setup.model.instrument) {
+                throw WorkflowError.invalid("--intensity-calibration \(path): not the mixture's instrument (\(why))")
+            }
+            qpa.intensityCalibrations[p] = file.calibration
+        }
+        if !qpa.intensityCalibrations.isEmpty {
+            guard setup.model.instrument.geometry == .braggBrentano else {
+                throw WorkflowError.invalid("--intensity-calibration: needs a flat specimen in reflection (--geometry bragg-brentano)")
+            }
+            for (p, phase) in setup.model.phases.enumerated() where phase.mode == .rietveld && qpa.intensityCalibrations[p] == nil {
+                throw WorkflowError.invalid("--intensity-calibration: phase \(phase.name) has none; every phase with a structure needs its own (the refinement of its pure-phase scan)")
             }
         }
         return qpa
