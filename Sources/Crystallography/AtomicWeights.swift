@@ -45,18 +45,4 @@ extension CrystalStructure {
 
     /// The number of positions of an atom's site in the cell.
     public func siteMultiplicity(of atom: AtomSite) -> Int { spaceGroup.multiplicity(atom.position) }
-
-    /// Linear photoabsorption coefficient μ (cm⁻¹) at wavelength λ (Å): Σ_atoms n σ / V with the atomic
-    /// photoabsorption cross section σ = 2 r_e λ f″ (the optical theorem; f″ from Chantler's table, which
-    /// derives it from the photoelectric cross section). Coherent and incoherent scattering are not included:
-    /// at Cu Kα that is 1–8 % below the total attenuation for Z ≥ 9 (oxides and fluorides 2–7 %), more for
-    /// light elements and at Mo Kα (Elam, Ravel & Sieber 2002 as the comparison).
-    public func linearAbsorption(wavelength: Double) throws(CrystallographyError) -> Double {
-        var sum = 0.0
-        for atom in atoms {
-            let f2 = try ScatteringFactors.anomalous(element: atom.element, wavelength: wavelength).fDoublePrime
-            sum += atom.occupancy * Double(siteMultiplicity(of: atom)) * 2 * PhysicalConstants.classicalElectronRadius * wavelength * f2
-        }
-        return sum / cell.volume * 1e8
-    }
 }

@@ -74,4 +74,9 @@ extension CrystalStructure {
         guard cellMass > 0 else { throw .invalidStructure("the structure has no atoms with an atomic weight") }
         return sum * 1e-16 * PhysicalConstants.avogadro / cellMass
     }
+
+    /// Linear attenuation coefficient μ (cm⁻¹) of the crystal at its X-ray density.
+    public func linearAttenuation(wavelength: Double) throws(CrystallographyError) -> Double {
+        try massAttenuation(wavelength: wavelength) * density
+    }
 }

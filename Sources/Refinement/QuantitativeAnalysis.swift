@@ -18,8 +18,9 @@ import PowderDiffraction
 /// Microabsorption (Brindley, Phil. Mag. 36 (1945) 347): a phase whose particles absorb more than the mean
 /// is under-represented in the diffracted intensity by the particle absorption contrast factor τ_p, so
 /// W_p ∝ s_p (ZM)_p / τ_p (as TOPAS's `brindley_spherical_r_cm`). τ depends on (μ_p − μ̄) R_p, μ̄ the mean
-/// linear absorption of the solids (volume-fraction weighted), which depends on the fractions: they are
-/// iterated to self-consistency. τ is held fixed in the esds (its uncertainty is that of the particle size).
+/// linear attenuation (photoabsorption and scattering, `linearAttenuation`) of the solids, volume-fraction
+/// weighted, which depends on the fractions: they are iterated to self-consistency. τ is held fixed in the
+/// esds (its uncertainty is that of the particle size).
 ///
 /// Phase intensity calibration (the external-standard method of O'Connor & Raven, Powder Diffr. 3 (1988) 2,
 /// with one standard per phase: each phase measured pure on the same instrument). A thick flat specimen of a
@@ -193,7 +194,7 @@ extension RefinementResult {
         let wavelength = model.instrument.radiation.wavelength
         var mu: [Int: Double] = [:], density: [Int: Double] = [:]
         for p in phases {
-            mu[p] = try model.phases[p].structure.linearAbsorption(wavelength: wavelength)
+            mu[p] = try model.phases[p].structure.linearAttenuation(wavelength: wavelength)
             density[p] = model.phases[p].structure.density
         }
         // Fixed point of W ∝ W⁽⁰⁾ / τ(W), from the uncorrected fractions.
