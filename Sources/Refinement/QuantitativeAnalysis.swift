@@ -114,14 +114,23 @@ extension RefinementResult {
                 throw .invalidStructure("the internal standard \(model.phases[standard].name) has no weight fraction (is it a Rietveld phase with a non-zero scale?)")
             }
             let gStd = corrected.gradients[standard]!
+            // The calibrations' relative variances (σ_K/K)², measured apart from this refinement.
+            let relative = constants.mapValues { c in c.esd.map { c.constant > 0 ? ($0 / c.constant) * ($0 / c.constant) : 0 } ?? 0 }
             for p in phases {
-                // A_p = F W_p / W_std.
+                // A_p = F W_p / W_std; through the calibrations ∂A_p/∂ln K_r = A_p (δ_std,r − δ_pr).
                 let w = corrected.values[p]!, g = corrected.gradients[p]!
                 let grad = g.merging(gStd.mapValues { -$0 * w / wStd }, uniquingKeysWith: +).mapValues { $0 * fraction / wStd }
-                absolute[p] = Estimate(fraction * w / wStd, esd: derivedEsd(gradient: grad))
+                let a = fraction * w / wStd
+                let extra = p == standard ? 0 : a * a * ((relative[standard] ?? 0) + (relative[p] ?? 0))
+                absolute[p] = Estimate(a, esd: derivedEsd(gradient: grad).map { ($0 * $0 + extra).squareRoot() })
             }
-            // 1 − Σ A_p = 1 − F / W_std.
-            amorphous = Estimate(1 - fraction / wStd, esd: derivedEsd(gradient: gStd.mapValues { $0 * fraction / (wStd * wStd) }))
+            // 1 − Σ A_p = 1 − F / W_std; through the calibrations ∂/∂ln K_r = −(F / W_std)(δ_std,r − W_r).
+            let extra = phases.reduce(0) { sum, r in
+                let d = fraction / wStd * ((r == standard ? 1 : 0) - corrected.values[r]!)
+                return sum + d * d * (relative[r] ?? 0)
+            }
+            amorphous = Estimate(1 - fraction / wStd,
+                                 esd: derivedEsd(gradient: gStd.mapValues { $0 * fraction / (wStd * wStd) }).map { ($0 * $0 + extra).squareRoot() })
         }
         return PhaseQuantities(weightFractions: corrected.estimates(self), uncorrectedWeightFractions: plain.estimates(self),
                                absoluteWeightFractions: absolute, amorphous: amorphous, microabsorption: terms,

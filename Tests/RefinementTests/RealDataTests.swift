@@ -319,6 +319,28 @@ import _TestSupport
             let total = q.weightFractions[p]!.esd!, fit = fitOnly[p]!.esd!
             #expect(variance > 0 && abs((total * total - fit * fit) - variance) < 1e-3 * variance, "phase \(p): \(total * total - fit * fit) vs \(variance)")
         }
+        // With fluorite as an internal standard at its weighed fraction: the absolute fractions and the amorphous
+        // rest take the calibrations' variance too, as finite differences say.
+        func absoluteValues(_ c: [Int: IntensityCalibration]) throws -> (q: PhaseQuantities, values: [Double]) {
+            let q = try r.quantities(QuantitativeAnalysis(internalStandard: (1, weighed[1]), intensityCalibrations: c))
+            return (q, [q.absoluteWeightFractions[0]!.value, q.absoluteWeightFractions[2]!.value, q.amorphous!.value])
+        }
+        let (withEsd, _) = try absoluteValues(calibrations), (withoutEsd, _) = try absoluteValues(exact)
+        let esds = [withEsd.absoluteWeightFractions[0]!.esd!, withEsd.absoluteWeightFractions[2]!.esd!, withEsd.amorphous!.esd!]
+        let fitEsds = [withoutEsd.absoluteWeightFractions[0]!.esd!, withoutEsd.absoluteWeightFractions[2]!.esd!, withoutEsd.amorphous!.esd!]
+        for i in 0..<3 {
+            var variance = 0.0
+            for k in 0..<3 {
+                let c = calibrations[k]!, h = 1e-4 * c.constant
+                var up = exact, down = exact
+                up[k] = IntensityCalibration(constant: c.constant + h, esd: 0, source: "")
+                down[k] = IntensityCalibration(constant: c.constant - h, esd: 0, source: "")
+                let d = (try absoluteValues(up).values[i] - absoluteValues(down).values[i]) / (2 * h)
+                variance += d * d * c.esd! * c.esd!
+            }
+            #expect(variance > 0 && abs((esds[i] * esds[i] - fitEsds[i] * fitEsds[i]) - variance) < 1e-3 * variance,
+                    "absolute \(i): \(esds[i] * esds[i] - fitEsds[i] * fitEsds[i]) vs \(variance)")
+        }
         // Brindley's correction, 1 µm spheres for all three, against the same computed here from outside values:
         // each phase's μ/ρ from Chantler's totals at Cu Kα1 (xraydb: Al 48.274, O 10.926, Ca 168.855, F 15.090,
         // Zn 55.756 cm²/g) by mass fraction (IUPAC weights), τ = ∫ over the sphere of exp(−Δμ × the chord
