@@ -300,46 +300,31 @@ import _TestSupport
             #expect(abs(w.value - weighed[p]) < 0.01, "intensity-calibrated: phase \(p) \(w.value) vs \(weighed[p])")
             #expect(abs(q.uncorrectedWeightFractions[p]!.value - wc[p]!.value) < 1e-12)
         }
-        // The calibrations' esds propagate as a finite difference of the fractions says: the variance they add
-        // is Σ_r (∂W_p/∂K_r σ_r)².
+        // The calibrations' esds propagate as finite differences say: the variance they add to each estimate is
+        // Σ_r (∂x/∂K_r σ_r)² — for the weight fractions, and with fluorite as an internal standard at its weighed
+        // fraction, for the absolute fractions and the amorphous rest.
         var exact = calibrations
         for p in 0..<3 { exact[p] = IntensityCalibration(constant: calibrations[p]!.constant, esd: 0, source: "") }
-        let fitOnly = try r.quantities(QuantitativeAnalysis(intensityCalibrations: exact)).weightFractions
-        for p in 0..<3 {
-            var variance = 0.0
-            for k in 0..<3 {
-                let c = calibrations[k]!, h = 1e-4 * c.constant
-                var up = exact, down = exact
-                up[k] = IntensityCalibration(constant: c.constant + h, esd: 0, source: "")
-                down[k] = IntensityCalibration(constant: c.constant - h, esd: 0, source: "")
-                let d = (try r.quantities(QuantitativeAnalysis(intensityCalibrations: up)).weightFractions[p]!.value
-                         - r.quantities(QuantitativeAnalysis(intensityCalibrations: down)).weightFractions[p]!.value) / (2 * h)
-                variance += d * d * c.esd! * c.esd!
-            }
-            let total = q.weightFractions[p]!.esd!, fit = fitOnly[p]!.esd!
-            #expect(variance > 0 && abs((total * total - fit * fit) - variance) < 1e-3 * variance, "phase \(p): \(total * total - fit * fit) vs \(variance)")
-        }
-        // With fluorite as an internal standard at its weighed fraction: the absolute fractions and the amorphous
-        // rest take the calibrations' variance too, as finite differences say.
-        func absoluteValues(_ c: [Int: IntensityCalibration]) throws -> (q: PhaseQuantities, values: [Double]) {
+        func estimates(_ c: [Int: IntensityCalibration]) throws -> [Estimate] {
             let q = try r.quantities(QuantitativeAnalysis(internalStandard: (1, weighed[1]), intensityCalibrations: c))
-            return (q, [q.absoluteWeightFractions[0]!.value, q.absoluteWeightFractions[2]!.value, q.amorphous!.value])
+            return (0..<3).map { q.weightFractions[$0]! } + [q.absoluteWeightFractions[0]!, q.absoluteWeightFractions[2]!, q.amorphous!]
         }
-        let (withEsd, _) = try absoluteValues(calibrations), (withoutEsd, _) = try absoluteValues(exact)
-        let esds = [withEsd.absoluteWeightFractions[0]!.esd!, withEsd.absoluteWeightFractions[2]!.esd!, withEsd.amorphous!.esd!]
-        let fitEsds = [withoutEsd.absoluteWeightFractions[0]!.esd!, withoutEsd.absoluteWeightFractions[2]!.esd!, withoutEsd.amorphous!.esd!]
-        for i in 0..<3 {
-            var variance = 0.0
-            for k in 0..<3 {
-                let c = calibrations[k]!, h = 1e-4 * c.constant
-                var up = exact, down = exact
-                up[k] = IntensityCalibration(constant: c.constant + h, esd: 0, source: "")
-                down[k] = IntensityCalibration(constant: c.constant - h, esd: 0, source: "")
-                let d = (try absoluteValues(up).values[i] - absoluteValues(down).values[i]) / (2 * h)
-                variance += d * d * c.esd! * c.esd!
+        let total = try estimates(calibrations), fitOnly = try estimates(exact)
+        var variance = [Double](repeating: 0, count: total.count)
+        for k in 0..<3 {
+            let c = calibrations[k]!, h = 1e-4 * c.constant
+            var up = exact, down = exact
+            up[k] = IntensityCalibration(constant: c.constant + h, esd: 0, source: "")
+            down[k] = IntensityCalibration(constant: c.constant - h, esd: 0, source: "")
+            let (plus, minus) = (try estimates(up), try estimates(down))
+            for i in total.indices {
+                let d = (plus[i].value - minus[i].value) / (2 * h)
+                variance[i] += d * d * c.esd! * c.esd!
             }
-            #expect(variance > 0 && abs((esds[i] * esds[i] - fitEsds[i] * fitEsds[i]) - variance) < 1e-3 * variance,
-                    "absolute \(i): \(esds[i] * esds[i] - fitEsds[i] * fitEsds[i]) vs \(variance)")
+        }
+        for i in total.indices {
+            let added = total[i].esd! * total[i].esd! - fitOnly[i].esd! * fitOnly[i].esd!
+            #expect(variance[i] > 0 && abs(added - variance[i]) < 1e-3 * variance[i], "estimate \(i): \(added) vs \(variance[i])")
         }
         // Brindley's correction, 1 µm spheres for all three, against the same computed here from outside values:
         // each phase's μ/ρ from Chantler's totals at Cu Kα1 (xraydb: Al 48.274, O 10.926, Ca 168.855, F 15.090,
