@@ -64,15 +64,25 @@ public enum Attenuation {
 }
 
 extension CrystalStructure {
+    /// Total attenuation cross section of the cell contents per mole of cells (cm²/mol): Σ occupancy ×
+    /// multiplicity × σ(atom) × N_A. It is ZM × μ/ρ.
+    public func molarAttenuation(wavelength: Double) throws(CrystallographyError) -> Double {
+        var sum = 0.0
+        for i in atoms.indices { sum += atoms[i].occupancy * (try molarAttenuationPerOccupancy(atom: i, wavelength: wavelength)) }
+        return sum
+    }
+
+    /// ∂(molar attenuation)/∂(occupancy of atom i), cm²/mol.
+    public func molarAttenuationPerOccupancy(atom i: Int, wavelength: Double) throws(CrystallographyError) -> Double {
+        Double(siteMultiplicity(of: atoms[i])) * (try Attenuation.totalCrossSection(element: atoms[i].element, wavelength: wavelength))
+            * 1e-16 * PhysicalConstants.avogadro
+    }
+
     /// Mass attenuation coefficient μ/ρ of the phase (cm²/g) at wavelength λ (Å): the atoms' total cross
     /// sections (`Attenuation`) per unit mass of the cell contents.
     public func massAttenuation(wavelength: Double) throws(CrystallographyError) -> Double {
-        var sum = 0.0
-        for atom in atoms {
-            sum += atom.occupancy * Double(siteMultiplicity(of: atom)) * (try Attenuation.totalCrossSection(element: atom.element, wavelength: wavelength))
-        }
         guard cellMass > 0 else { throw .invalidStructure("the structure has no atoms with an atomic weight") }
-        return sum * 1e-16 * PhysicalConstants.avogadro / cellMass
+        return try molarAttenuation(wavelength: wavelength) / cellMass
     }
 
     /// Linear attenuation coefficient μ (cm⁻¹) of the crystal at its X-ray density.

@@ -64,7 +64,7 @@ public struct IntensityCalibration: Sendable, Equatable {
 
 /// Brindley's particle absorption contrast factor of one phase.
 public struct MicroabsorptionTerm: Sendable, Equatable {
-    /// Linear absorption of the phase and of the mixture of solids, cm⁻¹.
+    /// Linear attenuation of the phase and of the mixture of solids, cm⁻¹.
     public let mu: Double, meanMu: Double
     public let radius: Double
     public let tau: Double
@@ -91,7 +91,9 @@ public struct PhaseQuantities: Sendable {
 
 extension RefinementResult {
     /// Weight fractions (Hill & Howard), absolute fractions and amorphous content with esds from the
-    /// covariance; throws when the internal standard is not a Rietveld phase or the fractions are undefined.
+    /// covariance; throws when the internal standard is not a Rietveld phase or the fractions are undefined, when
+    /// some phases have an intensity calibration and another has none, or when an attenuation is not tabulated
+    /// at the wavelength (Brindley).
     public func quantities(_ qpa: QuantitativeAnalysis = QuantitativeAnalysis()) throws(CrystallographyError) -> PhaseQuantities {
         let phases = model.phases.indices.filter { model.phases[$0].mode == .rietveld && model.phases[$0].isActive }
         let constants = qpa.intensityCalibrations
@@ -122,39 +124,50 @@ extension RefinementResult {
                 let grad = g.merging(gStd.mapValues { -$0 * w / wStd }, uniquingKeysWith: +).mapValues { $0 * fraction / wStd }
                 let a = fraction * w / wStd
                 let extra = p == standard ? 0 : a * a * ((relative[standard] ?? 0) + (relative[p] ?? 0))
-                absolute[p] = Estimate(a, esd: derivedEsd(gradient: grad).map { ($0 * $0 + extra).squareRoot() })
+                absolute[p] = Estimate(a, esd: combinedEsd(derivedEsd(gradient: grad), extra))
             }
             // 1 − Σ A_p = 1 − F / W_std; through the calibrations ∂/∂ln K_r = −(F / W_std)(δ_std,r − W_r).
             let extra = phases.reduce(0) { sum, r in
                 let d = fraction / wStd * ((r == standard ? 1 : 0) - corrected.values[r]!)
                 return sum + d * d * (relative[r] ?? 0)
             }
-            amorphous = Estimate(1 - fraction / wStd,
-                                 esd: derivedEsd(gradient: gStd.mapValues { $0 * fraction / (wStd * wStd) }).map { ($0 * $0 + extra).squareRoot() })
+            amorphous = Estimate(1 - fraction / wStd, esd: combinedEsd(derivedEsd(gradient: gStd.mapValues { $0 * fraction / (wStd * wStd) }), extra))
         }
         return PhaseQuantities(weightFractions: corrected.estimates(self), uncorrectedWeightFractions: plain.estimates(self),
                                absoluteWeightFractions: absolute, amorphous: amorphous, microabsorption: terms,
                                intensityCalibrations: used, relativeIntensityConstants: used.mapValues { $0.constant / meanK })
     }
 
-    /// A phase's intensity per unit mass K = s (ZM) (μ/ρ) (see `QuantitativeAnalysis`), with its esd from the
-    /// scale and occupancies; only for a Rietveld phase refined alone on a flat specimen in reflection, where
-    /// the diffracted intensity does not depend on the packing.
+    /// A phase's intensity per unit mass K = s (ZM) (μ/ρ) (see `QuantitativeAnalysis`) — ZM μ/ρ being the cell's
+    /// molar attenuation — times 1 + I(Kα2)/I(Kα1) where the pseudo-Voigt path draws the doublet with the scale on
+    /// Kα1 (an FP profile has unit area over all its lines), so that K is the whole diffracted intensity whatever
+    /// the ratio refined to. Its esd comes from the scale, the occupancies and the cation mixing. Only for a
+    /// refinement of one phase alone, with a structure, on a flat specimen in reflection, where the diffracted
+    /// intensity does not depend on the packing.
     public func intensityConstant(phase p: Int) throws(CrystallographyError) -> Estimate {
         guard model.instrument.geometry == .braggBrentano else {
             throw .invalidStructure("an intensity calibration needs a flat specimen in reflection (bragg-brentano): a capillary's intensity depends on how much powder is in the beam")
         }
         let phase = model.phases[p]
-        guard phase.mode == .rietveld else { throw .invalidStructure("\(phase.name) is a Le Bail phase: its intensities are free, not a measure of its amount") }
-        let others = model.phases.indices.filter { $0 != p && model.phases[$0].mode == .rietveld && model.phases[$0].isActive }
-        guard others.isEmpty else {
-            throw .invalidStructure("an intensity calibration is measured on a phase alone; this refinement has \(others.count + 1) phases with a structure")
+        guard phase.mode == .rietveld, phase.isActive else { throw .invalidStructure("\(phase.name) is a Le Bail or absent phase: its intensities are not a measure of its amount") }
+        guard model.phases.count == 1 else {
+            throw .invalidStructure("an intensity calibration is measured on a phase alone; this refinement has \(model.phases.count) phases")
         }
-        let attenuation = try phase.structure.massAttenuation(wavelength: model.instrument.radiation.wavelength)
-        let mass = phase.structure.cellMass
-        var g: [ModelParameter: Double] = [.scale(phase: p): mass * attenuation]
-        for a in phase.structure.atoms.indices { g[.occupancy(phase: p, atom: a)] = phase.scale * phase.structure.cellMassPerOccupancy(atom: a) * attenuation }
-        return Estimate(phase.scale * mass * attenuation, esd: derivedEsd(gradient: g))
+        let wavelength = model.instrument.radiation.wavelength
+        let radiation = model.instrument.radiation
+        let lines = model.instrument.fundamentalParameters == nil && radiation.secondWavelength != nil ? 1 + radiation.secondLineRatio : 1
+        let attenuation = try phase.structure.molarAttenuation(wavelength: wavelength)
+        var perOccupancy: [Double] = []
+        for a in phase.structure.atoms.indices { perOccupancy.append(try phase.structure.molarAttenuationPerOccupancy(atom: a, wavelength: wavelength)) }
+        var g: [ModelParameter: Double] = [.scale(phase: p): lines * attenuation]
+        for a in perOccupancy.indices { g[.occupancy(phase: p, atom: a)] = phase.scale * lines * perOccupancy[a] }
+        if let mix = phase.cationMixing {
+            g[.cationMixing(phase: p)] = mix.occupancyDerivatives.reduce(0) { $0 + $1.derivative * phase.scale * lines * perOccupancy[$1.atom] }
+        }
+        if model.instrument.fundamentalParameters == nil && radiation.secondWavelength != nil {
+            g[.secondLineRatio] = phase.scale * attenuation
+        }
+        return Estimate(phase.scale * lines * attenuation, esd: derivedEsd(gradient: g))
     }
 
     /// W_p = q_p / Σ q with q_p = s_p (ZM)_p / (τ_p K_p), and ∂W_p/∂(refined parameters); the calibrations'
@@ -235,12 +248,15 @@ struct WeightFractions {
 
     func estimates(_ r: RefinementResult) -> [Int: Estimate] {
         Dictionary(uniqueKeysWithValues: values.map { p, w in
-            let fit = r.derivedEsd(gradient: gradients[p]!)
-            let extra = calibrationVariance[p] ?? 0
-            let esd = fit.map { ($0 * $0 + extra).squareRoot() } ?? (extra > 0 ? extra.squareRoot() : nil)
-            return (p, Estimate(w, esd: esd))
+            (p, Estimate(w, esd: combinedEsd(r.derivedEsd(gradient: gradients[p]!), calibrationVariance[p] ?? 0)))
         })
     }
+}
+
+/// √(fit esd² + a variance measured apart); nil when neither is there.
+func combinedEsd(_ fit: Double?, _ variance: Double) -> Double? {
+    if let fit { return (fit * fit + variance).squareRoot() }
+    return variance > 0 ? variance.squareRoot() : nil
 }
 
 /// Particle absorption contrast for microabsorption corrections.

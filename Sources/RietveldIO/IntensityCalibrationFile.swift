@@ -8,13 +8,16 @@ import Refinement
 public struct IntensityCalibrationFile: Sendable {
     public let phase: String
     public let calibration: IntensityCalibration
+    /// What the phase is: its space group and atoms per cell by element.
+    public let spaceGroup: String
+    public let cellContents: [String: Double]
     public let geometry: String
     public let wavelength: Double
-    public let secondLineRatio: Double
     public let polarization: Double
 
-    /// Reads the report: `instrument{geometry, wavelength, second_line_ratio, polarization}` and one phase with
-    /// an `intensity_constant` (a Rietveld phase refined alone on a flat specimen).
+    /// Reads the report: `converged`, `instrument{geometry, wavelength, polarization}` and one phase with its
+    /// `space_group`, `cell_contents` and an `intensity_constant` {value, esd} (a Rietveld phase refined alone on
+    /// a flat specimen).
     public static func read(_ path: String) throws(FileError) -> IntensityCalibrationFile {
         let url = URL(fileURLWithPath: path)
         let data = try TextFile.data(url)
@@ -23,30 +26,45 @@ public struct IntensityCalibrationFile: Sendable {
         }
         guard let instrument = root["instrument"] as? [String: Any], let geometry = instrument["geometry"] as? String,
               let wavelength = (instrument["wavelength"] as? NSNumber)?.doubleValue,
-              let ratio = (instrument["second_line_ratio"] as? NSNumber)?.doubleValue,
               let polarization = (instrument["polarization"] as? NSNumber)?.doubleValue else {
-            throw .missing(file: path, "no instrument{geometry, wavelength, second_line_ratio, polarization} (a report of this version's rietveld refine --json is needed)")
+            throw .missing(file: path, "no instrument{geometry, wavelength, polarization} (a report of this version's rietveld refine --json is needed)")
         }
         guard let phases = root["phases"] as? [[String: Any]] else { throw .missing(file: path, "no phases[] (expected a rietveld refine --json report)") }
-        let rietveld = phases.filter { ($0["mode"] as? String) == "rietveld" }
-        guard rietveld.count == 1, let entry = rietveld.first, let name = entry["name"] as? String else {
-            throw .missing(file: path, "an intensity calibration is the refinement of one phase alone; this report has \(rietveld.count) phases with a structure")
+        guard phases.count == 1, let entry = phases.first, let name = entry["name"] as? String else {
+            throw .missing(file: path, "an intensity calibration is the refinement of one phase alone; this report has \(phases.count) phases")
+        }
+        guard root["converged"] as? Bool == true else {
+            throw .missing(file: path, "the refinement of \(name) did not converge: its scale is no calibration")
         }
         guard let k = entry["intensity_constant"] as? [String: Any], let value = (k["value"] as? NSNumber)?.doubleValue, value.isFinite, value > 0 else {
-            throw .missing(file: path, "phase \(name) has no positive intensity_constant (refined on a flat specimen, --geometry bragg-brentano?)")
+            let why = entry["intensity_constant_unavailable"] as? String ?? "refined as a Le Bail phase, or not on a flat specimen (--geometry bragg-brentano)"
+            throw .missing(file: path, "phase \(name) has no intensity_constant: \(why)")
         }
-        let esd = (k["esd"] as? NSNumber)?.doubleValue
-        if let esd, !(esd.isFinite && esd >= 0) { throw .missing(file: path, "phase \(name): intensity_constant.esd is not a non-negative number") }
+        guard let esd = (k["esd"] as? NSNumber)?.doubleValue, esd.isFinite, esd >= 0 else {
+            throw .missing(file: path, "phase \(name): intensity_constant.esd is not a non-negative number (was its scale refined?)")
+        }
+        guard let spaceGroup = entry["space_group"] as? String, let contents = entry["cell_contents"] as? [String: Any],
+              let cellContents = contents.mapValues({ ($0 as? NSNumber)?.doubleValue }) as? [String: Double] else {
+            throw .missing(file: path, "phase \(name) has no space_group and cell_contents (a report of this version's rietveld refine --json is needed)")
+        }
         return IntensityCalibrationFile(phase: name, calibration: IntensityCalibration(constant: value, esd: esd, source: path),
-                                        geometry: geometry, wavelength: wavelength, secondLineRatio: ratio, polarization: polarization)
+                                        spaceGroup: spaceGroup, cellContents: cellContents, geometry: geometry, wavelength: wavelength,
+                                        polarization: polarization)
     }
 
-    /// Why this calibration cannot serve a mixture measured with `instrument`, or nil when it can: the same
-    /// geometry, wavelength, Kα2 ratio and polarization (the scale's meaning depends on each).
-    public func mismatch(with instrument: Instrument) -> String? {
+    /// Why this calibration cannot serve `phase` of a mixture measured with `instrument`, or nil when it can: the
+    /// same phase (space group, and each element's atoms per cell within 5 %) and the same geometry, wavelength
+    /// and polarization (the scale's meaning depends on each).
+    public func mismatch(with phase: Phase, instrument: Instrument) -> String? {
+        if spaceGroup != phase.structure.spaceGroup.symbol { return "\(self.phase) there is in \(spaceGroup), here in \(phase.structure.spaceGroup.symbol)" }
+        let here = phase.structure.cellContents
+        if Set(here.keys) != Set(cellContents.keys)
+            || here.contains(where: { abs($0.value - cellContents[$0.key]!) > 0.05 * max($0.value, cellContents[$0.key]!) }) {
+            func formula(_ c: [String: Double]) -> String { c.keys.sorted().map { "\($0)\(EsdFormat.plain(c[$0]!))" }.joined(separator: " ") }
+            return "\(self.phase) there has \(formula(cellContents)) per cell, here \(formula(here))"
+        }
         if geometry != instrument.geometry.rawValue { return "measured in \(geometry), the mixture in \(instrument.geometry.rawValue)" }
         if abs(wavelength - instrument.radiation.wavelength) > 1e-6 { return "wavelength \(wavelength) Å, the mixture's \(instrument.radiation.wavelength) Å" }
-        if abs(secondLineRatio - instrument.radiation.secondLineRatio) > 1e-6 { return "Kα2/Kα1 \(secondLineRatio), the mixture's \(instrument.radiation.secondLineRatio)" }
         if abs(polarization - instrument.polarization) > 1e-6 { return "polarization \(polarization), the mixture's \(instrument.polarization)" }
         return nil
     }

@@ -39,8 +39,9 @@ public enum RefinementReport {
     /// The JSON report (see DESIGN.md): converged, termination, iterations, seconds, statistics (R in %), cell
     /// and cation_mixing of the first phase, parameters, stages, correlations, at_bound, cautions, notes, and
     /// `phases[]` in command-line order with name, file, mode, cell, weight_fraction, cation_mixing, RBragg
-    /// (and, for a phase refined alone on a flat specimen, its `intensity_constant`); `instrument` holds what an
-    /// intensity calibration must share with the mixture (geometry, wavelength, Kα2 ratio, polarization).
+    /// (with a structure: `cell_contents`, atoms per cell by element; refined alone on a flat specimen: its
+    /// `intensity_constant`, or why not); `instrument` holds what an intensity calibration must share with the
+    /// mixture (geometry, wavelength, polarization; the Kα2 ratio for information).
     public static func json(_ input: RefinementReportInput) -> String {
         let r = input.result
         var root: [String: Any] = [:]
@@ -120,8 +121,13 @@ public enum RefinementReport {
                                                 "relative": q.relativeIntensityConstants[p] ?? NSNull(), "source": c.source] as [String: Any]
             }
         }
+        if phase.mode == .rietveld { out["cell_contents"] = phase.structure.cellContents }
         // A phase refined alone on a flat specimen: its intensity per unit mass, for calibrating mixtures.
-        if let k = try? r.intensityConstant(phase: p) { out["intensity_constant"] = estimateJSON(k) }
+        if r.model.phases.count == 1, r.model.instrument.geometry == .braggBrentano, phase.mode == .rietveld {
+            do { out["intensity_constant"] = estimateJSON(try r.intensityConstant(phase: p)) } catch {
+                out["intensity_constant_unavailable"] = error.description
+            }
+        }
         out["size_um"] = estimateJSON(r.estimate(.size(phase: p)))
         out["microstrain"] = estimateJSON(r.estimate(.microstrain(phase: p)))
         return out

@@ -42,7 +42,7 @@ struct RefineCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Brindley microabsorption correction: particle radius in µm per phase, e.g. corundum:5,zincite:5.", valueName: "NAME:µm,…"))
     var brindley: String?
 
-    @Option(name: .customLong("intensity-calibration"), help: ArgumentHelp("JSON report of a refinement of one phase's pure-phase scan on the same instrument (flat specimen): its intensity per unit mass calibrates that phase's weight fraction (external standard per phase); repeat for every phase.", valueName: "FILE.json"))
+    @Option(name: .customLong("intensity-calibration"), help: ArgumentHelp("JSON report of a refinement of one phase's pure-phase scan on the same instrument (flat specimen): its intensity per unit mass calibrates that phase's weight fraction (external standard per phase); repeat for every phase. The pure-phase scans must be measured alike (tube power, slits, counting time).", valueName: "FILE.json"))
     var intensityCalibration: [String] = []
 
     @Option(help: "Write the JSON report here (- for standard output).")
@@ -112,7 +112,15 @@ struct RefineCommand: ParsableCommand {
             let names = setup.model.phases.map(\.name)
             let result = Refiner.refine(setup.model, against: setup.pattern, stages: stages, settings: setup.settings,
                                         events: ProgressLines(quiet: quiet, cycleLinesAfter: cycleLinesAfter).callback { names[$0] })
-            let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: try? result.quantities(qpa), notes: setup.notes)
+            // Weight fractions that cannot be worked out (an internal standard refined to nothing, an attenuation
+            // not tabulated at the wavelength) leave the fit's report whole and say why.
+            var notes = setup.notes
+            var quantities: PhaseQuantities?
+            do { quantities = try result.quantities(qpa) } catch {
+                let why = if case .invalidStructure(let w) = error as? CrystallographyError { w } else { "\(error)" }
+                notes.append("weight fractions not worked out: \(why)")
+            }
+            let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: quantities, notes: notes)
             var outputs = OutputGroup()
             if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }
             if let cif { try outputs.add(Data(RefinementReport.cif(result).utf8), to: cif) }
@@ -168,8 +176,8 @@ struct RefineCommand: ParsableCommand {
                 throw WorkflowError.invalid("--intensity-calibration \(path): \(file.phase) is a Le Bail phase, which has no weight fraction")
             }
             guard qpa.intensityCalibrations[p] == nil else { throw WorkflowError.invalid("--intensity-calibration: two calibrations for \(file.phase)") }
-            if let why = file.mismatch(with: setup.model.instrument) {
-                throw WorkflowError.invalid("--intensity-calibration \(path): not the mixture's instrument (\(why))")
+            if let why = file.mismatch(with: setup.model.phases[p], instrument: setup.model.instrument) {
+                throw WorkflowError.invalid("--intensity-calibration \(path): not this phase or not the mixture's instrument (\(why))")
             }
             qpa.intensityCalibrations[p] = file.calibration
         }

@@ -282,9 +282,9 @@ import _TestSupport
         for p in 0..<3 { #expect(abs(wc[p]!.value - weighed[p]) < tolerance[p], "calibrated: phase \(p) \(wc[p]!.value) vs \(weighed[p])") }
 
         // Each phase's intensity per unit mass measured on its own pure-phase scan of the same instrument
-        // (same profile file): with it every phase is within the 1 wt % (corundum +0.53, fluorite
-        // −0.22, zincite −0.30; 0.7 % of the K's come from the structure models: corundum's is 1.6 % above the
-        // mean, zincite's 1.4 % below).
+        // (same profile file): with it every phase is within the 1 wt % (corundum +0.52, fluorite
+        // −0.22, zincite −0.30). The K's differ by what the structure models get wrong: corundum's is 1.6 %
+        // above their mean, zincite's 1.4 % below.
         var calibrations: [Int: IntensityCalibration] = [:]
         for (p, name) in ["corundum", "fluorite", "zincite"].enumerated() {
             let pure = try loadSetup(pattern: "patterns/qpa-roundrobin/\(name).prn", phases: [phases[p]], instrument: file.path, geometry: .braggBrentano)
