@@ -58,8 +58,10 @@ public struct IntensityCalibrationFile: Sendable {
     public func mismatch(with phase: Phase, instrument: Instrument) -> String? {
         if spaceGroup != phase.structure.spaceGroup.symbol { return "\(self.phase) there is in \(spaceGroup), here in \(phase.structure.spaceGroup.symbol)" }
         let here = phase.structure.cellContents
-        if Set(here.keys) != Set(cellContents.keys)
-            || here.contains(where: { abs($0.value - cellContents[$0.key]!) > 0.05 * max($0.value, cellContents[$0.key]!) }) {
+        let differs = Set(here.keys) != Set(cellContents.keys) || here.contains { element, count in
+            cellContents[element].map { abs(count - $0) > 0.05 * max(count, $0) } ?? true
+        }
+        if differs {
             func formula(_ c: [String: Double]) -> String { c.keys.sorted().map { "\($0)\(EsdFormat.plain(c[$0]!))" }.joined(separator: " ") }
             return "\(self.phase) there has \(formula(cellContents)) per cell, here \(formula(here))"
         }
