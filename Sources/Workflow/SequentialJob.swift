@@ -28,6 +28,8 @@ public struct SequentialJob: Sendable {
     public var sequential = SequentialOptions()
     /// Names of phases that are in every pattern and are never dropped (see `SequentialOptions.keptPhases`).
     public var keptPhases: [String] = []
+    /// Corrections of the weight fractions (Brindley radii, intensity calibrations), by phase name.
+    public var quantities = QuantitativeRequest()
     /// Stop after this many rows of this invocation, as an interrupted run would (tests of `--resume`).
     public var stopAfter: Int?
 
@@ -45,7 +47,8 @@ public struct SequentialJob: Sendable {
         return start..<(start + base + (k - 1 < extra ? 1 : 0))
     }
 
-    /// What identifies a run: every input file's path, the phases, instrument, recipe text and options.
+    /// What identifies a run: every input file's path, the phases, instrument, recipe text, options and the
+    /// weight fractions' corrections (with the calibration reports' contents).
     /// Shards of one run share it; `--resume` and `merge` refuse a CSV with another.
     public func fingerprint() -> String {
         var text = files.joined(separator: "\n") + "\n--\n"
@@ -57,6 +60,7 @@ public struct SequentialJob: Sendable {
         if !keptPhases.isEmpty { text += " kept:" + keptPhases.joined(separator: ",") }
         if let s = options.profileStatus { text += " profile:" + s.rawValue }
         if !options.useStatedGeometry { text += " ignore-stated-geometry" }
+        text += quantities.fingerprintText
         if !options.uniaxial.isEmpty { text += " uniaxial:" + options.uniaxial.joined(separator: ",") }
         if !options.stephens.isEmpty { text += " stephens:" + options.stephens.joined(separator: ",") }
         if !options.textureHarmonics.isEmpty {
@@ -218,6 +222,7 @@ extension SequentialJob {
         var setup = try RefinementSetup.load(pattern: files[0], phases: phases, instrument: instrument, options: options)
         let stages = try plan.map { try RecipePlan.apply($0, to: &setup) } ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms, searchCell: true)
         try setup.checkDetermined(by: stages)
+        let qpa = try setup.quantitativeAnalysis(quantities)
         var sequential = self.sequential
         sequential.settings = setup.settings
         for name in keptPhases {
@@ -258,7 +263,7 @@ extension SequentialJob {
             let summary: SummaryRow
             switch item {
             case .refined(let row):
-                line = SequentialCSV.row(row, parameters: parameters, quantities: try? row.result.quantities())
+                line = SequentialCSV.row(row, parameters: parameters, quantities: try? row.result.quantities(qpa))
                 summary = SummaryRow(row)
             case let .unreadable(index, file, error):
                 line = SequentialCSV.unreadableRow(index: index, file: file, reason: error, columns: columnCount - tail.count, phases: phaseNames.count)

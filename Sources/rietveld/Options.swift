@@ -191,6 +191,32 @@ struct ProgressLines {
     static func write(_ line: String) { StandardStreams.err((line + "\n")) }
 }
 
+/// The corrections of the weight fractions every command that reports them takes: Brindley's microabsorption
+/// and each phase's intensity calibration on its pure-phase scan.
+struct QuantityArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Brindley microabsorption correction: particle radius in µm per phase, e.g. corundum:5,zincite:5.", valueName: "NAME:µm,…"))
+    var brindley: String?
+
+    @Option(name: .customLong("intensity-calibration"), help: ArgumentHelp("JSON report of a refinement of one phase's pure-phase scan on the same instrument (flat specimen): its intensity per unit mass calibrates that phase's weight fraction (external standard per phase); repeat for every phase. The pure-phase scans must be measured alike (tube power, slits, counting time).", valueName: "FILE.json"))
+    var intensityCalibration: [String] = []
+
+    func validate() throws {
+        if let b = brindley {
+            for (_, r) in try namedValues(b, option: "--brindley", what: "µm") where !(r >= 0 && r < 1000) {
+                throw ValidationError("--brindley: particle radii must lie between 0 and 1000 µm")
+            }
+        }
+    }
+
+    /// The request by phase name (resolved against the phases by `RefinementSetup.quantitativeAnalysis`).
+    func request() throws -> QuantitativeRequest {
+        var r = QuantitativeRequest()
+        if let b = brindley { r.particleRadii = try namedValues(b, option: "--brindley", what: "µm").map { ($0.0, $0.1) } }
+        r.calibrationReports = intensityCalibration
+        return r
+    }
+}
+
 /// Reads `NAME:VALUE,…` pairs (internal standard, Brindley radii).
 func namedValues(_ text: String, option: String, what: String) throws -> [(String, Double)] {
     var out: [(String, Double)] = []

@@ -39,11 +39,7 @@ struct RefineCommand: ParsableCommand {
     @Option(name: .customLong("internal-standard"), help: ArgumentHelp("Phase added as internal standard and its weighed fraction, e.g. Si:0.1: weight fractions become absolute and the amorphous rest is reported.", valueName: "NAME:FRACTION"))
     var internalStandard: String?
 
-    @Option(help: ArgumentHelp("Brindley microabsorption correction: particle radius in µm per phase, e.g. corundum:5,zincite:5.", valueName: "NAME:µm,…"))
-    var brindley: String?
-
-    @Option(name: .customLong("intensity-calibration"), help: ArgumentHelp("JSON report of a refinement of one phase's pure-phase scan on the same instrument (flat specimen): its intensity per unit mass calibrates that phase's weight fraction (external standard per phase); repeat for every phase. The pure-phase scans must be measured alike (tube power, slits, counting time).", valueName: "FILE.json"))
-    var intensityCalibration: [String] = []
+    @OptionGroup var quantity: QuantityArguments
 
     @Option(help: "Write the JSON report here (- for standard output).")
     var json: String?
@@ -83,11 +79,6 @@ struct RefineCommand: ParsableCommand {
             let v = try namedValues(s, option: "--internal-standard", what: "FRACTION")
             guard v.count == 1, v[0].1 > 0, v[0].1 < 1 else { throw ValidationError("--internal-standard: expected one NAME:FRACTION with 0 < FRACTION < 1") }
         }
-        if let b = brindley {
-            for (_, r) in try namedValues(b, option: "--brindley", what: "µm") where !(r >= 0 && r < 1000) {
-                throw ValidationError("--brindley: particle radii must lie between 0 and 1000 µm")
-            }
-        }
     }
 
     func run() throws {
@@ -105,7 +96,11 @@ struct RefineCommand: ParsableCommand {
             options.range = (plan?.range.0 ?? fitted.twoThetaMin, plan?.range.1 ?? fitted.twoThetaMax)
             options.block = block
             var setup = try RefinementSetup.load(pattern: pattern, phases: try inputs.inputs(), instrument: inputs.instrument, options: options)
-            let qpa = try quantitativeAnalysis(setup)
+            var request = try quantity.request()
+            if let s = internalStandard, let (name, fraction) = try namedValues(s, option: "--internal-standard", what: "FRACTION").first {
+                request.internalStandard = (name, fraction)
+            }
+            let qpa = try setup.quantitativeAnalysis(request)
             let stages = try plan.map { try RecipePlan.apply($0, to: &setup) }
                 ?? DefaultStrategy.stages(for: setup.model, backgroundTerms: options.backgroundTerms, searchCell: searchCell)
             try setup.checkDetermined(by: stages)
@@ -151,44 +146,5 @@ struct RefineCommand: ParsableCommand {
             (o.width, o.height) = (f[0], f[1])
         }
         return o
-    }
-
-    /// The internal standard, Brindley radii and intensity calibrations by phase index (names checked against
-    /// the phases, calibrations against the mixture's instrument).
-    func quantitativeAnalysis(_ setup: RefinementSetup) throws -> QuantitativeAnalysis {
-        var qpa = QuantitativeAnalysis()
-        if let s = internalStandard, let (name, fraction) = try namedValues(s, option: "--internal-standard", what: "FRACTION").first {
-            let p = try setup.phaseIndex(name, option: "--internal-standard")
-            guard setup.model.phases[p].mode == .rietveld else {
-                throw WorkflowError.invalid("--internal-standard: \(name) is a Le Bail phase, which has no weight fraction")
-            }
-            qpa.internalStandard = (p, fraction)
-        }
-        if let b = brindley {
-            for (name, radius) in try namedValues(b, option: "--brindley", what: "µm") {
-                qpa.particleRadii[try setup.phaseIndex(name, option: "--brindley")] = radius
-            }
-        }
-        for path in intensityCalibration {
-            let file = try IntensityCalibrationFile.read(path)
-            let p = try setup.phaseIndex(file.phase, option: "--intensity-calibration \(path)")
-            guard setup.model.phases[p].mode == .rietveld else {
-                throw WorkflowError.invalid("--intensity-calibration \(path): \(file.phase) is a Le Bail phase, which has no weight fraction")
-            }
-            guard qpa.intensityCalibrations[p] == nil else { throw WorkflowError.invalid("--intensity-calibration: two calibrations for \(file.phase)") }
-            if let why = file.mismatch(with: setup.model.phases[p], instrument: setup.model.instrument) {
-                throw WorkflowError.invalid("--intensity-calibration \(path): not this phase or not the mixture's instrument (\(why))")
-            }
-            qpa.intensityCalibrations[p] = file.calibration
-        }
-        if !qpa.intensityCalibrations.isEmpty {
-            guard setup.model.instrument.geometry == .braggBrentano else {
-                throw WorkflowError.invalid("--intensity-calibration: needs a flat specimen in reflection (--geometry bragg-brentano)")
-            }
-            for (p, phase) in setup.model.phases.enumerated() where phase.mode == .rietveld && qpa.intensityCalibrations[p] == nil {
-                throw WorkflowError.invalid("--intensity-calibration: phase \(phase.name) has none; every phase with a structure needs its own (the refinement of its pure-phase scan)")
-            }
-        }
-        return qpa
     }
 }

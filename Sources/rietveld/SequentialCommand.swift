@@ -41,6 +41,8 @@ struct SequentialCommand: ParsableCommand {
 
     @OptionGroup var fitted: FittedRangeArguments
 
+    @OptionGroup var quantity: QuantityArguments
+
     @Option(help: "Pattern block of powder CIFs with several (part of its name).")
     var block: String?
 
@@ -98,6 +100,7 @@ struct SequentialCommand: ParsableCommand {
             try inputs.apply(to: &job.options)
             job.options.range = (fitted.twoThetaMin, fitted.twoThetaMax)
             job.options.block = block
+            job.quantities = try quantity.request()
             job.independent = independent
             job.jobs = jobs ?? (independent ? ProcessInfo.processInfo.activeProcessorCount : 1)
             job.resume = resume

@@ -55,6 +55,29 @@ import Testing
         #expect(r.stdout.contains("calibrated: K") && r.stdout.contains("intensity per mass K"), "\(r.stdout)")
     }
 
+    /// `sequential` takes the same corrections: its CSV's weight fractions are refine's, and a run resumed with
+    /// other corrections is refused (they are part of the run's fingerprint).
+    @Test func sequentialTakesTheCalibrations() throws {
+        let json = directory.appendingPathComponent("mixture.json"), csv = directory.appendingPathComponent("series.csv")
+        let calibrations = reports.flatMap { ["--intensity-calibration", $0] }
+        let refined = try CLI.run(Self.mixture(instrument) + calibrations + ["--json", json.path])
+        #expect(refined.status == 0, "\(refined.stderr)")
+        let phases = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])?["phases"] as? [[String: Any]])
+        let series = Array(Self.mixture(instrument).dropFirst(2).dropLast()) + calibrations
+        let r = try CLI.run(["sequential", "patterns/qpa-roundrobin/cpd-1g.prn"] + series + ["--csv", csv.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0], row = lines[1]
+        for phase in phases {
+            let name = phase["name"] as! String
+            let expected = (phase["weight_fraction"] as! [String: Any])["value"] as! Double
+            let column = try #require(header.firstIndex(of: "\(name):weight_fraction"))
+            #expect(abs(Double(row[column])! - expected) < 2e-4, "\(name): \(row[column]) vs \(expected)")
+        }
+        let resumed = try CLI.run(["sequential", "patterns/qpa-roundrobin/cpd-1g.prn"] + series + ["--brindley", "corundum:1", "--csv", csv.path, "--resume"])
+        #expect(resumed.status == 1 && resumed.stderr.contains("was written by another run"), "\(resumed.status) \(resumed.stderr)")
+    }
+
     @Test func misuseEndsWithOneLine() throws {
         let mixtureReport = directory.appendingPathComponent("plain-mixture.json").path
         let plain = try CLI.run(Self.mixture(instrument) + ["--json", mixtureReport])
