@@ -29,8 +29,9 @@ import PowderDiffraction
 /// structure model gives the same K for every phase; what differs is the model's own error for that phase
 /// (its scattering factors, displacement parameters, extinction), and it is the same error in the mixture.
 /// So W_p ∝ s_p (ZM)_p / (τ_p K_p): Hill & Howard with each phase's intensity per unit mass measured rather
-/// than calculated. An error in the phase's μ/ρ is not taken out: W_p goes as 1/(μ/ρ)_p. Every Rietveld phase must then be calibrated. The K's esds (independent refinements)
-/// add to the fractions' variance through ∂W_p/∂ln K_r = −W_p (δ_pr − W_r).
+/// than calculated. An error in the phase's μ/ρ is not taken out: W_p goes as 1/(μ/ρ)_p. Every Rietveld phase
+/// must then be calibrated. The K's esds (independent refinements) add to the fractions' variance through
+/// ∂W_p/∂ln K_r = −W_p (δ_pr − W_r).
 public struct QuantitativeAnalysis: Sendable {
     /// The phase added as an internal standard and its weighed fraction in the sample.
     public var internalStandard: (phase: Int, fraction: Double)?
@@ -219,7 +220,7 @@ extension RefinementResult {
             mu[p] = try model.phases[p].structure.linearAttenuation(wavelength: wavelength)
             density[p] = model.phases[p].structure.density
         }
-        // Fixed point of W ∝ W⁽⁰⁾ / τ(W), from the uncorrected fractions.
+        // Fixed point of W ∝ W⁽⁰⁾ / τ(W), from the fractions before the correction (calibrated, if asked).
         var w = start
         var terms: [Int: MicroabsorptionTerm] = [:]
         for _ in 0..<50 {
