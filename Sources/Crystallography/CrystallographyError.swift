@@ -8,6 +8,9 @@ public enum CrystallographyError: Error, Equatable, Sendable, CustomStringConver
     case wavelengthOutOfRange(Double)
     case invalidStructure(String)
     case invalidFormula(String, String)
+    /// A quantity derived from a structure and its scale (a weight fraction, an intensity per unit mass) that the
+    /// refinement does not define; the message says why.
+    case undefinedQuantity(String)
 
     public var description: String {
         switch self {
@@ -19,6 +22,7 @@ public enum CrystallographyError: Error, Equatable, Sendable, CustomStringConver
         case .wavelengthOutOfRange(let l): return "wavelength \(l) Å is outside the tabulated anomalous-scattering range (0.21–3.1 Å)"
         case .invalidStructure(let why): return "invalid structure: \(why)"
         case let .invalidFormula(formula, why): return "formula \(formula): \(why)"
+        case .undefinedQuantity(let why): return why
         }
     }
 }

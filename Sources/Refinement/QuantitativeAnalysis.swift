@@ -99,7 +99,7 @@ extension RefinementResult {
         let phases = model.phases.indices.filter { model.phases[$0].mode == .rietveld && model.phases[$0].isActive }
         let constants = qpa.intensityCalibrations
         if !constants.isEmpty, let missing = phases.first(where: { constants[$0] == nil }) {
-            throw .invalidStructure("phase \(model.phases[missing].name) has no intensity calibration: with one, every phase needs its own (a refinement of its pure-phase scan)")
+            throw .undefinedQuantity("phase \(model.phases[missing].name) has no intensity calibration: with one, every phase needs its own (a refinement of its pure-phase scan)")
         }
         let plain = hillHoward(phases, tau: [:], constants: [:])
         var corrected = constants.isEmpty ? plain : hillHoward(phases, tau: [:], constants: constants)
@@ -114,7 +114,7 @@ extension RefinementResult {
         var amorphous: Estimate?
         if let (standard, fraction) = qpa.internalStandard {
             guard let wStd = corrected.values[standard], wStd > 0 else {
-                throw .invalidStructure("the internal standard \(model.phases[standard].name) has no weight fraction (is it a Rietveld phase with a non-zero scale?)")
+                throw .undefinedQuantity("the internal standard \(model.phases[standard].name) has no weight fraction (is it a Rietveld phase with a non-zero scale?)")
             }
             let gStd = corrected.gradients[standard]!
             // The calibrations' relative variances (σ_K/K)², measured apart from this refinement.
@@ -147,27 +147,27 @@ extension RefinementResult {
     /// intensity does not depend on the packing.
     public func intensityConstant(phase p: Int) throws(CrystallographyError) -> Estimate {
         guard model.instrument.geometry == .braggBrentano else {
-            throw .invalidStructure("an intensity calibration needs a flat specimen in reflection (bragg-brentano): a capillary's intensity depends on how much powder is in the beam")
+            throw .undefinedQuantity("an intensity calibration needs a flat specimen in reflection (bragg-brentano): a capillary's intensity depends on how much powder is in the beam")
         }
         let phase = model.phases[p]
-        guard phase.mode == .rietveld, phase.isActive else { throw .invalidStructure("\(phase.name) is a Le Bail or absent phase: its intensities are not a measure of its amount") }
+        guard phase.mode == .rietveld, phase.isActive else { throw .undefinedQuantity("\(phase.name) is a Le Bail or absent phase: its intensities are not a measure of its amount") }
         guard model.phases.count == 1 else {
-            throw .invalidStructure("an intensity calibration is measured on a phase alone; this refinement has \(model.phases.count) phases")
+            throw .undefinedQuantity("an intensity calibration is measured on a phase alone; this refinement has \(model.phases.count) phases")
         }
-        let wavelength = model.instrument.radiation.wavelength
         let radiation = model.instrument.radiation
-        let lines = model.instrument.fundamentalParameters == nil && radiation.secondWavelength != nil ? 1 + radiation.secondLineRatio : 1
-        let attenuation = try phase.structure.molarAttenuation(wavelength: wavelength)
+        let doublet = model.instrument.fundamentalParameters == nil && radiation.secondWavelength != nil
+        let lines = doublet ? 1 + radiation.secondLineRatio : 1
         var perOccupancy: [Double] = []
-        for a in phase.structure.atoms.indices { perOccupancy.append(try phase.structure.molarAttenuationPerOccupancy(atom: a, wavelength: wavelength)) }
+        for a in phase.structure.atoms.indices {
+            perOccupancy.append(try phase.structure.molarAttenuationPerOccupancy(atom: a, wavelength: radiation.wavelength))
+        }
+        let attenuation = zip(phase.structure.atoms, perOccupancy).reduce(0) { $0 + $1.0.occupancy * $1.1 }
         var g: [ModelParameter: Double] = [.scale(phase: p): lines * attenuation]
         for a in perOccupancy.indices { g[.occupancy(phase: p, atom: a)] = phase.scale * lines * perOccupancy[a] }
         if let mix = phase.cationMixing {
             g[.cationMixing(phase: p)] = mix.occupancyDerivatives.reduce(0) { $0 + $1.derivative * phase.scale * lines * perOccupancy[$1.atom] }
         }
-        if model.instrument.fundamentalParameters == nil && radiation.secondWavelength != nil {
-            g[.secondLineRatio] = phase.scale * attenuation
-        }
+        if doublet { g[.secondLineRatio] = phase.scale * attenuation }
         return Estimate(phase.scale * lines * attenuation, esd: derivedEsd(gradient: g))
     }
 

@@ -111,10 +111,7 @@ struct RefineCommand: ParsableCommand {
             // not tabulated at the wavelength) leave the fit's report whole and say why.
             var notes = setup.notes
             var quantities: PhaseQuantities?
-            do { quantities = try result.quantities(qpa) } catch {
-                let why = if case .invalidStructure(let w) = error as? CrystallographyError { w } else { "\(error)" }
-                notes.append("weight fractions not worked out: \(why)")
-            }
+            do { quantities = try result.quantities(qpa) } catch { notes.append("weight fractions not worked out: \(error)") }
             let report = RefinementReportInput(result: result, phaseFiles: setup.phaseFiles, quantities: quantities, notes: notes)
             var outputs = OutputGroup()
             if let json { try outputs.add(Data(RefinementReport.json(report).utf8), to: json) }
