@@ -81,6 +81,12 @@ public struct PatternModel: Sendable {
     /// Both peak windows `fwhms` FWHMs wide (`--peak-window`, a recipe's `peak_window`); a fundamental-parameters
     /// profile is drawn over its whole reach whatever they are.
     public mutating func setPeakWindow(_ fwhms: Double) { (windowLowFWHMs, windowHighFWHMs) = (fwhms, fwhms) }
+    /// A convention's peak windows (unless `peakWindow` FWHMs are asked for both) and reflection margin.
+    public mutating func apply(_ convention: ModelConvention, peakWindow: Double?) {
+        (windowLowFWHMs, windowHighFWHMs) = convention.window
+        if let peakWindow { setPeakWindow(peakWindow) }
+        reflectionMargin = convention.reflectionMargin
+    }
     /// Threads an evaluation may use (its points shared out in parts of at least `pointsPerThread`; 1 = this thread only).
     public var threads = 1
     /// Fewest points worth a thread of their own in one evaluation. Measured (release, this project's 2-core

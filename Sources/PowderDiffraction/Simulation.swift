@@ -68,9 +68,7 @@ public enum Simulation {
         let bg = ChebyshevBackground(coefficients: background, low: twoTheta.first ?? 0, high: max(twoTheta.last ?? 1, (twoTheta.first ?? 0) + 1e-6))
         var model = PatternModel(twoTheta: twoTheta, instrument: instrument, background: bg, phases: models)
         model.muR = muR
-        (model.windowLowFWHMs, model.windowHighFWHMs) = convention.window
-        if let peakWindow { model.setPeakWindow(peakWindow) }
-        model.reflectionMargin = convention.reflectionMargin
+        model.apply(convention, peakWindow: peakWindow)
         model.threads = threads
         return model
     }

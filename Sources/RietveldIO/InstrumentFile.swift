@@ -1,6 +1,7 @@
 import FileSupport
 import Foundation
 import PowderDiffraction
+import Refinement
 
 /// Instrument parameter files: GSAS-II `.instprm` (lines of `key:value` pairs separated by `;`, `#`
 /// comments; `#rietveld profile: start|calibrated` says whether the profile may be refined, see
@@ -178,12 +179,15 @@ public enum InstrumentFile {
                 fp.tubeTails = .init(mainWidth: t[0], left: t[1], right: t[2], height: t[3])
             }
             if let width = values["FP.passbandWidth"] {
-                guard width.0 > 0, width.0 <= 0.5 else {
-                    throw .malformed(file: file, line: width.1, "FP.passbandWidth must be a relative width (Δλ/λ) above 0 and at most 0.5")
+                // Within the bounds a refinement keeps them in, so that a file's value is one it could refine from.
+                let widths = RefinementSettings.defaultBounds(.pattern(.profile(.passbandWidth)))
+                let offsets = RefinementSettings.defaultBounds(.pattern(.profile(.passbandOffset)))
+                guard widths.contains(width.0) else {
+                    throw .malformed(file: file, line: width.1, "FP.passbandWidth must be a relative width (Δλ/λ) from \(widths.lowerBound) to \(widths.upperBound)")
                 }
                 let offset = values["FP.passbandOffset"]
-                if let offset, !(abs(offset.0) <= 0.05) {
-                    throw .malformed(file: file, line: offset.1, "FP.passbandOffset must be a relative offset (Δλ/λ) within ±0.05")
+                if let offset, !offsets.contains(offset.0) {
+                    throw .malformed(file: file, line: offset.1, "FP.passbandOffset must be a relative offset (Δλ/λ) from \(offsets.lowerBound) to \(offsets.upperBound)")
                 }
                 fp.passband = .init(width: width.0, offset: offset?.0 ?? 0)
             } else if let offset = values["FP.passbandOffset"] {

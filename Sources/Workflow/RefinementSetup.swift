@@ -189,9 +189,7 @@ public struct RefinementSetup: Sendable {
                                              high: max(fitted.twoTheta.last ?? high, (fitted.twoTheta.first ?? low) + 1e-6))
         var model = PatternModel(twoTheta: fitted.twoTheta, instrument: inst, background: background, phases: models)
         model.muR = options.muR
-        (model.windowLowFWHMs, model.windowHighFWHMs) = options.convention.window
-        if let w = options.peakWindow { model.setPeakWindow(w) }
-        model.reflectionMargin = options.convention.reflectionMargin
+        model.apply(options.convention, peakWindow: options.peakWindow)
         model.threads = options.threads
         StartingValues.apply(to: &model, pattern: fitted, backgroundTerms: options.backgroundTerms)
         return RefinementSetup(pattern: fitted, model: model, settings: RefinementSettings(), phaseFiles: phases.map(\.0.file), notes: notes)
@@ -207,13 +205,14 @@ public struct RefinementSetup: Sendable {
     static func statedAxialGeometry(for instrument: Instrument, pattern: Pattern, refinesProfile: Bool) throws(WorkflowError) -> AxialGeometry? {
         guard instrument.geometry == .braggBrentano, refinesProfile, instrument.fullAxial == nil, instrument.fundamentalParameters == nil else { return nil }
         if let problem = pattern.stated.axialProblem { throw .invalid("\(problem); or give --ignore-stated-geometry") }
-        return pattern.stated.axial.map { $0.geometry(radius: instrument.goniometerRadius) }
+        // The lengths and the distance come from the same statement: the stated radius, else the instrument's.
+        return pattern.stated.axial.map { $0.geometry(radius: pattern.stated.radius ?? instrument.goniometerRadius) }
     }
 
     /// The note saying so, with the values used.
     static func statedAxialNote(_ a: AxialGeometry, source: String) -> String {
         let mm = { (v: Double) in String(format: "%.4g mm", v) }, deg = { (v: Double) in String(format: "±%.4g°", v) }
-        return "axial divergence by the full axial model of the geometry \(source) states (source \(mm(a.sourceLength)), specimen "
+        return "axial divergence by the full axial model of the geometry \(source) states (radius \(mm(a.radius)), source \(mm(a.sourceLength)), specimen "
             + "\(mm(a.sampleLength)), Soller slits \(deg(a.primarySoller)) and \(deg(a.secondarySoller)); receiver not stated: "
             + "\(mm(a.receiverLength)), all the slit passes): the Soller angle is refined in place of SH/L (--ignore-stated-geometry keeps SH/L)"
     }

@@ -8,7 +8,11 @@ import Testing
     func intensities(_ extra: [String], range: String = "5:50:0.005") throws -> [Double] {
         let r = try CLI.run(["simulate", "\(Self.sim)/LiNiO2_start.cif", "--instrument", "\(Self.sim)/MoKa1_capillary.instprm", "--two-theta", range] + extra)
         #expect(r.status == 0, "\(r.stderr)")
-        return r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { Double($0.split(separator: " ")[1]) }
+        return r.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count >= 2 else { Issue.record("simulate printed '\(line)': expected 2θ and intensity"); return nil }
+            return Double(f[1])
+        }
     }
 
     /// `--peak-window` acts on a simulation as on a refinement (it was accepted and ignored): peaks cut at 3

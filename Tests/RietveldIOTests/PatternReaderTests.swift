@@ -269,9 +269,12 @@ import _TestSupport
         #expect(try InstrumentFile.parse(InstrumentFile.text(banded), file: "round-trip").fundamentalParameters == banded.fundamentalParameters)
         #expect(try InstrumentFile.parse("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0.02\n", file: "p.instprm").fundamentalParameters?.passband?.offset == 0)
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0\n", file: "p.instprm",
-                      says: "p.instprm:3: FP.passbandWidth must be a relative width (Δλ/λ) above 0 and at most 0.5")
+                      says: "p.instprm:3: FP.passbandWidth must be a relative width (Δλ/λ) from 0.0001 to 0.5")
+        // Below the refinement's bound too: a width the refinement could not start from.
+        expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:5e-5\n", file: "p.instprm",
+                      says: "p.instprm:3: FP.passbandWidth must be a relative width (Δλ/λ) from 0.0001 to 0.5")
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandWidth:0.02;FP.passbandOffset:0.2\n", file: "p.instprm",
-                      says: "p.instprm:3: FP.passbandOffset must be a relative offset (Δλ/λ) within ±0.05")
+                      says: "p.instprm:3: FP.passbandOffset must be a relative offset (Δλ/λ) from -0.05 to 0.05")
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.passbandOffset:0.001\n", file: "p.instprm",
                       says: "p.instprm:3: FP.passbandOffset needs FP.passbandWidth (the passband's FWHM, Δλ/λ)")
         expectRefusal("Type:PXC\nLam:1.54\nFP.emission:CuKa5;FP.dispersion:quadratic\n", file: "d.instprm",
